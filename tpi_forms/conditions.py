@@ -126,7 +126,7 @@ def parse_condition(
     if name not in operands:
         known = ", ".join(sorted(operands)) if source == "plan" else None
         hint = f" (known: {known})" if known else ""
-        node.fail(f"unknown {source} '{name}'{hint}", source)
+        node.fail(f"unknown {source} '{name}'{hint}")
     operand = operands[name]
     ops = [k for k in raw if k != source]
     if len(ops) != 1:

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 
 from ..__about__ import __version__
 from ..errors import TpiFormsError
-from . import demo
+from . import check, demo
 
 # Each module has register(subparsers) that adds its parser and sets func=run(args) -> int.
-COMMANDS = [demo]
+COMMANDS = [check, demo]
 
 
 def build_parser() -> argparse.ArgumentParser:
