@@ -74,7 +74,9 @@ clinician = "Anticoagulant."
 """
 
 
-def write(tmp_path: Path, structure: str = STRUCTURE, en: str = TEXT, es: str | None = TEXT) -> Path:
+def write(
+    tmp_path: Path, structure: str = STRUCTURE, en: str = TEXT, es: str | None = TEXT
+) -> Path:
     path = tmp_path / "mini.toml"
     path.write_text(structure, encoding="utf-8")
     (tmp_path / "mini.en.toml").write_text(en, encoding="utf-8")
@@ -112,29 +114,81 @@ def test_shipped_default_loads() -> None:
     ("old", "new", "expected"),
     [
         # missing key
-        ('id = "thinner"\ntype = "boolean"', 'id = "thinner"', "mini.toml: sections[0].questions[1]: missing required key 'type'"),
+        (
+            'id = "thinner"\ntype = "boolean"',
+            'id = "thinner"',
+            "mini.toml: sections[0].questions[1]: missing required key 'type'",
+        ),
         ('version = "1"\n', "", "mini.toml: missing required key 'version'"),
         # wrong type
-        ("min_items = 1", 'min_items = "one"', "mini.toml: sections[0].questions[0].min_items: expected an integer, got a string"),
-        ('severity = "review"', "severity = true", "mini.toml: rules[0].severity: expected a string, got true or false"),
-        ('local_anesthetics = ["lidocaine"]', 'local_anesthetics = "lidocaine"', "mini.toml: plan.local_anesthetics: expected an array, got a string"),
+        (
+            "min_items = 1",
+            'min_items = "one"',
+            "mini.toml: sections[0].questions[0].min_items: expected an integer, got a string",
+        ),
+        (
+            'severity = "review"',
+            "severity = true",
+            "mini.toml: rules[0].severity: expected a string, got true or false",
+        ),
+        (
+            'local_anesthetics = ["lidocaine"]',
+            'local_anesthetics = "lidocaine"',
+            "mini.toml: plan.local_anesthetics: expected an array, got a string",
+        ),
         # unknown reference
         (
             '{ question = "thinner", equals = true }, {',
             '{ question = "takes_blod_thinner", equals = true }, {',
             "mini.toml: sections[1].questions[0].enable_when.all[0]: unknown question 'takes_blod_thinner'",
         ),
-        ('includes = "neck"', 'includes = "knee"', "mini.toml: sections[1].questions[0].enable_when.all[1].includes: 'includes' value 'knee' is not a choice (choices: neck, back)"),
-        ('sites_question = "sites"', 'sites_question = "thinner"', "mini.toml: plan.sites_question: 'thinner' is not a multichoice question"),
+        (
+            'includes = "neck"',
+            'includes = "knee"',
+            "mini.toml: sections[1].questions[0].enable_when.all[1].includes: 'includes' value 'knee' is not a choice (choices: neck, back)",
+        ),
+        (
+            'sites_question = "sites"',
+            'sites_question = "thinner"',
+            "mini.toml: plan.sites_question: 'thinner' is not a multichoice question",
+        ),
         # duplicate id
-        ('id = "thinner_name"', 'id = "thinner"', "mini.toml: sections[1].questions[0].id: duplicate question id 'thinner' (first used at sections[0].questions[1].id)"),
-        ('id = "second"', 'id = "first"', "mini.toml: sections[1].id: duplicate section id 'first'"),
+        (
+            'id = "thinner_name"',
+            'id = "thinner"',
+            "mini.toml: sections[1].questions[0].id: duplicate question id 'thinner' (first used at sections[0].questions[1].id)",
+        ),
+        (
+            'id = "second"',
+            'id = "first"',
+            "mini.toml: sections[1].id: duplicate section id 'first'",
+        ),
         # other mistakes a clinic makes
-        ('type = "boolean"', 'type = "yesno"', "mini.toml: sections[0].questions[1].type: unknown type 'yesno'"),
-        ('severity = "review"', 'severity = "urgent"', "mini.toml: rules[0].severity: unknown severity 'urgent'"),
-        ("equals = true }\nsource", "equals = 1 }\nsource", "mini.toml: rules[0].when.equals: 'equals' value 1 does not fit a boolean answer"),
-        ("equals = true }\nsource", "at_least = 1 }\nsource", "mini.toml: rules[0].when.at_least: operator 'at_least' does not apply to boolean question 'thinner'"),
-        ('min_items = 1', 'min_itmes = 1', "mini.toml: sections[0].questions[0].min_itmes: unknown key 'min_itmes'"),
+        (
+            'type = "boolean"',
+            'type = "yesno"',
+            "mini.toml: sections[0].questions[1].type: unknown type 'yesno'",
+        ),
+        (
+            'severity = "review"',
+            'severity = "urgent"',
+            "mini.toml: rules[0].severity: unknown severity 'urgent'",
+        ),
+        (
+            "equals = true }\nsource",
+            "equals = 1 }\nsource",
+            "mini.toml: rules[0].when.equals: 'equals' value 1 does not fit a boolean answer",
+        ),
+        (
+            "equals = true }\nsource",
+            "at_least = 1 }\nsource",
+            "mini.toml: rules[0].when.at_least: operator 'at_least' does not apply to boolean question 'thinner'",
+        ),
+        (
+            "min_items = 1",
+            "min_itmes = 1",
+            "mini.toml: sections[0].questions[0].min_itmes: unknown key 'min_itmes'",
+        ),
         ('id = "mini"', 'id = "mini', "mini.toml: invalid TOML"),
     ],
 )
@@ -150,16 +204,31 @@ def test_question_may_not_depend_on_a_later_one(tmp_path: Path) -> None:
         'id = "thinner"\ntype = "boolean"\nenable_when = { question = "thinner_name", answered = true }',
     )
     message = load_error(tmp_path, structure=structure)
-    assert message == "mini.toml: sections[0].questions[1].enable_when: depends on 'thinner_name', which is asked later"
+    assert (
+        message
+        == "mini.toml: sections[0].questions[1].enable_when: depends on 'thinner_name', which is asked later"
+    )
 
 
 @pytest.mark.parametrize(
     ("es", "expected"),
     [
-        (TEXT.replace('[questions.thinner]\nlabel = "Blood thinner?"\n', ""), "mini.es.toml: questions.thinner.label: missing text (present in the 'en' file)"),
-        (TEXT + '\n[questions.thinnr]\nlabel = "x"\n', "mini.es.toml: questions.thinnr: text for an element the definition does not have"),
-        (TEXT.replace('label = "Which one?"', "label = 3"), "mini.es.toml: questions.thinner_name.label: expected a string"),
-        (TEXT.replace('label = "Which one?"', 'label = "  "'), "mini.es.toml: questions.thinner_name.label: must not be empty"),
+        (
+            TEXT.replace('[questions.thinner]\nlabel = "Blood thinner?"\n', ""),
+            "mini.es.toml: questions.thinner.label: missing text (present in the 'en' file)",
+        ),
+        (
+            TEXT + '\n[questions.thinnr]\nlabel = "x"\n',
+            "mini.es.toml: questions.thinnr: text for an element the definition does not have",
+        ),
+        (
+            TEXT.replace('label = "Which one?"', "label = 3"),
+            "mini.es.toml: questions.thinner_name.label: expected a string",
+        ),
+        (
+            TEXT.replace('label = "Which one?"', 'label = "  "'),
+            "mini.es.toml: questions.thinner_name.label: must not be empty",
+        ),
     ],
 )
 def test_translation_errors_name_the_file(tmp_path: Path, es: str, expected: str) -> None:
@@ -167,8 +236,13 @@ def test_translation_errors_name_the_file(tmp_path: Path, es: str, expected: str
 
 
 def test_text_missing_in_every_language(tmp_path: Path) -> None:
-    text = TEXT.replace('[rules.thinner]\npatient = "A clinician will check."\n', "[rules.thinner]\n")
-    assert load_error(tmp_path, en=text, es=text) == "mini.en.toml: rules.thinner.patient: missing text"
+    text = TEXT.replace(
+        '[rules.thinner]\npatient = "A clinician will check."\n', "[rules.thinner]\n"
+    )
+    assert (
+        load_error(tmp_path, en=text, es=text)
+        == "mini.en.toml: rules.thinner.patient: missing text"
+    )
 
 
 def test_no_translation_files(tmp_path: Path) -> None:

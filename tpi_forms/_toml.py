@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -12,7 +13,7 @@ from .errors import DefinitionError
 
 def read_toml(path: Path | Any, display_name: str | None = None) -> Node:
     """Parse a TOML file (a path or an ``importlib.resources`` traversable) into a `Node`."""
-    name = display_name or getattr(path, "name", str(path))
+    name: str = display_name or getattr(path, "name", None) or str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -47,23 +48,27 @@ class Node:
     Getters check the type of each value and raise `DefinitionError` naming the exact key.
     """
 
-    def __init__(self, data: Mapping[str, Any], file: str, path: str) -> None:
+    def __init__(
+        self, data: Mapping[builtins.str, Any], file: builtins.str, path: builtins.str
+    ) -> None:
         self.data = data
         self.file = file
         self.path = path
 
-    def fail(self, problem: str, key: str | int | None = None) -> NoReturn:
+    def fail(
+        self, problem: builtins.str, key: builtins.str | builtins.int | None = None
+    ) -> NoReturn:
         """Raise a `DefinitionError` at this node, or at ``key`` below it."""
         path = self.path if key is None else _join(self.path, key)
         raise DefinitionError(self.file, path, problem)
 
-    def keys(self) -> Iterable[str]:
+    def keys(self) -> Iterable[builtins.str]:
         return self.data.keys()
 
-    def __contains__(self, key: str) -> bool:
+    def __contains__(self, key: builtins.str) -> builtins.bool:
         return key in self.data
 
-    def check_keys(self, allowed: Iterable[str]) -> None:
+    def check_keys(self, allowed: Iterable[builtins.str]) -> None:
         """Refuse keys this table does not know (a misspelt key is an error, not ignored)."""
         allowed_set = set(allowed)
         for key in self.data:
@@ -71,7 +76,7 @@ class Node:
                 known = ", ".join(sorted(allowed_set))
                 self.fail(f"unknown key '{key}' (expected one of: {known})", key)
 
-    def _get(self, key: str, kind: type, required: bool) -> Any:
+    def _get(self, key: builtins.str, kind: type, required: builtins.bool) -> Any:
         if key not in self.data:
             if required:
                 self.fail(f"missing required key '{key}'")
@@ -83,31 +88,31 @@ class Node:
             self.fail(f"expected {_TYPE_NAMES[kind]}, got {_describe(value)}", key)
         return value
 
-    def str(self, key: str) -> str:
-        value: str = self._get(key, str, True)
+    def str(self, key: builtins.str) -> builtins.str:
+        value: builtins.str = self._get(key, str, True)
         if not value.strip():
             self.fail("must not be empty", key)
         return value
 
-    def opt_str(self, key: str) -> str | None:
-        value: str | None = self._get(key, str, False)
+    def opt_str(self, key: builtins.str) -> builtins.str | None:
+        value: builtins.str | None = self._get(key, str, False)
         if value is not None and not value.strip():
             self.fail("must not be empty", key)
         return value
 
-    def int(self, key: str) -> int:
-        value: int = self._get(key, int, True)
+    def int(self, key: builtins.str) -> builtins.int:
+        value: builtins.int = self._get(key, int, True)
         return value
 
-    def opt_int(self, key: str) -> int | None:
-        value: int | None = self._get(key, int, False)
+    def opt_int(self, key: builtins.str) -> builtins.int | None:
+        value: builtins.int | None = self._get(key, int, False)
         return value
 
-    def bool(self, key: str, default: bool) -> bool:
-        value: bool | None = self._get(key, bool, False)
+    def bool(self, key: builtins.str, default: builtins.bool) -> builtins.bool:
+        value: builtins.bool | None = self._get(key, bool, False)
         return default if value is None else value
 
-    def str_list(self, key: str, required: bool = False) -> list[str]:
+    def str_list(self, key: builtins.str, required: builtins.bool = False) -> list[builtins.str]:
         value: list[Any] | None = self._get(key, list, required)
         if value is None:
             return []
@@ -116,14 +121,14 @@ class Node:
                 self.fail(f"expected a non-empty string, got {_describe(item)}", f"{key}[{i}]")
         return list(value)
 
-    def table(self, key: str) -> Node:
+    def table(self, key: builtins.str) -> Node:
         return Node(self._get(key, dict, True), self.file, _join(self.path, key))
 
-    def opt_table(self, key: str) -> Node | None:
+    def opt_table(self, key: builtins.str) -> Node | None:
         value = self._get(key, dict, False)
         return None if value is None else Node(value, self.file, _join(self.path, key))
 
-    def tables(self, key: str, required: bool = True) -> list[Node]:
+    def tables(self, key: builtins.str, required: builtins.bool = True) -> list[Node]:
         """An array of tables (``[[key]]``); each element checked to be a table."""
         value: list[Any] | None = self._get(key, list, required)
         if value is None:
@@ -132,11 +137,13 @@ class Node:
         for i, item in enumerate(value):
             item_path = _join(_join(self.path, key), i)
             if not isinstance(item, dict):
-                raise DefinitionError(self.file, item_path, f"expected a table, got {_describe(item)}")
+                raise DefinitionError(
+                    self.file, item_path, f"expected a table, got {_describe(item)}"
+                )
             nodes.append(Node(item, self.file, item_path))
         return nodes
 
-    def items(self) -> Iterator[tuple[str, Any]]:
+    def items(self) -> Iterator[tuple[builtins.str, Any]]:
         return iter(self.data.items())
 
 
@@ -147,7 +154,9 @@ def _describe(value: Any) -> str:
     return type(value).__name__
 
 
-def unique_ids(nodes: Iterable[tuple[Node, str]], what: str, seen: dict[str, str] | None = None) -> None:
+def unique_ids(
+    nodes: Iterable[tuple[Node, str]], what: str, seen: dict[str, str] | None = None
+) -> None:
     """Fail on the second node that reuses an id; ``nodes`` yields (node, id) pairs."""
     seen = {} if seen is None else seen
     for node, ident in nodes:

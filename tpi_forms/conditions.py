@@ -28,7 +28,7 @@ class Operand:
     """What a condition may compare: a question's or a plan field's type and its choice ids."""
 
     type: str
-    """One of ``string``, ``text``, ``integer``, ``boolean``, ``date``, ``choice``, ``multichoice``."""
+    """``string``, ``text``, ``integer``, ``boolean``, ``date``, ``choice`` or ``multichoice``."""
     choices: tuple[str, ...] = ()
     """The allowed ids for ``choice`` and ``multichoice``."""
 
@@ -38,7 +38,14 @@ _OPS: dict[str, tuple[str, ...]] = {
     "string": ("answered", "equals", "not_equals"),
     "text": ("answered",),
     "integer": (
-        "answered", "equals", "not_equals", "in", "at_least", "at_most", "less_than", "greater_than",
+        "answered",
+        "equals",
+        "not_equals",
+        "in",
+        "at_least",
+        "at_most",
+        "less_than",
+        "greater_than",
     ),
     "boolean": ("answered", "equals", "not_equals"),
     "date": ("answered", "within_days"),
@@ -170,7 +177,9 @@ def _check_scalar(value: Any, op: str, operand: Operand, node: Node) -> None:
     if not ok:
         node.fail(f"'{op}' value {value!r} does not fit a {kind} answer", op)
     if operand.choices and value not in operand.choices:
-        node.fail(f"'{op}' value '{value}' is not a choice (choices: {', '.join(operand.choices)})", op)
+        node.fail(
+            f"'{op}' value '{value}' is not a choice (choices: {', '.join(operand.choices)})", op
+        )
 
 
 def evaluate(
@@ -189,7 +198,7 @@ def evaluate(
     values = answers if condition.source == "question" else plan
     present = condition.name in values and values[condition.name] is not None
     if condition.op == "answered":
-        return present == condition.value
+        return bool(present == condition.value)
     if not present:
         return False
     actual = values[condition.name]
@@ -199,7 +208,7 @@ def evaluate(
     if op == "not_equals":
         return bool(actual != expected)
     if op == "in":
-        return actual in expected
+        return bool(actual in expected)
     if op == "at_least":
         return bool(actual >= expected)
     if op == "at_most":
@@ -209,16 +218,16 @@ def evaluate(
     if op == "greater_than":
         return bool(actual > expected)
     if op == "includes":
-        return expected in actual
+        return bool(expected in actual)
     if op == "includes_any":
         return any(item in actual for item in expected)
     if op == "excludes":
-        return expected not in actual
+        return bool(expected not in actual)
     if op == "subset_of":
         return all(item in expected for item in actual)
     if op == "within_days":
         when = actual if isinstance(actual, dt.date) else dt.date.fromisoformat(actual)
-        return 0 <= (today - when).days < expected
+        return bool(0 <= (today - when).days < expected)
     raise AssertionError(f"unhandled operator {op}")  # parse_condition admits no other
 
 

@@ -30,17 +30,23 @@ class PlannedProcedure:
     """Whether a corticosteroid is mixed in."""
 
     @classmethod
-    def from_cli(cls, sites: str | None, corticosteroid: bool, local_anesthetic: str) -> PlannedProcedure:
+    def from_cli(
+        cls, sites: str | None, corticosteroid: bool, local_anesthetic: str
+    ) -> PlannedProcedure:
         """Build from command-line strings: ``--sites neck,upper_back``."""
         parsed = None if not sites else tuple(s.strip() for s in sites.split(",") if s.strip())
-        return cls(sites=parsed or None, local_anesthetic=local_anesthetic, corticosteroid=corticosteroid)
+        return cls(
+            sites=parsed or None, local_anesthetic=local_anesthetic, corticosteroid=corticosteroid
+        )
 
     def check(self, questionnaire: Questionnaire) -> None:
         """Raise `ProcedureError` naming the first site or medicine the definition lacks."""
         known_sites = [c.id for c in questionnaire.plan.sites]
         for site in self.sites or ():
             if site not in known_sites:
-                raise ProcedureError(f"unknown site '{site}' (expected one of: {', '.join(known_sites)})")
+                raise ProcedureError(
+                    f"unknown site '{site}' (expected one of: {', '.join(known_sites)})"
+                )
         if self.sites is not None and not self.sites:
             raise ProcedureError("a plan that names sites must name at least one")
         if self.local_anesthetic not in questionnaire.plan.local_anesthetics:
@@ -49,7 +55,9 @@ class PlannedProcedure:
                 f"unknown local anaesthetic '{self.local_anesthetic}' (expected one of: {known})"
             )
 
-    def resolved_sites(self, answers: Mapping[str, Any], questionnaire: Questionnaire) -> tuple[str, ...]:
+    def resolved_sites(
+        self, answers: Mapping[str, Any], questionnaire: Questionnaire
+    ) -> tuple[str, ...]:
         """The planned sites, or the patient's answered pain sites when the plan names none."""
         if self.sites is not None:
             return self.sites

@@ -18,7 +18,6 @@ from typing import Any
 from ._resources import definition_folder
 from ._toml import Node, read_toml, unique_ids
 from .conditions import Condition, Operand, parse_condition, referenced
-from .errors import DefinitionError
 from .texts import Text, TextCatalog, locale_files
 
 QUESTION_TYPES = ("string", "text", "integer", "boolean", "date", "choice", "multichoice")
@@ -235,7 +234,9 @@ def _load(root: Node, text_files: Mapping[str, Any]) -> Questionnaire:
     rules = tuple(_rule(r, texts, operands, plan_operands) for r in rule_nodes)
 
     score_nodes = root.tables("scores", required=False)
-    unique_ids(((n, n.str("id")) for n in score_nodes), "score", {q: "a question" for q in questions})
+    unique_ids(
+        ((n, n.str("id")) for n in score_nodes), "score", {q: "a question" for q in questions}
+    )
     scores = tuple(_score(n, texts, operands) for n in score_nodes)
 
     plan = PlanSpec(
@@ -261,8 +262,19 @@ def _load(root: Node, text_files: Mapping[str, Any]) -> Questionnaire:
 
 
 _QUESTION_KEYS = {
-    "id", "type", "required", "enable_when", "choices", "exclusive", "min_items", "min", "max",
-    "max_length", "not_future", "max_age_years", "personal",
+    "id",
+    "type",
+    "required",
+    "enable_when",
+    "choices",
+    "exclusive",
+    "min_items",
+    "min",
+    "max",
+    "max_length",
+    "not_future",
+    "max_age_years",
+    "personal",
 }
 
 
@@ -318,7 +330,7 @@ def _question(q: Node, texts: TextCatalog, operands: Mapping[str, Operand]) -> Q
 
 
 def _check_condition_order(sections: list[Node], questions: Mapping[str, Question]) -> None:
-    """A question may only depend on questions asked before it (so a form can be filled in order)."""
+    """A question may only depend on questions asked before it, so a form fills in order."""
     order = {qid: i for i, qid in enumerate(questions)}
     for s in sections:
         for q in s.tables("questions"):
@@ -340,7 +352,9 @@ def _rule(
     rid = r.str("id")
     severity = r.str("severity")
     if severity not in SEVERITIES:
-        r.fail(f"unknown severity '{severity}' (expected one of: {', '.join(SEVERITIES)})", "severity")
+        r.fail(
+            f"unknown severity '{severity}' (expected one of: {', '.join(SEVERITIES)})", "severity"
+        )
     if "when" not in r:
         r.fail("missing required key 'when'")
     return Rule(
@@ -366,5 +380,3 @@ def _score(n: Node, texts: TextCatalog, operands: Mapping[str, Operand]) -> Scor
         if operands[item].type != "integer":
             n.fail(f"'{item}' is not an integer question", "items")
     return Score(sid, method, items, texts.text("scores", sid, "label"))
-
-

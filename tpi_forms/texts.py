@@ -121,12 +121,16 @@ class TextCatalog:
         for loc, node in self.files.items():
             used = self._used[loc]
 
-            def walk(data: Any, prefix: tuple[str, ...], node: Node = node, used: set[Any] = used) -> None:
+            def walk(
+                data: Any, prefix: tuple[str, ...], node: Node = node, used: set[Any] = used
+            ) -> None:
                 for key, value in data.items():
                     path = (*prefix, key)
                     if path not in used:
                         raise DefinitionError(
-                            node.file, ".".join(path), "text for an element the definition does not have"
+                            node.file,
+                            ".".join(path),
+                            "text for an element the definition does not have",
                         )
                     if isinstance(value, dict):
                         walk(value, path)

@@ -43,7 +43,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tpi-forms {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"tpi-forms {args.command}: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        print(
+            f"tpi-forms {args.command}: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(
+                ": "
+            ),
+            file=sys.stderr,
+        )
         return 2
     return code
 

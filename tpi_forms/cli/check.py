@@ -1,4 +1,4 @@
-"""``tpi-forms check``: load a definition or clinic file and report the first problem in one line."""
+"""``tpi-forms check``: load a definition or clinic file; report the first problem in one line."""
 
 from __future__ import annotations
 

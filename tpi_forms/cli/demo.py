@@ -13,7 +13,12 @@ def register(sub: Any) -> None:
         help="write sample outputs (forms, consent, packets) to a folder",
         description="Write the project's sample outputs to a folder and print what was written.",
     )
-    parser.add_argument("--out", type=Path, default=Path("demo-output"), help="folder to write to (default: demo-output)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("demo-output"),
+        help="folder to write to (default: demo-output)",
+    )
     parser.set_defaults(func=run)
 
 
