@@ -7,10 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..clinic import load_clinic
+from ..consent_definition import load_consent_definition
 from ..questionnaire import load_questionnaire
 
 # Kind name -> loader; each raises DefinitionError naming file, key path and problem.
 LOADERS: dict[str, Callable[[Path], Any]] = {
+    "clinic": load_clinic,
+    "consent": load_consent_definition,
     "questionnaire": load_questionnaire,
 }
 
