@@ -1,0 +1,97 @@
+"""``tpi-forms screen``: screen a JSON file of answers for a planned procedure."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import AnswersError
+from ..procedure import PlannedProcedure
+from ..screening import screen
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "screen",
+        help="screen a JSON file of answers and print the result as JSON",
+        description=(
+            "Validate the answers in ANSWERS.json, screen them for the planned procedure and "
+            "print the result as JSON. Invalid answers are printed as JSON on stderr (exit 2)."
+        ),
+    )
+    parser.add_argument("answers", type=Path, metavar="ANSWERS.json", help="answers JSON object")
+    parser.add_argument(
+        "--steroid", action="store_true", help="a corticosteroid is planned with the anaesthetic"
+    )
+    parser.add_argument(
+        "--sites",
+        metavar="A,B",
+        help="planned injection sites, comma-separated (default: the patient's pain sites)",
+    )
+    parser.add_argument(
+        "--anesthetic",
+        default="lidocaine",
+        help="planned local anaesthetic (default: lidocaine)",
+    )
+    parser.add_argument("--locale", default="en", help="language of the messages (default: en)")
+    parser.add_argument(
+        "--today",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="day of screening (default: today)",
+    )
+    parser.set_defaults(func=run)
+
+
+def _iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected a date as YYYY-MM-DD") from None
+
+
+def read_answers(path: Path) -> Any | None:
+    """The parsed JSON of ``path``, or None after printing why it cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+        print(f"tpi-forms screen: error: cannot read {path}: {reason}", file=sys.stderr)
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        # The position only: the message must not echo patient data.
+        print(
+            f"tpi-forms screen: error: {path} is not valid JSON "
+            f"(line {exc.lineno}, column {exc.colno}: {exc.msg})",
+            file=sys.stderr,
+        )
+        return None
+
+
+def run(args: argparse.Namespace) -> int:
+    raw = read_answers(args.answers)
+    if raw is None:
+        return 2
+    procedure = PlannedProcedure.from_cli(args.sites, args.steroid, args.anesthetic)
+    try:
+        result = screen(raw, procedure, locale=args.locale, today=args.today)
+    except AnswersError as exc:
+        print(
+            json.dumps({"errors": exc.errors}, indent=2, sort_keys=True, ensure_ascii=False),
+            file=sys.stderr,
+        )
+        count = sum(len(v) for v in exc.errors.values())
+        print(
+            f"tpi-forms screen: error: {count} invalid answer(s) in {len(exc.errors)} question(s); "
+            "no screening result",
+            file=sys.stderr,
+        )
+        return 2
+    print(result.to_json())
+    return 0
