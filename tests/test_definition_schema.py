@@ -7,6 +7,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from referencing import Registry, Resource
 
 from tpi_forms._resources import definition_folder
 from tpi_forms.schemas import SCHEMA_NAMES, definition_schema
@@ -16,15 +17,40 @@ def shipped(name: str) -> dict[str, Any]:
     return tomllib.loads((definition_folder() / name).read_text("utf-8"))
 
 
+def validate(data: dict[str, Any], name: str) -> None:
+    """Validate with every schema registered, so cross-schema ``$ref``s resolve."""
+    resources = [Resource.from_contents(definition_schema(n)) for n in SCHEMA_NAMES]
+    registry: Registry[Any] = Registry().with_resources((r.id(), r) for r in resources)
+    validator = jsonschema.Draft202012Validator(definition_schema(name), registry=registry)
+    validator.validate(data)
+
+
 @pytest.mark.parametrize("name", SCHEMA_NAMES)
 def test_schema_is_valid(name: str) -> None:
     jsonschema.Draft202012Validator.check_schema(definition_schema(name))
 
 
-def test_shipped_questionnaire_matches_schema() -> None:
-    jsonschema.validate(shipped("tpi_screening.toml"), definition_schema("questionnaire"))
-    for locale in ("en", "es"):
-        jsonschema.validate(shipped(f"tpi_screening.{locale}.toml"), definition_schema("text"))
+@pytest.mark.parametrize(
+    ("name", "schema"),
+    [
+        ("tpi_screening.toml", "questionnaire"),
+        ("tpi_screening.en.toml", "text"),
+        ("tpi_screening.es.toml", "text"),
+        ("tpi_consent.toml", "consent"),
+        ("tpi_consent.en.toml", "text"),
+        ("tpi_consent.es.toml", "text"),
+        ("sample_clinic.toml", "clinic"),
+    ],
+)
+def test_shipped_files_match_schema(name: str, schema: str) -> None:
+    validate(shipped(name), schema)
+
+
+def test_consent_schema_flags_a_percentage_frequency() -> None:
+    data = shipped("tpi_consent.toml")
+    data["risks"][0]["frequency"] = "5%"
+    with pytest.raises(jsonschema.ValidationError):
+        validate(data, "consent")
 
 
 @pytest.mark.parametrize(
@@ -41,7 +67,7 @@ def test_schema_flags_mistakes(mutate: Any) -> None:
     data = shipped("tpi_screening.toml")
     mutate(data)
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate(data, definition_schema("questionnaire"))
+        validate(data, "questionnaire")
 
 
 def test_unknown_schema_name() -> None:

@@ -11,10 +11,22 @@ from collections.abc import Sequence
 
 from ..__about__ import __version__
 from ..errors import TpiFormsError
-from . import check, demo
+from . import (
+    blank,
+    check,
+    consent,
+    demo,
+    example_answers,
+    fhir,
+    kiosk,
+    packet,
+    schema,
+    screen,
+    verify,
+)
 
 # Each module has register(subparsers) that adds its parser and sets func=run(args) -> int.
-COMMANDS = [check, demo]
+COMMANDS = [check, consent, demo, screen, example_answers, schema, packet, blank, verify, fhir, kiosk]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TpiFormsError as exc:
         print(f"tpi-forms {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into a command that stopped reading (`| head`)
+        sys.stderr.close()
+        return 0
     except OSError as exc:
         print(
             f"tpi-forms {args.command}: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(

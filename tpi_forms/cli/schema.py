@@ -8,10 +8,15 @@ from collections.abc import Callable
 from typing import Any
 
 from ..answers import answers_schema
+from ..schemas import definition_schema
 
 # Name -> function returning the schema. Add one line per document.
 SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
     "answers": answers_schema,
+    "clinic": lambda: definition_schema("clinic"),
+    "consent": lambda: definition_schema("consent"),
+    "questionnaire": lambda: definition_schema("questionnaire"),
+    "text": lambda: definition_schema("text"),
 }
 
 
