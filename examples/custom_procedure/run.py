@@ -1,0 +1,218 @@
+"""A second procedure defined purely as data: a corticosteroid injection into a joint or bursa.
+
+The questionnaire (``definitions/joint_screening*.toml``) and the consent
+(``definitions/joint_consent*.toml``) use the same formats as the shipped trigger point
+injection definitions, and go through the same public API with no change to the library:
+screening with its own rules, the screening form and the consent page as HTML, a signed
+packet (PDF/A-3 with the record embedded), its verification, and a FHIR R4 Bundle.
+
+    python examples/custom_procedure/run.py --out joint-demo [--locale es]
+
+The content is a SAMPLE to show the format, not reviewed clinical content, and the patient is
+fictitious.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime as dt
+import io
+import json
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageDraw
+
+from tpi_forms import (
+    build_consent,
+    load_consent_definition,
+    load_questionnaire,
+    sample_clinic,
+    screen,
+    validate_answers,
+)
+from tpi_forms.fhir import bundle_from_packet
+from tpi_forms.forms import build_form_class, form_data
+from tpi_forms.html import copy_static, render_consent_page, render_form_html
+from tpi_forms.packet import PacketRenderer, PacketSettings, build_record
+from tpi_forms.procedure import PlannedProcedure
+from tpi_forms.record import AuditEvent, Signature
+from tpi_forms.signature import validate_drawn_signature
+from tpi_forms.verify import verify_packet
+
+HERE = Path(__file__).resolve().parent
+QUESTIONNAIRE = HERE / "definitions" / "joint_screening.toml"
+CONSENT = HERE / "definitions" / "joint_consent.toml"
+
+# What the packet calls the procedure, per language (the shipped words name a trigger point
+# injection; a clinic overrides pdf/packet_text.toml in its own template folder).
+PACKET_WORDS = {
+    "en": {
+        "procedure_name": "Corticosteroid injection into a joint or bursa",
+        "packet_title": "Joint or bursa injection: screening and consent",
+        "blank_title": "Joint or bursa injection: screening and consent (paper form)",
+    },
+    "es": {
+        "procedure_name": "Inyección de corticoesteroide en una articulación o bolsa",
+        "packet_title": "Inyección en articulación o bolsa: evaluación y consentimiento",
+        "blank_title": "Inyección en articulación o bolsa: evaluación y consentimiento (papel)",
+    },
+}
+
+# A fictitious patient.
+ANSWERS: dict[str, Any] = {
+    "patient_name": "Sam Example",
+    "date_of_birth": "1961-07-04",
+    "injection_sites": ["shoulder_right"],
+    "pain_score": 6,
+    "joint_hot_swollen": False,
+    "artificial_joint": False,
+    "prior_steroid_shot": True,
+    "last_steroid_shot_date": "2025-01-15",
+    "steroid_shots_past_year": 1,
+    "fever_or_illness_today": False,
+    "skin_problem_at_site": False,
+    "takes_blood_thinner": False,
+    "diabetes": True,
+    "allergies": ["none"],
+}
+
+
+def drawn_signature() -> bytes:
+    """A squiggle standing in for a signature drawn on a tablet, checked like a real one."""
+    image = Image.new("RGBA", (600, 200), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(image)
+    draw.line(
+        [(30, 140), (120, 60), (200, 150), (300, 70), (420, 130), (560, 80)], fill="black", width=5
+    )
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return validate_drawn_signature(
+        "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    ).png
+
+
+def packet_text_override(renderer: PacketRenderer, folder: Path) -> Path:
+    """Write pdf/packet_text.toml with this procedure's words over the shipped ones."""
+    assert renderer.env.loader is not None
+    source = renderer.env.loader.get_source(renderer.env, "pdf/packet_text.toml")[0]
+    table = tomllib.loads(source)
+    lines = []
+    for language, words in table.items():
+        words.update(PACKET_WORDS.get(language, {}))
+        lines.append(f"[{language}]")
+        lines += [
+            f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in words.items()
+        ]
+    target = folder / "pdf" / "packet_text.toml"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def page(title: str, body: str, locale: str) -> str:
+    return (
+        f'<!doctype html>\n<html lang="{locale}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{title}</title>"
+        '<link rel="stylesheet" href="static/tpi-forms.css"></head>'
+        f"<body><main>{body}</main>"
+        '<script src="static/tpi-forms.js" defer></script></body></html>\n'
+    )
+
+
+def run(out: Path, locale: str) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    questionnaire = load_questionnaire(QUESTIONNAIRE)
+    definition = load_consent_definition(CONSENT, questionnaire)
+    clinic = sample_clinic()
+    plan = PlannedProcedure(sites=("shoulder_right",), corticosteroid=True)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+    # 1. Screening with this procedure's own rules.
+    answers = validate_answers(ANSWERS, questionnaire, today=now.date(), locale=locale)
+    result = screen(answers, plan, questionnaire=questionnaire, locale=locale, today=now.date())
+    print(f"screening: {result.status}")
+    for finding in result.findings:
+        print(f"  {finding.severity}: {finding.rule_id} ({finding.source})")
+
+    # 2. HTML: the screening form (portal fragment in a page) and the consent review-and-sign page.
+    copy_static(out)
+    form = build_form_class(questionnaire, locale)(data=form_data(answers, questionnaire))
+    fragment = render_form_html(form, action="#", plan=plan.as_values(answers, questionnaire))
+    (out / "screening.html").write_text(
+        page(questionnaire.title.get(locale), fragment, locale), encoding="utf-8"
+    )
+    document = build_consent(plan, clinic, locale, definition=definition)
+    (out / "consent.html").write_text(render_consent_page(document, action="#"), encoding="utf-8")
+
+    # 3. A signed packet through the same record and renderer as trigger point injections.
+    signatures = [
+        Signature(
+            "patient",
+            ANSWERS["patient_name"],
+            now,
+            document.signer_role("patient").meaning,
+            "drawn",
+            drawn_signature(),
+        ),
+        Signature(
+            "practitioner",
+            clinic.practitioner().display_name,
+            now,
+            document.signer_role("practitioner").meaning,
+            "typed",
+        ),
+    ]
+    record = build_record(
+        answers,
+        signatures,
+        procedure=plan,
+        clinic=clinic,
+        locale=locale,
+        audit=[AuditEvent(now, "signed", {"role": "patient"}, "example")],
+        device_id="example",
+        created_at=now,
+        questionnaire=questionnaire,
+        consent=document.to_dict(),
+    )
+    renderer = PacketRenderer(PacketSettings(questionnaire_path=str(QUESTIONNAIRE)))
+    settings = PacketSettings(
+        questionnaire_path=str(QUESTIONNAIRE),
+        template_dirs=(str(packet_text_override(renderer, out / "templates")),),
+    )
+    pdf = PacketRenderer(settings).render(record)
+    (out / "packet.pdf").write_bytes(pdf)
+
+    # 4. Verify it as an archivist would, years later, with the same definitions.
+    verification = verify_packet(pdf, consent_definition=definition)
+    for check in verification.checks:
+        print(f"  {'PASS' if check.passed else 'FAIL'} {check.name}: {check.detail}")
+    if not verification.ok:
+        return 1
+
+    # 5. FHIR R4 for the health record.
+    bundle = bundle_from_packet(pdf, questionnaire=questionnaire, consent_definition=definition)
+    (out / "bundle.json").write_text(
+        json.dumps(bundle, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    for name in ("screening.html", "consent.html", "packet.pdf", "bundle.json"):
+        print(out / name)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, required=True, help="folder to write to")
+    parser.add_argument(
+        "--locale", default="en", choices=("en", "es"), help="language (default: en)"
+    )
+    args = parser.parse_args(argv)
+    return run(args.out, args.locale)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
