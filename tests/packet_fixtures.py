@@ -1,0 +1,131 @@
+"""Records, signatures and PDF readers shared by the packet, verify, seal and CLI tests."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pypdf
+from PIL import Image, ImageDraw
+
+from tpi_forms.clinic import sample_clinic
+from tpi_forms.packet import build_record
+from tpi_forms.procedure import PlannedProcedure
+from tpi_forms.record import AuditEvent, ConsentRecord, Signature
+from tpi_forms.scenarios import example_answers
+from tpi_forms.signature import validate_drawn_signature
+
+SIGNED = dt.datetime(2026, 3, 2, 15, 30, tzinfo=dt.UTC)
+HOSTILE_NAME = "<img src=x onerror=alert(1)> {{7*7}}"
+
+
+def signature_png(seed: int = 0, size: tuple[int, int] = (600, 200)) -> bytes:
+    """A normalised drawn signature (through the real signature checks)."""
+    image = Image.new("RGBA", size, (255, 255, 255, 0))
+    draw = ImageDraw.Draw(image)
+    w, h = size
+    points = [(20 + i * (w - 40) // 8, h // 2 + ((i * 37 + seed * 11) % 60) - 30) for i in range(9)]
+    draw.line(points, fill=(0, 0, 0, 255), width=5)
+    draw.line([(40, h - 40), (w - 60, h - 50 - seed % 20)], fill=(0, 0, 0, 255), width=4)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return validate_drawn_signature(url).png
+
+
+def make_record(
+    locale: str = "en",
+    *,
+    scenario: str = "review",
+    name: str | None = None,
+    answers: dict[str, Any] | None = None,
+    steroid: bool = True,
+    representative: bool = False,
+) -> ConsentRecord:
+    """A realistic record: real screening and consent, four signers, a short audit trail."""
+    raw = example_answers(scenario)
+    if name is not None:
+        raw["patient_name"] = name
+    raw.update(answers or {})
+    first = "legal_representative" if representative else "patient"
+    signer_name = name if name is not None else raw["patient_name"]
+    signatures = [
+        Signature(
+            role=first,
+            printed_name=signer_name,
+            signed_at=SIGNED,
+            meaning="I agree to the shot.",
+            image_png=signature_png(1),
+            relationship="Mother" if representative else None,
+        ),
+        Signature(
+            role="practitioner",
+            printed_name="Alex Sample, MD",
+            signed_at=SIGNED + dt.timedelta(minutes=2),
+            meaning="I explained the risks, benefits and other choices.",
+            method="typed",
+        ),
+        Signature(
+            role="interpreter",
+            printed_name="Rosa Intérprete",
+            signed_at=SIGNED + dt.timedelta(minutes=3),
+            meaning="I interpreted this form fully and correctly.",
+            image_png=signature_png(2),
+            language="Español",
+        ),
+    ]
+    audit = [
+        AuditEvent(SIGNED - dt.timedelta(minutes=10), "form_opened", {}, "kiosk-7"),
+        AuditEvent(
+            SIGNED - dt.timedelta(minutes=6), "section_viewed", {"section": "risks"}, "kiosk-7"
+        ),
+        AuditEvent(
+            SIGNED - dt.timedelta(minutes=1), "consent_time_on_page", {"seconds": 312}, "kiosk-7"
+        ),
+        AuditEvent(SIGNED, "signed", {"role": first}, "kiosk-7"),
+    ]
+    return build_record(
+        raw,
+        signatures,
+        procedure=PlannedProcedure(sites=("neck", "upper_back"), corticosteroid=steroid),
+        clinic=sample_clinic(),
+        locale=locale,
+        audit=audit,
+        device_id="kiosk-7",
+        created_at=SIGNED + dt.timedelta(minutes=4),
+    )
+
+
+def pdf_text(pdf: bytes) -> list[str]:
+    """The extracted text of every page."""
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    return [page.extract_text() or "" for page in reader.pages]
+
+
+def squash(text: str) -> str:
+    """Text without whitespace, for searches that must not depend on line breaks."""
+    return "".join(text.split())
+
+
+@contextmanager
+def no_weasyprint_logs() -> Iterator[list[logging.LogRecord]]:
+    """Fail when WeasyPrint logs a warning or error (like WeasyPrint's own ``assert_no_logs``)."""
+    records: list[logging.LogRecord] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Collect(level=logging.WARNING)
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
+    assert not records, [r.getMessage() for r in records]

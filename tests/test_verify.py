@@ -1,0 +1,214 @@
+"""verify_packet: a fresh packet passes; one changed byte in the record, attachment or pages fails."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Callable
+
+import pikepdf
+import pytest
+from packet_fixtures import make_record, no_weasyprint_logs, signature_png
+from PIL import Image
+
+from tpi_forms.consent_definition import load_consent_definition
+from tpi_forms.packet import render_packet
+from tpi_forms.record import canonical_json, sha256_hex
+from tpi_forms.verify import PacketReadError, Verification, pixel_digest, verify_packet
+
+CHECKS = [
+    "pdf_readable",
+    "streams_intact",
+    "record_embedded",
+    "record_hash_printed",
+    "record_matches_pages",
+    "signature_images",
+    "consent_hash",
+]
+
+
+@pytest.fixture(scope="module")
+def packet() -> bytes:
+    with no_weasyprint_logs():
+        return render_packet(make_record("en"))
+
+
+def failed(result: Verification) -> set[str]:
+    return {c.name for c in result.checks if not c.passed}
+
+
+def test_a_fresh_packet_passes_every_check(packet: bytes) -> None:
+    result = verify_packet(packet)
+    assert [c.name for c in result.checks] == CHECKS
+    assert result.ok, result.failed()
+    assert result.record is not None
+    assert result.record_sha256 == sha256_hex(result.record.to_json())
+    name, passed, detail = result.checks[-1]
+    assert (name, passed) == ("consent_hash", True) and "rebuilt" in detail
+
+
+def _flip_in_stream(pdf: bytes, objgen: tuple[int, int], offset: int = 40) -> bytes:
+    match = re.search(rb"\n%d %d obj\b" % objgen, pdf)
+    assert match is not None
+    start = pdf.index(b"stream\n", match.end()) + len(b"stream\n") + offset
+    return pdf[:start] + bytes([pdf[start] ^ 0x01]) + pdf[start + 1 :]
+
+
+def _attachment_objgen(pdf: bytes) -> tuple[int, int]:
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        objgen: tuple[int, int] = doc.attachments["record.json"].obj.EF.F.objgen
+        return objgen
+
+
+def _content_objgen(pdf: bytes, page: int) -> tuple[int, int]:
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        objgen: tuple[int, int] = doc.pages[page].obj.Contents.objgen
+        return objgen
+
+
+@pytest.mark.parametrize("offset", [5, 40, 200])
+def test_one_changed_byte_in_the_attachment_fails(packet: bytes, offset: int) -> None:
+    result = verify_packet(_flip_in_stream(packet, _attachment_objgen(packet), offset))
+    assert not result.ok
+    assert "streams_intact" in failed(result)
+
+
+@pytest.mark.parametrize("page", [0, -1])
+def test_one_changed_byte_in_the_page_content_fails(packet: bytes, page: int) -> None:
+    result = verify_packet(_flip_in_stream(packet, _content_objgen(packet, page)))
+    assert not result.ok
+    assert "streams_intact" in failed(result)
+
+
+def _reembed(pdf: bytes, change: Callable[[dict[str, object]], None]) -> bytes:
+    """Rewrite the embedded record the way a forger would: valid PDF, valid JSON, new content."""
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        stream = doc.attachments["record.json"].obj.EF.F
+        data = json.loads(stream.read_bytes())
+        change(data)
+        stream.write(canonical_json(data))
+        out = io.BytesIO()
+        doc.save(out)
+        return out.getvalue()
+
+
+def test_a_changed_answer_in_the_record_fails(packet: bytes) -> None:
+    def change(data: dict[str, object]) -> None:
+        data["answers"]["takes_blood_thinner"] = False  # type: ignore[index]
+
+    result = verify_packet(_reembed(packet, change))
+    assert result.checks[1].passed  # the file itself is well formed
+    assert failed(result) == {"record_hash_printed"}
+
+
+def test_one_changed_byte_in_the_record_fails(packet: bytes) -> None:
+    def change(data: dict[str, object]) -> None:
+        data["device_id"] = "kiosk-8"
+
+    assert "record_hash_printed" in failed(verify_packet(_reembed(packet, change)))
+
+
+def test_a_moved_signature_fails(packet: bytes) -> None:
+    """Part 11 §11.70: another signature image cannot be put into the record."""
+    other = signature_png(7)
+
+    def change(data: dict[str, object]) -> None:
+        import base64
+
+        signer = data["signatures"][0]  # type: ignore[index]
+        signer["image_png_base64"] = base64.b64encode(other).decode()
+        signer["image_sha256"] = sha256_hex(other)
+
+    assert failed(verify_packet(_reembed(packet, change))) >= {
+        "record_hash_printed",
+        "signature_images",
+    }
+
+
+def test_a_replaced_page_image_fails(packet: bytes) -> None:
+    with pikepdf.open(io.BytesIO(packet)) as doc:
+        for page in doc.pages:
+            xobjects = page.obj.Resources.get("/XObject", {})
+            for name in list(xobjects.keys()):
+                image = xobjects[name]
+                if image.get("/Subtype") != "/Image":
+                    continue
+                pil = pikepdf.PdfImage(image).as_pil_image()
+                pil.putpixel((pil.width // 2, pil.height // 2), (0,) * len(pil.getbands()))
+                image.write(pil.tobytes())  # same size and colour space, one pixel changed
+        out = io.BytesIO()
+        doc.save(out)
+    result = verify_packet(out.getvalue())
+    assert failed(result) == {"signature_images"}
+
+
+def test_consent_text_changed_with_its_hash_fails(packet: bytes) -> None:
+    from tpi_forms.consent import consent_hash_of
+
+    def change(data: dict[str, object]) -> None:
+        consent = data["consent"]
+        consent["sections"][0]["paragraphs"][0] = "Nothing can go wrong."  # type: ignore[index]
+        consent["content_hash"] = consent_hash_of(consent)  # type: ignore[arg-type]
+
+    assert failed(verify_packet(_reembed(packet, change))) >= {
+        "record_hash_printed",
+        "consent_hash",
+        "record_matches_pages",
+    }
+
+
+def test_consent_check_without_the_definition_of_that_version(packet: bytes) -> None:
+    import dataclasses
+
+    other = dataclasses.replace(load_consent_definition(), version="9.9.9")
+    result = verify_packet(packet, consent_definition=other)
+    check = {c.name: c for c in result.checks}["consent_hash"]
+    assert check.passed and "not available" in check.detail
+
+
+def test_a_removed_attachment_fails(packet: bytes) -> None:
+    with pikepdf.open(io.BytesIO(packet)) as doc:
+        del doc.attachments["record.json"]
+        out = io.BytesIO()
+        doc.save(out)
+    result = verify_packet(out.getvalue())
+    assert not result.ok and "record_embedded" in failed(result)
+
+
+def test_trust_roots_without_a_seal_fail(packet: bytes) -> None:
+    result = verify_packet(packet, trust_roots=[])
+    assert {c.name: c.passed for c in result.checks}["seal"] is False
+
+
+def test_not_a_pdf_is_bad_input() -> None:
+    with pytest.raises(PacketReadError):
+        verify_packet(b"hello")
+
+
+def test_truncated_pdf_fails_without_crashing(packet: bytes) -> None:
+    assert not verify_packet(packet[: len(packet) // 2]).ok
+
+
+def test_pixel_digest_ignores_png_encoding_but_not_pixels() -> None:
+    image = Image.open(io.BytesIO(signature_png(1)))
+    other = io.BytesIO()
+    image.save(other, "PNG", compress_level=1)
+    assert pixel_digest(Image.open(other)) == pixel_digest(image)
+    changed = image.copy()
+    changed.putpixel((0, 0), (0, 0, 0, 255))
+    assert pixel_digest(changed) != pixel_digest(image)
+
+
+def test_an_undecodable_recorded_image_fails_the_check(packet: bytes) -> None:
+    import base64
+
+    broken = signature_png(1)[:40] + b"\0" * 64
+
+    def change(data: dict[str, object]) -> None:
+        signer = data["signatures"][0]  # type: ignore[index]
+        signer["image_png_base64"] = base64.b64encode(broken).decode()
+        signer["image_sha256"] = sha256_hex(broken)
+
+    result = verify_packet(_reembed(packet, change))
+    assert {"record_hash_printed", "signature_images"} <= failed(result)

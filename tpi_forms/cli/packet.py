@@ -1,0 +1,127 @@
+"""``tpi-forms packet``: render a signed consent packet (PDF/A-3) from answers and a signature."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime as dt
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from ..answers import validate_answers
+from ..clinic import load_clinic, sample_clinic
+from ..errors import TpiFormsError
+from ..packet import assemble_consent, build_record, render_packet, write_atomically
+from ..procedure import PlannedProcedure
+from ..record import AuditEvent, Signature
+from ..signature import DATA_URL_PREFIX, validate_drawn_signature
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "packet",
+        help="render a signed consent packet (archival PDF/A-3 with the record embedded)",
+        description=(
+            "Screen the answers, assemble the consent for the planned procedure, and write a "
+            "signed packet: summary, answers, consent, signature page and audit trail, with the "
+            "machine-readable record embedded. Check it later with 'tpi-forms verify'."
+        ),
+    )
+    parser.add_argument("answers", type=Path, help="answers as a JSON object keyed by question id")
+    parser.add_argument(
+        "--signature", type=Path, required=True, help="the patient's drawn signature (PNG)"
+    )
+    parser.add_argument("--signer-name", required=True, help="the signer's printed name")
+    parser.add_argument(
+        "--representative",
+        metavar="RELATIONSHIP",
+        help="the signer is the patient's legal representative with this relationship",
+    )
+    parser.add_argument(
+        "--sites", help="planned sites, comma separated (default: the patient's pain sites)"
+    )
+    parser.add_argument("--steroid", action="store_true", help="a corticosteroid is mixed in")
+    parser.add_argument("--local-anesthetic", default="lidocaine", help="default: lidocaine")
+    parser.add_argument("--locale", help="document language (default: the clinic's)")
+    parser.add_argument(
+        "--clinic", type=Path, help="clinic file (default: the fictitious sample clinic)"
+    )
+    parser.add_argument("--device-id", help="device or kiosk id for the audit trail")
+    parser.add_argument(
+        "--seal", type=Path, metavar="KEY.pem", help="seal with this private key (PAdES)"
+    )
+    parser.add_argument(
+        "--cert", type=Path, metavar="CERT.pem", help="the clinic certificate for --seal"
+    )
+    parser.add_argument(
+        "--passphrase-env", metavar="VAR", help="environment variable holding the key's passphrase"
+    )
+    parser.add_argument("-o", "--output", type=Path, required=True, help="PDF file to write")
+    parser.set_defaults(func=run)
+
+
+def _read_answers(path: Path) -> dict[str, Any]:
+    try:
+        answers = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise TpiFormsError(f"{path}: not a JSON file") from None
+    if not isinstance(answers, dict):
+        raise TpiFormsError(f"{path}: answers must be a JSON object")
+    return answers
+
+
+def run(args: argparse.Namespace) -> int:
+    if (args.seal is None) != (args.cert is None):
+        raise TpiFormsError("--seal and --cert go together")
+    clinic = load_clinic(args.clinic) if args.clinic else sample_clinic()
+    locale = args.locale or clinic.default_locale
+    procedure = PlannedProcedure.from_cli(args.sites, args.steroid, args.local_anesthetic)
+    answers = _read_answers(args.answers)
+    png = args.signature.read_bytes()
+    drawn = validate_drawn_signature(DATA_URL_PREFIX + base64.b64encode(png).decode("ascii"))
+    role = "legal_representative" if args.representative else "patient"
+    now = dt.datetime.now(dt.UTC)
+    valid = validate_answers(answers, today=now.date(), locale=locale)  # before any other use
+    consent = assemble_consent(procedure, clinic, locale, answers=valid)
+    meaning = next(
+        (r["meaning"] for r in consent.get("signer_roles", ()) if r.get("id") == role), role
+    )
+    signature = Signature(
+        role=role,
+        printed_name=args.signer_name,
+        signed_at=now,
+        meaning=meaning,
+        image_png=drawn.png,
+        relationship=args.representative,
+    )
+    record = build_record(
+        answers,
+        [signature],
+        procedure=procedure,
+        clinic=clinic,
+        locale=locale,
+        audit=[AuditEvent(now, "signed", {"role": role, "via": "command line"}, args.device_id)],
+        device_id=args.device_id,
+        created_at=now,
+        consent=consent,
+    )
+    pdf = render_packet(record)
+    if args.seal is not None:
+        try:
+            from ..seal import seal_pdf
+        except ImportError:
+            raise TpiFormsError(
+                "sealing needs the 'pades' extra: pip install 'tpi_forms[pades]'"
+            ) from None
+        passphrase = None
+        if args.passphrase_env:
+            value = os.environ.get(args.passphrase_env)
+            if value is None:
+                raise TpiFormsError(f"environment variable {args.passphrase_env} is not set")
+            passphrase = value.encode("utf-8")
+        pdf = seal_pdf(pdf, args.seal.read_bytes(), args.cert.read_bytes(), passphrase=passphrase)
+    write_atomically(args.output, pdf)
+    print(f"wrote {args.output} ({len(pdf) // 1024} KiB{', sealed' if args.seal else ''})")
+    return 0
