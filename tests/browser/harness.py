@@ -1,0 +1,266 @@
+"""A small Flask app serving the library's pages, a headless Chromium, and helpers to drive them.
+
+The app uses only the public API (forms, html, signing) and records what it received, so tests
+check what the server got, not what the page showed. Every response carries a strict
+Content-Security-Policy; the browser refuses (and the tests fail on) any request that leaves the
+test server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask, Response, abort, request, send_file
+from flask_wtf import FlaskForm  # type: ignore[import-untyped]
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    ViewportSize,
+    sync_playwright,
+)
+from werkzeug.serving import make_server
+
+from tpi_forms.clinic import sample_clinic
+from tpi_forms.consent import build_consent
+from tpi_forms.forms import build_form_class
+from tpi_forms.html import (
+    PageOptions,
+    render_consent_page,
+    render_form_html,
+    render_kiosk_page,
+    static_files,
+)
+from tpi_forms.procedure import PlannedProcedure
+from tpi_forms.signing import ConsentFormError, ConsentSubmission, parse_consent_submission
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+TODAY = dt.date(2026, 3, 2)
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+PLAN = PlannedProcedure(sites=("neck", "upper_back"))
+TABLET = ViewportSize(width=1024, height=768)
+TABLET_ROTATED = ViewportSize(width=768, height=1024)
+PHONE = ViewportSize(width=390, height=844)
+
+
+@dataclass
+class Received:
+    """What the test server was sent."""
+
+    answers: list[dict[str, Any]] = field(default_factory=list)
+    screening_errors: list[dict[str, list[str]]] = field(default_factory=list)
+    consents: list[ConsentSubmission] = field(default_factory=list)
+    consent_posts: list[dict[str, str]] = field(default_factory=list)
+    consent_errors: list[dict[str, list[str]]] = field(default_factory=list)
+
+
+def _thanks(lang: str) -> str:
+    return (
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>Thank you</title>'
+        '</head><body><main><h1 id="thanks">Thank you</h1></main></body></html>'
+    )
+
+
+def make_app(received: Received) -> Flask:
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="test only", WTF_CSRF_TIME_LIMIT=None)
+
+    def locale() -> str:
+        lang = request.args.get("lang", "en")
+        return lang if lang in ("en", "es") else "en"
+
+    def screening_form() -> Any:
+        cls = build_form_class(locale=locale(), base=FlaskForm)
+        form = cls()
+        form.as_of = TODAY
+        return form
+
+    @app.route("/screening", methods=["GET", "POST"])
+    def screening() -> str:
+        form = screening_form()
+        if request.method == "POST":
+            if form.validate():
+                received.answers.append(form.answers())
+                return _thanks(locale())
+            received.screening_errors.append({f.name: list(f.errors) for f in form if f.errors})
+        links = {loc: f"/screening?lang={loc}" for loc in ("en", "es")}
+        return render_kiosk_page(
+            form,
+            action=f"/screening?lang={locale()}",
+            options=PageOptions(static_url="/static/", locale_links=links),
+        )
+
+    @app.route("/portal", methods=["GET", "POST"])
+    def portal() -> str:
+        form = screening_form()
+        if request.method == "POST" and form.validate():
+            received.answers.append(form.answers())
+            return _thanks(locale())
+        fragment = render_form_html(form, action="/portal", static_url="/static/")
+        return (
+            '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Portal</title>'
+            '<link rel="icon" href="data:,"><link rel="stylesheet" href="/static/portal-host.css">'
+            "</head><body><main>"
+            f"<h1>Portal page</h1>{fragment}</main></body></html>"
+        )
+
+    @app.route("/consent", methods=["GET", "POST"])
+    def consent() -> str:
+        document = build_consent(PLAN, sample_clinic(), locale())
+        options = PageOptions(
+            static_url="/static/",
+            locale_links={loc: f"/consent?lang={loc}" for loc in ("en", "es")},
+        )
+        values: dict[str, str] = {}
+        errors: dict[str, list[str]] = {}
+        if request.method == "POST":
+            received.consent_posts.append(request.form.to_dict())
+            try:
+                received.consents.append(
+                    parse_consent_submission(document, request.form, device_id="test-tablet")
+                )
+                return _thanks(locale())
+            except ConsentFormError as exc:
+                received.consent_errors.append(exc.errors)
+                values, errors = request.form.to_dict(), exc.errors
+        return render_consent_page(
+            document,
+            action=f"/consent?lang={locale()}",
+            values=values,
+            errors=errors,
+            options=options,
+        )
+
+    @app.route("/static/<name>")
+    def static_file(name: str) -> Response:
+        if name == "portal-host.css":  # a portal's own global styles, which must not break ours
+            return Response(
+                "body { font: 16px serif; } label { color: #222; }", mimetype="text/css"
+            )
+        files = static_files()
+        if name not in files:
+            abort(404)
+        return send_file(files[name])
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return app
+
+
+@dataclass
+class Server:
+    base_url: str
+    received: Received
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    received = Received()
+    httpd = make_server("127.0.0.1", 0, make_app(received), threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Server(f"http://127.0.0.1:{httpd.server_port}", received)
+    finally:
+        httpd.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")  # module scope: one Playwright at a time across test modules
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium);"
+            " browser tests never download a browser"
+        )
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@dataclass
+class Session:
+    """A page in a fresh browser context, with what the page complained about."""
+
+    page: Page
+    context: BrowserContext
+    problems: list[str]
+    outside_requests: list[str]
+
+    def check_clean(self) -> None:
+        assert self.outside_requests == [], f"requests left the server: {self.outside_requests}"
+        assert self.problems == [], f"console errors or CSP violations: {self.problems}"
+
+
+def open_session(
+    browser: Browser,
+    server: Server,
+    viewport: ViewportSize,
+    *,
+    touch: bool = True,
+    js: bool = True,
+) -> Session:
+    context = browser.new_context(
+        viewport=viewport, has_touch=touch, java_script_enabled=js, device_scale_factor=2
+    )
+    page = context.new_page()
+    problems: list[str] = []
+    outside: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type in ("error", "warning"):
+            problems.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+
+    def guard(route: Any) -> None:
+        if route.request.url.startswith(server.base_url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    return Session(page, context, problems, outside)
+
+
+def shot(page: Page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def assert_no_axe_violations(page: Page, state: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
+
+    results = Axe().run(page)
+    assert results.violations_count == 0, f"axe violations on {state}:\n{results.generate_report()}"
