@@ -3,15 +3,39 @@
 from __future__ import annotations
 
 import argparse
+import base64
+import datetime as dt
+import io
+import json
+import math
 from pathlib import Path
 from typing import Any
+
+from ..clinic import sample_clinic
+from ..consent import build_consent
+from ..html import write_static_demo
+from ..packet import build_record, render_blank_packet, render_packet, write_atomically
+from ..pdf import subsetting_path
+from ..procedure import PlannedProcedure
+from ..record import AuditEvent, Signature
+from ..scenarios import example_answers
+from ..screening import screen
+from ..signature import validate_drawn_signature
+
+# The demo patient signs at a fixed time, so the sample record is the same on every run.
+SIGNED_AT = dt.datetime(2026, 3, 2, 15, 30, tzinfo=dt.UTC)
+PLAN = PlannedProcedure(sites=("neck", "upper_back"), corticosteroid=True)
 
 
 def register(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
         "demo",
-        help="write sample outputs (forms, consent, packets) to a folder",
-        description="Write the project's sample outputs to a folder and print what was written.",
+        help="write sample outputs (forms, screening, consent, packets) to a folder",
+        description=(
+            "Write the project's sample outputs for a fictitious patient to a folder and print "
+            "what was written: the kiosk and portal pages (they open from disk), a screening "
+            "result, the consent document, a signed PDF/A packet and blank paper packets."
+        ),
     )
     parser.add_argument(
         "--out",
@@ -22,7 +46,88 @@ def register(sub: Any) -> None:
     parser.set_defaults(func=run)
 
 
+def sample_signature_png() -> bytes:
+    """A hand-drawn-looking signature, normalised through the same checks as a real one."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (600, 200), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(image)
+    points = [(30 + x * 5.4, 110 - 45 * math.sin(x / 9) * math.exp(-x / 120)) for x in range(100)]
+    draw.line(points, fill=(20, 20, 60, 255), width=5, joint="curve")
+    draw.line([(60, 160), (540, 150)], fill=(20, 20, 60, 255), width=3)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return validate_drawn_signature(url).png
+
+
 def run(args: argparse.Namespace) -> int:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = list(write_static_demo(out))
+
+    clinic = sample_clinic()
+    answers = example_answers("review")
+    written.append(_write_json(out / "answers.review.json", answers))
+    result = screen(answers, PLAN, today=SIGNED_AT.date())
+    written.append(_write_json(out / "screening-result.json", result.to_dict()))
+    consent = build_consent(PLAN, clinic, "en", answers=answers)
+    written.append(_write_json(out / "consent.en.json", consent.to_dict()))
+
+    signatures = [
+        Signature(
+            role="patient",
+            printed_name=answers["patient_name"],
+            signed_at=SIGNED_AT,
+            meaning=consent.signer_role("patient").meaning,
+            image_png=sample_signature_png(),
+        ),
+        Signature(
+            role="practitioner",
+            printed_name=f"{clinic.practitioners[0].name}, {clinic.practitioners[0].credentials}",
+            signed_at=SIGNED_AT + dt.timedelta(minutes=2),
+            meaning=consent.signer_role("practitioner").meaning,
+            method="typed",
+        ),
+    ]
+    audit = [
+        AuditEvent(SIGNED_AT - dt.timedelta(minutes=9), "form_opened", {}, "demo-tablet"),
+        AuditEvent(
+            SIGNED_AT - dt.timedelta(seconds=5),
+            "consent_time_on_page",
+            {"seconds": 184},
+            "demo-tablet",
+        ),
+        AuditEvent(SIGNED_AT, "signed", {"role": "patient"}, "demo-tablet"),
+    ]
+    record = build_record(
+        answers,
+        signatures,
+        procedure=PLAN,
+        clinic=clinic,
+        audit=audit,
+        device_id="demo-tablet",
+        created_at=SIGNED_AT,
+    )
+    pdfs = {
+        "signed-packet.pdf": render_packet(record, generated_at=SIGNED_AT),
+        "blank-packet.en.pdf": render_blank_packet(PLAN, clinic, "en"),
+        "blank-packet.es.pdf": render_blank_packet(PLAN, clinic, "es"),
+    }
+    for name, data in pdfs.items():
+        write_atomically(out / name, data)
+        written.append(out / name)
+
+    for path in written:
+        print(path)
+    path_used = subsetting_path()
+    note = "" if path_used == "harfbuzz" else " (slower; install libharfbuzz-subset0 for ~3x speed)"
+    print(f"PDF font subsetting: {path_used}{note}")
+    print(f"Screening status of the sample answers: {result.status}")
+    print("Check the signed packet with: tpi-forms verify " + str(out / "signed-packet.pdf"))
     return 0
+
+
+def _write_json(path: Path, data: Any) -> Path:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n", "utf-8")
+    return path

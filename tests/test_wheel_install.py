@@ -1,0 +1,91 @@
+"""A wheel carries the templates and definitions: installed into a fresh virtual environment,
+it renders a form and a PDF without the checkout."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SNIPPET = """
+import sys, pathlib, tpi_forms
+from tpi_forms._resources import templates_folder
+from tpi_forms.html import render_form_html
+from tpi_forms.packet import render_blank_packet
+venv = pathlib.Path(sys.prefix).resolve()
+assert pathlib.Path(tpi_forms.__file__).resolve().is_relative_to(venv), tpi_forms.__file__
+assert templates_folder().resolve().is_relative_to(venv), templates_folder()
+form = tpi_forms.build_form_class(locale="es")()
+html = render_form_html(form, action="/submit")
+assert "pain_score" in html and "<form" in html
+pdf = render_blank_packet(locale="es")
+assert pdf.startswith(b"%PDF-")
+print("rendered", len(html), len(pdf))
+"""
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    (found,) = out.glob("tpi_forms-*.whl")
+    return found
+
+
+def test_wheel_contents(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for required in (
+        "tpi_forms/py.typed",
+        "tpi_forms/definitions/tpi_screening.toml",
+        "tpi_forms/definitions/tpi_screening.es.toml",
+        "tpi_forms/definitions/tpi_consent.toml",
+        "tpi_forms/schemas/questionnaire.schema.json",
+        "tpi_forms/templates/static/signature-pad.js",
+    ):
+        assert required in names, required
+    assert any(n.startswith("tpi_forms/templates/pdf/") for n in names)
+    assert not any(n.startswith("tests/") for n in names)
+
+
+@pytest.mark.slow
+def test_installed_wheel_renders_form_and_pdf(wheel: Path, tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    # System site-packages supply WeasyPrint and friends; the wheel's own copy of tpi_forms,
+    # installed into the venv, comes first on sys.path (the snippet checks it is the one used).
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    done = subprocess.run(
+        [str(python), "-c", SNIPPET], cwd=work, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("rendered")
+
+    cli = venv / "bin" / "tpi-forms"
+    helped = subprocess.run([str(cli), "--help"], cwd=work, env=env, capture_output=True, text=True)
+    assert helped.returncode == 0 and "demo" in helped.stdout
+    demo = subprocess.run(
+        [str(cli), "demo", "--out", "out"], cwd=work, env=env, capture_output=True, text=True
+    )
+    assert demo.returncode == 0, demo.stderr
+    for name in ("kiosk-screening.en.html", "signed-packet.pdf", "blank-packet.es.pdf"):
+        assert (work / "out" / name).stat().st_size > 0
+    assert (work / "out" / "static" / "signature-pad.js").is_file()
+    assert "PDF font subsetting:" in demo.stdout
