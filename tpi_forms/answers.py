@@ -21,46 +21,15 @@ from .conditions import AllOf, AnyOf, Comparison, Condition, Not, evaluate
 from .errors import AnswersError
 from .questionnaire import Question, Questionnaire, load_questionnaire
 from .texts import UnknownLocaleError
+from .ui_text import VALIDATION_KEYS, ui_locales, ui_text
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
-# Messages name the rule broken and never repeat the patient's answer.
-_MESSAGES: dict[str, dict[str, str]] = {
-    "en": {
-        "object": "Answers must be a JSON object keyed by question id.",
-        "unknown": "This is not a question of this form.",
-        "required": "Please answer this question.",
-        "string": "This answer must be text.",
-        "too_long": "This answer is too long (at most {max} characters).",
-        "integer": "This answer must be a whole number.",
-        "range": "Pick a number from {min} to {max}.",
-        "boolean": "Answer yes or no.",
-        "date": "Enter a real date as YYYY-MM-DD.",
-        "future": "This date cannot be in the future.",
-        "too_old": "This date cannot be more than {years} years ago.",
-        "choice": "Pick one of the answers shown.",
-        "choices": "Pick from the answers shown, each once.",
-        "exclusive": '"{label}" cannot be picked with other answers.',
-        "min_items": "Pick at least {min}.",
-    },
-    "es": {
-        "object": "Las respuestas deben ser un objeto JSON con el id de cada pregunta.",
-        "unknown": "Esta no es una pregunta de este formulario.",
-        "required": "Conteste esta pregunta.",
-        "string": "Esta respuesta debe ser texto.",
-        "too_long": "Esta respuesta es muy larga ({max} caracteres como máximo).",
-        "integer": "Esta respuesta debe ser un número entero.",
-        "range": "Elija un número del {min} al {max}.",
-        "boolean": "Conteste sí o no.",
-        "date": "Escriba una fecha real como AAAA-MM-DD.",
-        "future": "Esta fecha no puede ser futura.",
-        "too_old": "Esta fecha no puede ser de hace más de {years} años.",
-        "choice": "Elija una de las respuestas que se muestran.",
-        "choices": "Elija entre las respuestas que se muestran, cada una una vez.",
-        "exclusive": '"{label}" no se puede marcar con otras respuestas.',
-        "min_items": "Marque al menos {min}.",
-    },
-}
+
+def _messages(locale: str) -> Mapping[str, str]:
+    """The validation messages in ``locale``, or in English when the UI text lacks it."""
+    words = ui_text(locale if locale in ui_locales() else "en")
+    return {key: words[f"validation.{key}"] for key in VALIDATION_KEYS}
 
 
 def validate_answers(
@@ -78,7 +47,7 @@ def validate_answers(
     """
     q = questionnaire or load_questionnaire()
     today = today or dt.date.today()
-    messages = _MESSAGES.get(locale, _MESSAGES["en"])
+    messages = _messages(locale)
     if not isinstance(raw, Mapping):
         raise AnswersError({"": [messages["object"]]})
     errors: dict[str, list[str]] = {}
@@ -101,7 +70,7 @@ def enabled_questions(
     decision `validate_answers` makes.
     """
     today = today or dt.date.today()
-    return _walk(raw, questionnaire, today, _MESSAGES["en"], "en")[2]
+    return _walk(raw, questionnaire, today, _messages("en"), "en")[2]
 
 
 def _walk(

@@ -36,11 +36,11 @@ from .conditions import to_data
 from .errors import AnswersError, TpiFormsError
 from .questionnaire import Question, Questionnaire, Section, load_questionnaire
 from .texts import Text
+from .ui_text import ui_locales, ui_text
 
 YES, NO = "yes", "no"
 """The posted values of a yes/no question."""
 
-_YES_NO_LABELS = {"en": ("Yes", "No"), "es": ("Sí", "No")}
 _INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
 # WTForms 3.3 deprecates (value, label) tuples for choices in favour of SelectChoice.
 _SELECT_CHOICE: Any = getattr(wtforms.fields.choices, "SelectChoice", None)
@@ -229,7 +229,8 @@ def _field(question: Question, locale: str) -> Field:
     if kind == "date":
         return fields.DateField(**common)
     if kind == "boolean":
-        yes, no = _YES_NO_LABELS.get(locale, _YES_NO_LABELS["en"])
+        words = ui_text(locale if locale in ui_locales() else "en")
+        yes, no = words["answers.yes"], words["answers.no"]
         return fields.RadioField(
             choices=[_option(YES, yes), _option(NO, no)], validate_choice=False, **common
         )

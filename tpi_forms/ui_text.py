@@ -18,6 +18,25 @@ from typing import Any
 from ._resources import definition_folder
 from .texts import Text, TextCatalog, UnknownLocaleError, locale_files
 
+VALIDATION_KEYS = (
+    "object",
+    "unknown",
+    "required",
+    "string",
+    "too_long",
+    "integer",
+    "range",
+    "boolean",
+    "date",
+    "future",
+    "too_old",
+    "choice",
+    "choices",
+    "exclusive",
+    "min_items",
+)
+"""Messages when an answer breaks a rule (``validation.<key>``); they never repeat the answer."""
+
 UI_KEYS: tuple[str, ...] = (
     "buttons.next",
     "buttons.back",
@@ -70,6 +89,7 @@ UI_KEYS: tuple[str, ...] = (
     "consent.risks_title",
     "consent.risk_ack",
     "consent.esign",
+    *(f"validation.{key}" for key in VALIDATION_KEYS),
 )
 """Every key the shipped templates and `tpi_forms.signing` look up."""
 
