@@ -1,0 +1,113 @@
+"""Helpers that drive the kiosk like a browser without JavaScript: read forms, post answers."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from tpi_forms.forms import to_formdata
+from tpi_forms.scenarios import example_answers
+
+PIN = "246810"
+INPUT = re.compile(r"<input\b[^>]*>", re.I | re.S)
+ATTR = re.compile(r'([a-zA-Z_:-]+)="([^"]*)"')
+
+
+def inputs(page: str) -> list[dict[str, str]]:
+    """Every ``<input>`` of a page, as attribute dicts (values unescaped)."""
+    return [{k: html.unescape(v) for k, v in ATTR.findall(tag)} for tag in INPUT.findall(page)]
+
+
+def hidden(page: str, name: str) -> str:
+    """The value of the first hidden input named ``name``."""
+    for attrs in inputs(page):
+        if attrs.get("name") == name and attrs.get("type") == "hidden":
+            return attrs.get("value", "")
+    raise AssertionError(f"no hidden input {name!r} on the page")
+
+
+def csrf(page: str) -> str:
+    return hidden(page, "csrf_token")
+
+
+def screening_data(page: str, answers: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
+    """The posted screening form: tokens from the page plus the given (or example) answers."""
+    answers = answers if answers is not None else example_answers("clear")
+    return [
+        ("csrf_token", csrf(page)),
+        ("submission_token", hidden(page, "submission_token")),
+        *to_formdata(answers),
+    ]
+
+
+def consent_data(page: str, name: str = "Alex Example") -> list[tuple[str, str]]:
+    """The posted consent form: every risk ticked, e-sign consent, a typed signature."""
+    risks = sorted({a["name"] for a in inputs(page) if a.get("name", "").startswith("risk-")})
+    pairs: Iterable[tuple[str, str]] = [
+        ("csrf_token", csrf(page)),
+        ("submission_token", hidden(page, "submission_token")),
+        ("consent_hash", hidden(page, "consent_hash")),
+        *((r, "yes") for r in risks),
+        ("esign_consent", "yes"),
+        ("patient-signer", "patient"),
+        ("patient-printed_name", name),
+        ("patient-method", "typed"),
+        ("patient-intent", "yes"),
+    ]
+    return list(pairs)
+
+
+# -- driving a Flask test client -----------------------------------------------------------------
+
+
+def page(client: Any, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return str(response.get_data(as_text=True))
+
+
+def staff_login(client: Any, pin: str = PIN) -> Any:
+    login = client.get("/staff/login").get_data(as_text=True)  # 429 while locked out
+    return client.post("/staff/login", data={"csrf_token": csrf(login), "pin": pin})
+
+
+def open_checkin(
+    client: Any,
+    name: str = "Alex Example",
+    dob: str = "1980-04-12",
+    locale: str = "en",
+    sites: Iterable[str] = (),
+) -> str:
+    """Open a check-in as staff (logged in); returns its staff page URL."""
+    form = page(client, "/staff/checkins/new")
+    data = [
+        ("csrf_token", csrf(form)),
+        ("name", name),
+        ("date_of_birth", dob),
+        ("local_anesthetic", "lidocaine"),
+        ("locale", locale),
+    ]
+    data += [("sites", s) for s in sites]
+    response = client.post("/staff/checkins/new", data=MultiDict(data))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return str(response.location)
+
+
+def handover(client: Any, checkin_url: str) -> Any:
+    return client.post(
+        f"{checkin_url}/handover", data={"csrf_token": csrf(page(client, checkin_url))}
+    )
+
+
+def submit_screening(client: Any, answers: Mapping[str, Any] | None = None) -> Any:
+    form = page(client, "/kiosk/screening")
+    return client.post("/kiosk/screening", data=MultiDict(screening_data(form, answers)))
+
+
+def sign(client: Any, name: str = "Alex Example") -> Any:
+    form = page(client, "/kiosk/consent")
+    return client.post("/kiosk/consent", data=MultiDict(consent_data(form, name)))

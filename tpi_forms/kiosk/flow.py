@@ -1,0 +1,183 @@
+"""The kiosk's use of the library's public API: form, screening, consent, signatures, packet.
+
+This module is the integration example: each function is a few calls a clinic portal would
+make in the same order (definition → form → answers → screening → consent → record → PDF).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from flask import url_for
+from flask_wtf import FlaskForm  # type: ignore[import-untyped]
+from flask_wtf.csrf import generate_csrf  # type: ignore[import-untyped]
+from markupsafe import Markup
+from wtforms import HiddenField
+
+from ..clinic import Clinic
+from ..consent import ConsentDocument, build_consent
+from ..forms import build_form_class
+from ..html import PageOptions, render_consent_page, render_kiosk_page
+from ..packet import build_record
+from ..procedure import PlannedProcedure
+from ..questionnaire import load_questionnaire
+from ..record import AuditEvent, ConsentRecord
+from ..screening import screen
+from ..signing import ConsentFormError, ConsentSubmission, parse_consent_submission
+from .state import CheckInState
+from .store import Event
+
+SIGNER_ROLES = ("patient",)
+"""The signature blocks shown on the tablet (the patient, or a legal representative)."""
+
+_FORM_CLASSES: dict[str, type[Any]] = {}
+
+
+def locales() -> tuple[str, ...]:
+    """Languages the questionnaire ships in."""
+    return load_questionnaire().locales
+
+
+def screening_form(locale: str, prefill: Mapping[str, Any] | None = None) -> Any:
+    """The screening form (Flask-WTF, so CSRF-protected), bound to the posted data if any.
+
+    ``prefill`` (a check-in's patient data) fills the name and date of birth staff entered.
+    """
+    cls = _FORM_CLASSES.get(locale)
+    if cls is None:
+        base = build_form_class(locale=locale, base=FlaskForm)
+        cls = type(base.__name__, (base,), {"submission_token": HiddenField()})
+        _FORM_CLASSES[locale] = cls
+    data: dict[str, Any] = {}
+    if prefill:
+        if prefill.get("name"):
+            data["patient_name"] = prefill["name"]
+        if prefill.get("date_of_birth"):
+            data["date_of_birth"] = dt.date.fromisoformat(str(prefill["date_of_birth"]))
+    return cls(data=data) if data else cls()
+
+
+def _page_options() -> PageOptions:
+    return PageOptions(static_url=url_for("shared_static", filename=""))
+
+
+def _kiosk_chrome(html: str) -> str:
+    """Add the kiosk's idle-timeout script and wipe form to a library page."""
+    script = Markup('<script src="{}" defer></script>').format(
+        url_for("kiosk_static", filename="kiosk.js")
+    )
+    form = Markup(
+        '<form id="kiosk-timeout" method="post" action="{}" hidden>'
+        '<input type="hidden" name="csrf_token" value="{}"></form>'
+    ).format(url_for("patient.timeout"), generate_csrf())
+    from flask import current_app
+
+    seconds = current_app.extensions["tpi_kiosk"].config.idle_timeout
+    html = html.replace("</head>", f"{script}\n</head>", 1)
+    html = html.replace("<body", f'<body data-kiosk-idle-seconds="{int(seconds)}"', 1)
+    return html.replace("</body>", f"{form}\n</body>", 1)
+
+
+def render_screening(form: Any, token: str, *, locale: str) -> str:
+    """The tablet's screening page, carrying a fresh submission token."""
+    form.submission_token.data = token
+    page = render_kiosk_page(form, action=url_for("patient.screening"), options=_page_options())
+    return _kiosk_chrome(page)
+
+
+def planned_procedure(patient: Mapping[str, Any]) -> PlannedProcedure:
+    """The plan staff entered at check-in (self check-in: the default plan)."""
+    plan = patient.get("plan") or {}
+    sites = plan.get("sites")
+    return PlannedProcedure(
+        sites=tuple(sites) if sites else None,
+        local_anesthetic=str(plan.get("local_anesthetic") or "lidocaine"),
+        corticosteroid=bool(plan.get("corticosteroid", False)),
+    )
+
+
+def screen_answers(answers: Mapping[str, Any], patient: Mapping[str, Any], locale: str) -> Any:
+    """Screen validated answers for the check-in's plan; the result as JSON-native data."""
+    return screen(answers, planned_procedure(patient), locale=locale).to_dict()
+
+
+def consent_document(state: CheckInState, clinic: Clinic, locale: str) -> ConsentDocument:
+    """The consent for this check-in's plan, sites from the answers when the plan names none."""
+    return build_consent(
+        planned_procedure(state.checkin.patient), clinic, locale, answers=state.answers or {}
+    )
+
+
+def render_consent(
+    document: ConsentDocument,
+    token: str,
+    *,
+    locale: str,
+    values: Mapping[str, Any] | None = None,
+    errors: Mapping[str, Sequence[str]] | None = None,
+) -> str:
+    """The consent review-and-sign page, carrying CSRF and submission tokens."""
+    page = render_consent_page(
+        document,
+        action=url_for("patient.consent"),
+        roles=SIGNER_ROLES,
+        values=values,
+        errors=errors,
+        hidden={"csrf_token": generate_csrf(), "submission_token": token},
+        options=_page_options(),
+    )
+    return _kiosk_chrome(page)
+
+
+def read_signing(
+    formdata: Mapping[str, Any], document: ConsentDocument, device_id: str
+) -> ConsentSubmission:
+    """The checked signatures and review evidence; raises `ConsentFormError`."""
+    return parse_consent_submission(document, formdata, roles=SIGNER_ROLES, device_id=device_id)
+
+
+def audit_trail(events: Sequence[Event], device_id: str) -> list[AuditEvent]:
+    """The kiosk's stored events of a check-in as record audit events (oldest first)."""
+    out = []
+    for e in events:
+        detail = {k: v for k, v in e.detail.items() if isinstance(v, str | int)}
+        detail = {k: v for k, v in detail.items() if not isinstance(v, bool)}
+        out.append(AuditEvent(e.at, f"kiosk_{e.kind}", detail, device_id))
+    return out
+
+
+def make_record(
+    state: CheckInState,
+    document: ConsentDocument,
+    signing: ConsentSubmission,
+    events: Sequence[Event],
+    clinic: Clinic,
+    locale: str,
+    device_id: str,
+) -> ConsentRecord:
+    """The signed record the packet prints; its audit trail starts with the kiosk's events."""
+    return build_record(
+        state.answers or {},
+        signing.signatures,
+        procedure=planned_procedure(state.checkin.patient),
+        clinic=clinic,
+        locale=locale,
+        audit=[*audit_trail(events, device_id), *signing.events],
+        device_id=device_id,
+        consent=document.to_dict(),
+    )
+
+
+__all__ = [
+    "ConsentFormError",
+    "consent_document",
+    "locales",
+    "make_record",
+    "read_signing",
+    "render_consent",
+    "render_screening",
+    "screen_answers",
+    "screening_form",
+]

@@ -1,0 +1,124 @@
+"""The kiosk database's schema: versioned migrations, and connections in the right mode.
+
+The schema version is SQLite's ``PRAGMA user_version``; `MIGRATIONS` lists the steps in
+order, and `migrate` applies the missing ones, each in its own transaction, so an upgrade never
+loses records. Every table holding patient data is append-only: triggers abort UPDATE and DELETE.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..errors import TpiFormsError
+
+LOCK_NAME = "kiosk.lock"
+
+
+class StoreError(TpiFormsError):
+    """The store refused an operation (the message never repeats patient data)."""
+
+
+def _append_only(table: str) -> str:
+    return f"""
+    CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
+    BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;
+    CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
+    BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;
+    """
+
+
+MIGRATION_1 = (
+    """
+    CREATE TABLE checkins (
+        id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        mode TEXT NOT NULL CHECK (mode IN ('staff', 'self')),
+        patient_json TEXT NOT NULL
+    );
+    CREATE TABLE submissions (
+        token TEXT PRIMARY KEY,
+        checkin_id TEXT NOT NULL REFERENCES checkins(id),
+        kind TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        payload_json TEXT NOT NULL,
+        result_json TEXT NOT NULL
+    );
+    CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        checkin_id TEXT REFERENCES checkins(id),
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        detail_json TEXT NOT NULL
+    );
+    """
+    + _append_only("checkins")
+    + _append_only("submissions")
+    + _append_only("events")
+)
+
+MIGRATION_2 = """
+    CREATE TABLE packets (
+        checkin_id TEXT PRIMARY KEY REFERENCES checkins(id),
+        submission_token TEXT NOT NULL UNIQUE REFERENCES submissions(token),
+        filename TEXT NOT NULL UNIQUE,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX events_by_checkin ON events(checkin_id, seq);
+    CREATE INDEX submissions_by_checkin ON submissions(checkin_id, created_at);
+    """ + _append_only("packets")
+
+MIGRATIONS: tuple[str, ...] = (MIGRATION_1, MIGRATION_2)
+"""Schema steps in order; step ``n`` (1-based) upgrades ``user_version`` ``n - 1`` to ``n``."""
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode, WAL journal, ``synchronous=FULL``, foreign keys on."""
+    conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
+    """Apply the missing `MIGRATIONS` up to ``target``, each in its own transaction.
+
+    Returns the version the database had before. A database newer than this code is refused.
+    """
+    (before,) = conn.execute("PRAGMA user_version").fetchone()
+    if before > SCHEMA_VERSION:
+        raise StoreError(
+            f"the kiosk database has schema version {before}; this version of tpi_forms reads "
+            f"up to {SCHEMA_VERSION}: upgrade tpi_forms"
+        )
+    for version in range(before + 1, target + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            (current,) = conn.execute("PRAGMA user_version").fetchone()
+            if current < version:  # another process may have migrated meanwhile
+                for statement in _statements(MIGRATIONS[version - 1]):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version={version}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return int(before)
+
+
+def _statements(script: str) -> Iterator[str]:
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                yield buffer.strip()
+            buffer = ""
+    if buffer.strip():
+        raise StoreError("incomplete statement in a schema migration")

@@ -1,0 +1,557 @@
+"""Durable kiosk storage: append-only SQLite tables and atomically written packet PDFs.
+
+No web dependency. One `KioskStore` per data folder::
+
+    >>> import tempfile
+    >>> store = KioskStore(tempfile.mkdtemp())
+    >>> checkin = store.create_checkin({"name": "Ana", "date_of_birth": "1980-01-02"}, mode="staff")
+    >>> first = store.submit("t" * 22, checkin.id, "screening", {"a": 1}, {"status": "clear"})
+    >>> again = store.submit("t" * 22, checkin.id, "screening", {"a": 2}, {"status": "review"})
+    >>> (first.stored, again.stored, again.result)
+    (True, False, {'status': 'clear'})
+    >>> store.close()
+
+Guarantees:
+
+- The database runs in WAL mode with ``synchronous=FULL``: a function that stores something has
+  committed it to disk when it returns.
+- Check-ins, submissions, events and packets are append-only: SQLite triggers abort any UPDATE or
+  DELETE. A correction is a new event.
+- A submission is keyed by a token the client generates; submitting the same token again stores
+  nothing and returns the first result (a double tap or a retry after a dropped connection).
+- A packet PDF is written to a temporary file in the same folder, fsynced, renamed, and the folder
+  fsynced, before its row is committed. A startup sweep removes temporary files and PDFs that no
+  row names (never acknowledged).
+- The schema is versioned with ``PRAGMA user_version`` and upgraded in order (`.schema`).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import re
+import secrets
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .schema import LOCK_NAME, StoreError, connect, migrate
+
+DATABASE_NAME = "kiosk.sqlite3"
+PACKET_FOLDER = "packets"
+TEMP_PREFIX = ".tmp-"
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+"""A submission token: 16 to 64 URL-safe characters, chosen by the client."""
+CHECKIN_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{22,64}")
+MODES = ("staff", "self")
+
+
+class ConflictError(StoreError):
+    """A submission token was reused for another check-in or kind, or the step is already done."""
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """One patient's visit to the kiosk, as opened by staff or by the patient."""
+
+    id: str
+    """Random, unguessable id (URL-safe)."""
+    created_at: datetime
+    """When it was opened (UTC)."""
+    mode: str
+    """``staff`` (opened by staff) or ``self`` (patient self check-in)."""
+    patient: Mapping[str, Any]
+    """Name, date of birth, planned procedure and locale, as given when it was opened."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A stored submission and what the server answered to it the first time."""
+
+    token: str
+    """The client's submission token."""
+    checkin_id: str
+    """The check-in it belongs to."""
+    kind: str
+    """What was submitted, e.g. ``screening`` or ``consent``."""
+    created_at: datetime
+    """When it was first stored (UTC)."""
+    payload: Any
+    """What was submitted (validated data)."""
+    result: Any
+    """What the server answered."""
+    stored: bool
+    """True when this call stored it; False when the token had been stored before."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """One audit event; events are never changed, a correction is a later event."""
+
+    seq: int
+    """Order of events in the whole store."""
+    checkin_id: str | None
+    """The check-in, or None for events of the kiosk itself (e.g. staff log-in)."""
+    at: datetime
+    """When it happened (UTC)."""
+    kind: str
+    """What happened, e.g. ``opened``, ``screened``, ``cleared``, ``signed``."""
+    detail: Mapping[str, Any]
+    """Details that are not patient data (ids, status, counts)."""
+
+
+@dataclass(frozen=True)
+class Packet:
+    """A stored packet PDF."""
+
+    checkin_id: str
+    """The check-in it belongs to."""
+    submission_token: str
+    """The signing submission that produced it."""
+    path: Path
+    """Where the PDF is."""
+    sha256: str
+    """SHA-256 of the PDF bytes, hex."""
+    size: int
+    """Size in bytes."""
+    created_at: datetime
+    """When it was stored (UTC)."""
+
+
+def new_token() -> str:
+    """A fresh random id or submission token (22 URL-safe characters, 128 bits)."""
+    return secrets.token_urlsafe(16)
+
+
+def now_utc() -> datetime:
+    """The current time, UTC, to the microsecond."""
+    return datetime.now(UTC)
+
+
+def _time(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def fsync_folder(folder: Path) -> None:
+    """Flush a folder's entries (a rename or a new file) to disk."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that it is either absent or complete, even after a crash."""
+    folder = path.parent
+    tmp = folder / f"{TEMP_PREFIX}{new_token()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_folder(folder)
+
+
+def _lock_folder(path: Path) -> int:
+    """Hold an exclusive lock on ``path`` (released when the descriptor closes or we die)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise StoreError(
+            f"another kiosk server is using the data folder {path.parent}; stop it first"
+        ) from None
+    return fd
+
+
+class KioskStore:
+    """The kiosk's database and packet files in one data folder; safe to share between threads.
+
+    Each thread gets its own SQLite connection; write transactions use ``BEGIN IMMEDIATE``.
+    """
+
+    def __init__(self, folder: str | Path, *, exclusive: bool = True) -> None:
+        """Open (and create or upgrade) the store in ``folder``.
+
+        ``exclusive`` (the server) locks the folder against a second server and sweeps
+        leftovers of a crash; ``exclusive=False`` opens it alongside a running server (to read,
+        e.g. for a report), without the sweep.
+        """
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.packet_folder = self.folder / PACKET_FOLDER
+        self.packet_folder.mkdir(exist_ok=True, mode=0o700)
+        self.database = self.folder / DATABASE_NAME
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._lock_file: int | None = None
+        if exclusive:
+            self._lock_file = _lock_folder(self.folder / LOCK_NAME)
+        try:
+            migrate(self._conn())
+            os.chmod(self.database, 0o600)  # patient data: owner only (copied to -wal/-shm)
+            if exclusive:
+                self.sweep()
+        except BaseException:
+            self.close()
+            raise
+
+    # -- connections and transactions ---------------------------------------------------------
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.database)
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close every connection this store opened (call once, when no thread uses it)."""
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+        if self._lock_file is not None:
+            os.close(self._lock_file)  # releases the folder lock
+            self._lock_file = None
+
+    def schema_version(self) -> int:
+        """The database's ``PRAGMA user_version``."""
+        return int(self._conn().execute("PRAGMA user_version").fetchone()[0])
+
+    # -- start-up sweep -----------------------------------------------------------------------
+
+    def sweep(self) -> list[Path]:
+        """Remove temporary files and packet PDFs no row names; returns what was removed.
+
+        Both are left only by a crash before a packet was committed, so were never acknowledged.
+        """
+        named = {row[0] for row in self._conn().execute("SELECT filename FROM packets")}
+        removed: list[Path] = []
+        for folder in (self.folder, self.packet_folder):
+            for path in folder.iterdir():
+                stray_pdf = folder == self.packet_folder and path.name not in named
+                if path.is_file() and (path.name.startswith(TEMP_PREFIX) or stray_pdf):
+                    path.unlink()
+                    removed.append(path)
+        if removed:
+            fsync_folder(self.packet_folder)
+            fsync_folder(self.folder)
+        return removed
+
+    # -- check-ins ----------------------------------------------------------------------------
+
+    def create_checkin(self, patient: Mapping[str, Any], *, mode: str) -> CheckIn:
+        """Store a new check-in with a random id, and its ``opened`` event."""
+        if mode not in MODES:
+            raise StoreError(f"check-in mode must be one of {', '.join(MODES)}")
+        checkin = CheckIn(new_token(), now_utc(), mode, dict(patient))
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO checkins (id, created_at, mode, patient_json) VALUES (?, ?, ?, ?)",
+                (checkin.id, checkin.created_at.isoformat(), mode, _json(dict(patient))),
+            )
+            self._insert_event(conn, checkin.id, "opened", {"mode": mode})
+        return checkin
+
+    def checkin(self, checkin_id: str) -> CheckIn | None:
+        """The check-in with this id, or None."""
+        if not CHECKIN_ID_PATTERN.fullmatch(checkin_id):
+            return None
+        row = (
+            self._conn()
+            .execute(
+                "SELECT id, created_at, mode, patient_json FROM checkins WHERE id = ?",
+                (checkin_id,),
+            )
+            .fetchone()
+        )
+        return None if row is None else _checkin(row)
+
+    def checkins(self, limit: int = 200) -> list[CheckIn]:
+        """The latest check-ins, newest first."""
+        rows = self._conn().execute(
+            "SELECT id, created_at, mode, patient_json FROM checkins "
+            "ORDER BY created_at DESC, rowid DESC LIMIT ?",
+            (limit,),
+        )
+        return [_checkin(row) for row in rows]
+
+    # -- submissions --------------------------------------------------------------------------
+
+    def submit(
+        self,
+        token: str,
+        checkin_id: str,
+        kind: str,
+        payload: Any,
+        result: Any,
+        *,
+        event: tuple[str, Mapping[str, Any]] | None = None,
+        packet: tuple[bytes, str] | None = None,
+        guard: Callable[[sqlite3.Connection], None] | None = None,
+    ) -> Submission:
+        """Store a submission once per token, committed before returning.
+
+        :param event: an audit event ``(kind, detail)`` stored in the same transaction.
+        :param packet: ``(pdf_bytes, sha256)`` written atomically and committed with the row.
+        :param guard: called inside the write transaction before storing a new submission; it
+            raises `ConflictError` when the step may not be stored (e.g. already signed).
+        A token already stored returns the first submission (``stored=False``); a token stored for
+        another check-in or kind raises `ConflictError`.
+        """
+        if not TOKEN_PATTERN.fullmatch(token):
+            raise StoreError("a submission token is 16 to 64 URL-safe characters")
+        earlier = self.submission(token)
+        if earlier is not None:
+            return self._same(earlier, checkin_id, kind)
+        path: Path | None = None
+        if packet is not None:
+            data, sha = packet
+            path = self.packet_folder / f"{checkin_id}-{sha[:32]}.pdf"
+            write_atomic(path, data)
+        created = now_utc()
+        try:
+            with self._write() as conn:
+                row = conn.execute(
+                    "SELECT checkin_id, kind FROM submissions WHERE token = ?", (token,)
+                ).fetchone()
+                if row is None:
+                    if guard is not None:
+                        guard(conn)
+                    conn.execute(
+                        "INSERT INTO submissions (token, checkin_id, kind, created_at, "
+                        "payload_json, result_json) VALUES (?, ?, ?, ?, ?, ?)",
+                        (
+                            token,
+                            checkin_id,
+                            kind,
+                            created.isoformat(),
+                            _json(payload),
+                            _json(result),
+                        ),
+                    )
+                    if packet is not None and path is not None:
+                        conn.execute(
+                            "INSERT INTO packets (checkin_id, submission_token, filename, sha256, "
+                            "size, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                            (
+                                checkin_id,
+                                token,
+                                path.name,
+                                packet[1],
+                                len(packet[0]),
+                                created.isoformat(),
+                            ),
+                        )
+                    if event is not None:
+                        self._insert_event(conn, checkin_id, event[0], event[1], created)
+        except sqlite3.IntegrityError as exc:
+            self._drop_unnamed(path)
+            raise ConflictError("this check-in cannot take that submission") from exc
+        except BaseException:
+            self._drop_unnamed(path)
+            raise
+        stored = self.submission(token)
+        assert stored is not None
+        if row is not None:
+            self._drop_unnamed(path)
+            return self._same(stored, checkin_id, kind)
+        return replace(stored, stored=True)
+
+    def _drop_unnamed(self, path: Path | None) -> None:
+        if path is None:
+            return
+        row = self._conn().execute("SELECT 1 FROM packets WHERE filename = ?", (path.name,))
+        if row.fetchone() is None:
+            path.unlink(missing_ok=True)
+
+    @staticmethod
+    def _same(earlier: Submission, checkin_id: str, kind: str) -> Submission:
+        if earlier.checkin_id != checkin_id or earlier.kind != kind:
+            raise ConflictError("this submission token was used for another step")
+        return earlier
+
+    def submission(self, token: str) -> Submission | None:
+        """The stored submission for a token, or None."""
+        row = (
+            self._conn()
+            .execute(
+                "SELECT token, checkin_id, kind, created_at, payload_json, result_json "
+                "FROM submissions WHERE token = ?",
+                (token,),
+            )
+            .fetchone()
+        )
+        return None if row is None else _submission(row)
+
+    def submissions(self, checkin_id: str | None = None) -> list[Submission]:
+        """Submissions of one check-in (or all), oldest first."""
+        sql = (
+            "SELECT token, checkin_id, kind, created_at, payload_json, result_json FROM submissions"
+        )
+        params: tuple[str, ...] = ()
+        if checkin_id is not None:
+            sql += " WHERE checkin_id = ?"
+            params = (checkin_id,)
+        rows = self._conn().execute(sql + " ORDER BY created_at, rowid", params)
+        return [_submission(row) for row in rows]
+
+    def latest_submission(self, checkin_id: str, kind: str) -> Submission | None:
+        """The latest submission of one kind for a check-in."""
+        found = [s for s in self.submissions(checkin_id) if s.kind == kind]
+        return found[-1] if found else None
+
+    # -- events -------------------------------------------------------------------------------
+
+    def add_event(
+        self, checkin_id: str | None, kind: str, detail: Mapping[str, Any] | None = None
+    ) -> Event:
+        """Append an audit event (never patient data in ``detail``)."""
+        with self._write() as conn:
+            return self._insert_event(conn, checkin_id, kind, detail or {})
+
+    def _insert_event(
+        self,
+        conn: sqlite3.Connection,
+        checkin_id: str | None,
+        kind: str,
+        detail: Mapping[str, Any],
+        at: datetime | None = None,
+    ) -> Event:
+        when = at or now_utc()
+        cursor = conn.execute(
+            "INSERT INTO events (checkin_id, at, kind, detail_json) VALUES (?, ?, ?, ?)",
+            (checkin_id, when.isoformat(), kind, _json(dict(detail))),
+        )
+        assert cursor.lastrowid is not None
+        return Event(cursor.lastrowid, checkin_id, when, kind, dict(detail))
+
+    def events(self, checkin_id: str | None = None, kinds: Sequence[str] = ()) -> list[Event]:
+        """Events of one check-in (or all), oldest first, optionally of some kinds only."""
+        sql = "SELECT seq, checkin_id, at, kind, detail_json FROM events"
+        clauses: list[str] = []
+        params: list[str] = []
+        if checkin_id is not None:
+            clauses.append("checkin_id = ?")
+            params.append(checkin_id)
+        if kinds:
+            clauses.append(f"kind IN ({', '.join('?' for _ in kinds)})")
+            params.extend(kinds)
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        rows = self._conn().execute(sql + " ORDER BY seq", params)
+        return [Event(s, c, _time(a), k, json.loads(d)) for s, c, a, k, d in rows]
+
+    # -- packets ------------------------------------------------------------------------------
+
+    def add_packet(self, checkin_id: str, submission_token: str, data: bytes) -> Packet:
+        """Store the packet PDF made from a stored submission, with a ``packet_generated`` event.
+
+        The file is written atomically before its row is committed; a check-in has one packet.
+        """
+        sha = hashlib.sha256(data).hexdigest()
+        path = self.packet_folder / f"{checkin_id}-{sha[:32]}.pdf"
+        write_atomic(path, data)
+        created = now_utc()
+        try:
+            with self._write() as conn:
+                conn.execute(
+                    "INSERT INTO packets (checkin_id, submission_token, filename, sha256, size, "
+                    "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (checkin_id, submission_token, path.name, sha, len(data), created.isoformat()),
+                )
+                self._insert_event(
+                    conn, checkin_id, "packet_generated", {"packet_sha256": sha}, created
+                )
+        except sqlite3.IntegrityError as exc:
+            self._drop_unnamed(path)
+            raise ConflictError("this check-in has a packet already") from exc
+        except BaseException:
+            self._drop_unnamed(path)
+            raise
+        packet = self.packet(checkin_id)
+        assert packet is not None
+        return packet
+
+    def pending_packets(self, kind: str) -> list[Submission]:
+        """Submissions of ``kind`` whose check-in has no packet yet, oldest first."""
+        rows = self._conn().execute(
+            "SELECT token, checkin_id, kind, created_at, payload_json, result_json "
+            "FROM submissions s WHERE kind = ? AND NOT EXISTS "
+            "(SELECT 1 FROM packets p WHERE p.checkin_id = s.checkin_id) "
+            "ORDER BY created_at, rowid",
+            (kind,),
+        )
+        return [_submission(row) for row in rows]
+
+    def packet(self, checkin_id: str) -> Packet | None:
+        """The stored packet of a check-in, or None."""
+        row = (
+            self._conn()
+            .execute(
+                "SELECT checkin_id, submission_token, filename, sha256, size, created_at "
+                "FROM packets WHERE checkin_id = ?",
+                (checkin_id,),
+            )
+            .fetchone()
+        )
+        if row is None:
+            return None
+        cid, token, filename, sha, size, created = row
+        return Packet(cid, token, self.packet_folder / filename, sha, size, _time(created))
+
+    def read_packet(self, checkin_id: str) -> bytes | None:
+        """The packet PDF bytes, checked against the stored SHA-256."""
+        packet = self.packet(checkin_id)
+        if packet is None:
+            return None
+        data = packet.path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != packet.sha256:
+            raise StoreError("a stored packet does not match its recorded SHA-256")
+        return data
+
+
+def _checkin(row: tuple[str, str, str, str]) -> CheckIn:
+    cid, created, mode, patient = row
+    return CheckIn(cid, _time(created), mode, json.loads(patient))
+
+
+def _submission(row: tuple[str, str, str, str, str, str]) -> Submission:
+    token, cid, kind, created, payload, result = row
+    return Submission(
+        token, cid, kind, _time(created), json.loads(payload), json.loads(result), False
+    )
