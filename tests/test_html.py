@@ -279,3 +279,24 @@ def test_static_demo_opens_from_disk(tmp_path: Path) -> None:
         assert_csp_safe(html)
         for ref in re.findall(r'(?:href|src)="(static/[^"]+)"', html):
             assert (tmp_path / ref).is_file()
+
+
+def test_host_adds_scripts_body_data_and_end_of_body() -> None:
+    from markupsafe import Markup
+
+    from tpi_forms.html import PageOptions, render_kiosk_page
+
+    form = build_form_class(locale="en")()
+    options = PageOptions(
+        extra_scripts=("/host/idle.js",),
+        body_data={"idle-seconds": '90"><script>'},
+        body_end=Markup('<form id="wipe" hidden></form>'),
+    )
+    page = render_kiosk_page(form, action="/submit", options=options)
+    assert '<script src="/host/idle.js" defer></script>\n</head>' in page
+    assert 'data-idle-seconds="90&#34;&gt;&lt;script&gt;"' in page
+    assert '<form id="wipe" hidden></form>\n</body>' in page
+    plain = render_kiosk_page(form, action="/s", options=PageOptions(body_end="<b>x</b>"))
+    assert "&lt;b&gt;x&lt;/b&gt;\n</body>" in plain
+    with pytest.raises(ValueError, match="not a valid data attribute name"):
+        render_kiosk_page(form, action="/s", options=PageOptions(body_data={"on load": "x"}))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -116,6 +117,12 @@ class PageOptions:
     """Locale to URL of the same page in that language (the language switch)."""
     template_dirs: Sequence[str | Path] = ()
     """Clinic template folders searched before the shipped templates."""
+    extra_scripts: Sequence[str] = ()
+    """URLs of further scripts the host adds to the page (loaded deferred, after ours)."""
+    body_data: Mapping[str, str] = field(default_factory=dict)
+    """``data-*`` attributes for the ``body`` element (settings for ``extra_scripts``)."""
+    body_end: str = ""
+    """HTML the host adds at the end of ``body``; escaped unless it is `markupsafe.Markup`."""
 
 
 def _environment(template_dirs: Sequence[str | Path]) -> jinja2.Environment:
@@ -299,7 +306,16 @@ def _page_context(locale: str, options: PageOptions) -> dict[str, Any]:
             for loc, url in options.locale_links.items()
         ],
         "language_label": names.get(locale, "Language"),
+        "extra_scripts": options.extra_scripts,
+        "body_data": {_data_name(k): v for k, v in options.body_data.items()},
+        "body_end": options.body_end,
     }
+
+
+def _data_name(name: str) -> str:
+    if not re.fullmatch(r"[a-z][a-z0-9-]*", name):
+        raise ValueError(f"'{name}' is not a valid data attribute name (a-z, 0-9 and -)")
+    return name
 
 
 _LANGUAGE_NAMES = {"en": "English", "es": "Español"}

@@ -60,31 +60,26 @@ def screening_form(locale: str, prefill: Mapping[str, Any] | None = None) -> Any
 
 
 def _page_options() -> PageOptions:
-    return PageOptions(static_url=url_for("shared_static", filename=""))
-
-
-def _kiosk_chrome(html: str) -> str:
-    """Add the kiosk's idle-timeout script and wipe form to a library page."""
-    script = Markup('<script src="{}" defer></script>').format(
-        url_for("kiosk_static", filename="kiosk.js")
-    )
-    form = Markup(
-        '<form id="kiosk-timeout" method="post" action="{}" hidden>'
-        '<input type="hidden" name="csrf_token" value="{}"></form>'
-    ).format(url_for("patient.timeout"), generate_csrf())
+    """Library page options plus the kiosk's idle-timeout script and its wipe form."""
     from flask import current_app
 
     seconds = current_app.extensions["tpi_kiosk"].config.idle_timeout
-    html = html.replace("</head>", f"{script}\n</head>", 1)
-    html = html.replace("<body", f'<body data-kiosk-idle-seconds="{int(seconds)}"', 1)
-    return html.replace("</body>", f"{form}\n</body>", 1)
+    wipe_form = Markup(
+        '<form id="kiosk-timeout" method="post" action="{}" hidden>'
+        '<input type="hidden" name="csrf_token" value="{}"></form>'
+    ).format(url_for("patient.timeout"), generate_csrf())
+    return PageOptions(
+        static_url=url_for("shared_static", filename=""),
+        extra_scripts=(url_for("kiosk_static", filename="kiosk.js"),),
+        body_data={"kiosk-idle-seconds": str(int(seconds))},
+        body_end=wipe_form,
+    )
 
 
 def render_screening(form: Any, token: str, *, locale: str) -> str:
     """The tablet's screening page, carrying a fresh submission token."""
     form.submission_token.data = token
-    page = render_kiosk_page(form, action=url_for("patient.screening"), options=_page_options())
-    return _kiosk_chrome(page)
+    return render_kiosk_page(form, action=url_for("patient.screening"), options=_page_options())
 
 
 def planned_procedure(patient: Mapping[str, Any]) -> PlannedProcedure:
@@ -119,7 +114,7 @@ def render_consent(
     errors: Mapping[str, Sequence[str]] | None = None,
 ) -> str:
     """The consent review-and-sign page, carrying CSRF and submission tokens."""
-    page = render_consent_page(
+    return render_consent_page(
         document,
         action=url_for("patient.consent"),
         roles=SIGNER_ROLES,
@@ -128,7 +123,6 @@ def render_consent(
         hidden={"csrf_token": generate_csrf(), "submission_token": token},
         options=_page_options(),
     )
-    return _kiosk_chrome(page)
 
 
 def read_signing(
