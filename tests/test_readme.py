@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import re
+import shlex
+import tomllib
 from pathlib import Path
+
+import pytest
+
+from tpi_forms.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,3 +32,41 @@ def test_ci_runs_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text("utf-8").splitlines()
     test_command = quick_start_commands()[1]
     assert test_command in [line.strip() for line in ci]
+
+
+def blocks(kind: str) -> list[str]:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    return re.findall(rf"```{kind}\n(.*?)```", readme, re.S)
+
+
+def test_library_tour_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tour,) = blocks("python")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {}
+    exec(compile(tour, "README.md", "exec"), namespace)
+    assert namespace["result"].status == "review"  # type: ignore[attr-defined]
+    assert namespace["pdf"][:5] == b"%PDF-"  # type: ignore[index]
+
+
+def test_rule_example_is_the_shipped_rule() -> None:
+    (example,) = blocks("toml")
+    rule = tomllib.loads(example)["rules"][0]
+    shipped = tomllib.loads((ROOT / "tpi_forms/definitions/tpi_screening.toml").read_text("utf-8"))
+    assert rule in shipped["rules"]
+
+
+def test_check_example_is_what_the_command_prints(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (console,) = blocks("console")
+    command, expected = console.strip().splitlines()
+    folder = ROOT / "tpi_forms" / "definitions"
+    for suffix in ("", ".en", ".es"):
+        text = (folder / f"tpi_screening{suffix}.toml").read_text("utf-8")
+        if not suffix:
+            text = text.replace('"takes_blood_thinner", equals', '"takes_blod_thinner", equals', 1)
+        (tmp_path / f"my_screening{suffix}.toml").write_text(text, "utf-8")
+    args = shlex.split(command.removeprefix("$ "))[1:]
+    args[-1] = str(tmp_path / args[-1])
+    assert main(args) == 2
+    assert capsys.readouterr().err.strip() == expected
