@@ -100,9 +100,7 @@ def packet_vs_raw(repeat: int) -> tuple[float, float]:
         fetcher = pdfmod.AssetFetcher()
         base = pdfmod.static_base_url()
         options = {"pdf_variant": pdfmod.DEFAULT_VARIANT, "output_intent": pdfmod.OUTPUT_INTENT}
-        css = [
-            weasyprint.CSS(url=base + s, url_fetcher=fetcher) for s in renderer.settings.stylesheets
-        ]
+        css = [weasyprint.CSS(url=base + s, url_fetcher=fetcher) for s in renderer.stylesheets]
         document = weasyprint.HTML(string=html, base_url=base, url_fetcher=fetcher).render(
             stylesheets=css, color_profiles=pdfmod._color_profiles(), **options
         )
@@ -160,7 +158,7 @@ def run_child(mode: str, repeat: int) -> dict[str, float | str]:
 
 
 def batch(workers: int, count: int) -> float:
-    from tpi_forms.packet import render_packets
+    from tpi_forms.batch import render_packets
 
     records = [sample_record(i) for i in range(count)]
     start = time.perf_counter()

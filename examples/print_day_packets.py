@@ -1,28 +1,32 @@
-"""Print the day's paper packets: one blank packet per appointment, from the appointment list.
+"""Print the day's paper packets: one pre-filled blank packet per appointment, from the list.
 
-Each packet carries the screening questions to tick and the consent for that patient's planned
-procedure (sites, steroid or not) in the patient's language, with empty signature blocks.
-Files are named by appointment time and id, never by patient name.
+Each packet carries the patient's name and date of birth (in the header of every page and in
+the questionnaire's own fields), the screening questions to tick and the consent for that
+patient's planned procedure (sites, steroid or not) in the patient's language, with empty
+signature blocks. The packets render over all cores with the batch API
+(`tpi_forms.batch.render_blank_packets`) behind a progress bar. Files are named by appointment
+time and id, never by patient name.
 
-    python examples/print_day_packets.py appointments.csv --out packets/
+    python examples/print_day_packets.py appointments.csv --out packets/ [--page-size a4]
 
 The CSV has a header row and these columns (extra columns are ignored)::
 
-    appointment_id,time,language,sites,steroid
-    A-0901,09:00,en,neck;upper_back,no
-    A-0930,09:30,es,lower_back,yes
+    appointment_id,time,patient_name,date_of_birth,language,sites,steroid
+    A-0901,09:00,Alex Example,1980-04-12,en,neck;upper_back,no
+    A-0930,09:30,Sam Example,1961-07-04,es,lower_back,yes
 
-``sites`` are site ids of the questionnaire, separated by ``;`` (empty: the patient marks
-them); ``steroid`` is ``yes`` or ``no``. A row that cannot be used is reported by its line
-number and skipped; the exit code is then 1.
-
-Patient names and dates of birth are written by hand: blank packets have no field for them yet.
+``patient_name`` and ``date_of_birth`` (``YYYY-MM-DD``) may be empty or missing: the packet
+then has lines to write them on. ``sites`` are site ids of the questionnaire, separated by
+``;`` (empty: the patient marks them); ``steroid`` is ``yes`` or ``no``. A row that cannot be
+used is reported by its line number (never by the patient's name) and skipped; the exit code
+is then 1.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import re
 import sys
 from collections.abc import Callable, Iterable
@@ -30,8 +34,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tpi_forms import TpiFormsError, load_clinic, load_questionnaire, sample_clinic
+from tpi_forms.batch import BlankPacketRequest, render_blank_packets
 from tpi_forms.clinic import Clinic
-from tpi_forms.packet import PacketRenderer, write_atomically
+from tpi_forms.packet import PAGE_SIZES, BlankPatient, PacketSettings, write_atomically
 from tpi_forms.procedure import PlannedProcedure
 
 LANGUAGES = ("en", "es")
@@ -47,6 +52,8 @@ class Appointment:
     time: str
     language: str
     procedure: PlannedProcedure
+    patient: BlankPatient
+    """Name and date of birth printed on the packet (either may be missing)."""
 
     @property
     def file_name(self) -> str:
@@ -77,22 +84,28 @@ def _appointment(line: int, row: dict[str, str]) -> Appointment:
     if steroid not in ("yes", "no"):
         raise ValueError("steroid must be yes or no")
     sites = row["sites"].replace(";", ",")
+    born = (row.get("date_of_birth") or "").strip()
+    try:
+        date_of_birth = dt.date.fromisoformat(born) if born else None
+    except ValueError:
+        raise ValueError("date_of_birth must be a date written YYYY-MM-DD") from None
     return Appointment(
         line=line,
         appointment_id=row["appointment_id"].strip(),
         time=row["time"].strip(),
         language=language,
         procedure=PlannedProcedure.from_cli(sites, steroid == "yes", "lidocaine"),
+        patient=BlankPatient(row.get("patient_name"), date_of_birth),
     )
 
 
-def progress_bar(total: int) -> Callable[[int], None]:
-    """A progress bar on stderr: tqdm when installed, else a plain one."""
+def progress_bar(total: int) -> Callable[[int, int], None]:
+    """A ``progress(done, total)`` bar on stderr: tqdm when installed, else a plain one."""
     try:
         from tqdm import tqdm
     except ImportError:  # pragma: no cover - tqdm is in the test environment
 
-        def plain(done: int) -> None:
+        def plain(done: int, total: int) -> None:
             filled = 30 * done // max(total, 1)
             print(
                 f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total}", end="", file=sys.stderr
@@ -103,7 +116,7 @@ def progress_bar(total: int) -> Callable[[int], None]:
         return plain
     bar = tqdm(total=total, unit="packet", file=sys.stderr)
 
-    def update(done: int) -> None:
+    def update(done: int, total: int) -> None:
         bar.update(done - bar.n)
         if done == total:
             bar.close()
@@ -112,24 +125,32 @@ def progress_bar(total: int) -> Callable[[int], None]:
 
 
 def print_packets(
-    appointments: Iterable[Appointment], out: Path, clinic: Clinic, errors: list[str]
+    appointments: Iterable[Appointment],
+    out: Path,
+    clinic: Clinic,
+    errors: list[str],
+    *,
+    settings: PacketSettings | None = None,
+    workers: int | None = None,
 ) -> list[Path]:
-    """Write one blank packet per appointment to ``out``; returns the files written."""
+    """Write one pre-filled blank packet per appointment to ``out``; returns the files written."""
     items = list(appointments)
     out.mkdir(parents=True, exist_ok=True)
-    renderer = PacketRenderer()
-    advance = progress_bar(len(items))
+    if not items:
+        return []
+    requests = [BlankPacketRequest(a.procedure, clinic, a.language, a.patient) for a in items]
+    try:
+        pdfs = render_blank_packets(
+            requests, workers=workers, progress=progress_bar(len(items)), settings=settings
+        )
+    except TpiFormsError as exc:
+        errors.append(f"no packets written: {exc}")
+        return []
     written = []
-    for done, appointment in enumerate(items, start=1):
-        try:
-            pdf = renderer.render_blank(appointment.procedure, clinic, appointment.language)
-        except TpiFormsError as exc:
-            errors.append(f"line {appointment.line}: {exc}")
-        else:
-            target = out / appointment.file_name
-            write_atomically(target, pdf)
-            written.append(target)
-        advance(done)
+    for appointment, pdf in zip(items, pdfs, strict=True):
+        target = out / appointment.file_name
+        write_atomically(target, pdf)
+        written.append(target)
     return written
 
 
@@ -140,10 +161,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--clinic", type=Path, help="clinic file (default: the fictitious sample clinic)"
     )
+    parser.add_argument(
+        "--page-size", choices=PAGE_SIZES, default="letter", help="paper size (default: letter)"
+    )
+    parser.add_argument("--workers", type=int, help="processes to render with (default: all cores)")
     args = parser.parse_args(argv)
     clinic = load_clinic(args.clinic) if args.clinic else sample_clinic()
     errors: list[str] = []
-    written = print_packets(read_appointments(args.appointments, errors), args.out, clinic, errors)
+    written = print_packets(
+        read_appointments(args.appointments, errors),
+        args.out,
+        clinic,
+        errors,
+        settings=PacketSettings(page_size=args.page_size),
+        workers=args.workers,
+    )
     for message in errors:
         print(message, file=sys.stderr)
     print(f"wrote {len(written)} packet(s) to {args.out}")

@@ -161,3 +161,60 @@ def test_blank_writes_a_paper_packet(tmp_path: Path) -> None:
         assert doc.open_metadata().pdfa_status == "3U"
     text = squash(" ".join(pdf_text(pdf)))
     assert squash("formulario en papel") in text and squash("Riesgos del esteroide") in text
+
+
+def test_blank_prints_a_named_patient_on_a4(tmp_path: Path) -> None:
+    out = tmp_path / "named.pdf"
+    argv = ["blank", "--patient-name", "Ana <b>Pérez</b>", "--date-of-birth", "1980-04-12"]
+    assert main([*argv, "--page-size", "a4", "-o", str(out)]) == 0
+    pages = pdf_text(out.read_bytes())
+    assert all(squash("Patient: Ana <b>Pérez</b>") in squash(p) for p in pages)
+    assert all(squash("Date of birth: April 12, 1980") in squash(p) for p in pages)
+    with pikepdf.open(out) as doc:
+        assert [round(float(x)) for x in doc.pages[0].mediabox] == [0, 0, 595, 842]
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--date-of-birth", "12/04/1980"], "--date-of-birth must be a date written YYYY-MM-DD"),
+        (["--date-of-birth", "1980-02-30"], "--date-of-birth must be a date written YYYY-MM-DD"),
+        (["--date-of-birth", "2999-01-01"], "the date of birth is in the future"),
+        (["--patient-name", "Zed" * 100], "the patient's name is longer than 200 characters"),
+    ],
+)
+def test_blank_bad_patient_exits_2_without_repeating_it(
+    tmp_path: Path, argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "blank.pdf"
+    assert main(["blank", *argv, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tpi-forms blank: error:") and message in err
+    assert argv[1] not in err and "ZedZed" not in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ["blank", "packet"])
+def test_an_unknown_page_size_exits_2(
+    files: dict[str, Path], tmp_path: Path, command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out.pdf"
+    argv = (["blank", "-o", str(out)] if command == "blank" else _packet_argv(files, out)) + [
+        "--page-size",
+        "legal",
+    ]
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    assert "invalid choice: 'legal'" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_packet_on_a4_and_letter(files: dict[str, Path], tmp_path: Path) -> None:
+    sizes = {}
+    for size in ("a4", "letter"):
+        out = tmp_path / f"{size}.pdf"
+        assert main([*_packet_argv(files, out), "--page-size", size]) == 0
+        with pikepdf.open(out) as doc:
+            sizes[size] = [round(float(x)) for x in doc.pages[0].mediabox]
+    assert sizes == {"a4": [0, 0, 595, 842], "letter": [0, 0, 612, 792]}

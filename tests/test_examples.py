@@ -54,6 +54,12 @@ def _check_custom_output(out: Path, locale: str) -> None:
     consent = (out / "consent.html").read_text(encoding="utf-8")
     assert definition.title.get(locale) in consent
     pdf = (out / "packet.pdf").read_bytes()
+    title = squash(definition.title.get(locale))
+    for page in pdf_text(pdf):  # the joint consent's title in every header, and its template id
+        assert title in squash(page) and squash(f"joint_consent {definition.version}") in squash(
+            page
+        )
+        assert "trigger point" not in page.lower() and "gatillo" not in page.lower()
     result = verify_packet(pdf, consent_definition=definition)
     assert result.ok, [c for c in result.checks if not c.passed]
     assert result.record is not None
@@ -204,25 +210,38 @@ def test_portal_stops_at_a_contraindication(portal: tuple[Any, Path]) -> None:
 def test_print_day_packets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     csv_file = tmp_path / "appointments.csv"
     csv_file.write_text(
-        "appointment_id,time,patient_name,language,sites,steroid\n"
-        "A-0901,09:00,Alex Example,en,neck;upper_back,no\n"
-        "A-0930,09:30,Sam Example,es,lower_back,yes\n"
-        "A-1000,10:00,Kim Example,en,elbow_of_nowhere,no\n"
-        "A-1030,10:30,Lee Example,fr,neck,no\n",
+        "appointment_id,time,patient_name,date_of_birth,language,sites,steroid\n"
+        "A-0901,09:00,Alex Example,1980-04-12,en,neck;upper_back,no\n"
+        "A-0930,09:30,Sam <b>Example</b>,1961-07-04,es,lower_back,yes\n"
+        "A-1000,10:00,Kim Example,1990-01-01,en,elbow_of_nowhere,no\n"
+        "A-1030,10:30,Lee Example,1990-01-01,fr,neck,no\n"
+        "A-1100,11:00,Max Example,31/12/1975,en,neck,no\n"
+        "A-1130,11:30,,,en,,no\n",
         encoding="utf-8",
     )
     module = load_example(EXAMPLES / "print_day_packets.py")
     out = tmp_path / "packets"
-    assert module.main([str(csv_file), "--out", str(out)]) == 1
+    assert module.main([str(csv_file), "--out", str(out), "--workers", "2"]) == 1
     captured = capsys.readouterr()
     assert "line 4: unknown site 'elbow_of_nowhere'" in captured.err
     assert "line 5: language must be one of en, es" in captured.err
-    assert "Example" not in captured.err  # messages name lines, not patients
-    assert "2/2" in captured.err  # the progress bar reached the end
+    assert "line 6: date_of_birth must be a date written YYYY-MM-DD" in captured.err
+    assert "Example" not in captured.err and "1975" not in captured.err  # lines, not patients
+    assert "3/3" in captured.err  # the tqdm progress bar reached the end
     files = sorted(p.name for p in out.iterdir())
-    assert files == ["09-00_A-0901.pdf", "09-30_A-0930.pdf"]
-    english = squash(" ".join(pdf_text((out / files[0]).read_bytes())))
-    spanish = squash(" ".join(pdf_text((out / files[1]).read_bytes())))
-    assert squash("Where is your pain?") in english and squash("Steroid in the shot") not in english
-    assert squash("¿Dónde le duele?") in spanish
-    assert squash("Esteroide en la inyección") in spanish
+    assert files == ["09-00_A-0901.pdf", "09-30_A-0930.pdf", "11-30_A-1130.pdf"]
+    english = pdf_text((out / files[0]).read_bytes())
+    spanish = pdf_text((out / files[1]).read_bytes())
+    for page in english:
+        assert squash("Patient: Alex Example") in squash(page)
+        assert squash("Date of birth: April 12, 1980") in squash(page)
+    for page in spanish:
+        assert squash("Paciente: Sam <b>Example</b>") in squash(page)
+        assert squash("Fecha de nacimiento: 4 de julio de 1961") in squash(page)
+    english_text, spanish_text = squash(" ".join(english)), squash(" ".join(spanish))
+    assert squash("Where is your pain?") in english_text
+    assert squash("Steroid in the shot") not in english_text
+    assert squash("¿Dónde le duele?") in spanish_text
+    assert squash("Esteroide en la inyección") in spanish_text
+    unnamed = squash(pdf_text((out / files[2]).read_bytes())[0])
+    assert squash("Patient: Date of birth: Consent version") in unnamed  # lines to write on

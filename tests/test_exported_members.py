@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import types
 
 import tpi_forms
@@ -23,3 +25,12 @@ def test_all_is_complete() -> None:
 def test_every_name_resolves() -> None:
     for name in tpi_forms.__all__:
         assert getattr(tpi_forms, name) is not None
+
+
+def test_import_does_not_load_weasyprint() -> None:
+    # Screening and HTML code should not pay for WeasyPrint's start-up; PDF names load it lazily.
+    code = (
+        "import sys, tpi_forms; assert 'weasyprint' not in sys.modules; "
+        "tpi_forms.render_packet; assert 'weasyprint' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

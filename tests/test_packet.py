@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pypdf
@@ -14,20 +16,27 @@ from packet_fixtures import HOSTILE_NAME, SIGNED, make_record, no_weasyprint_log
 from PIL import Image
 
 from tpi_forms._resources import templates_folder
+from tpi_forms.batch import BlankPacketRequest, render_blank_packets, render_packets
+from tpi_forms.clinic import sample_clinic
+from tpi_forms.consent import consent_hash_of
+from tpi_forms.errors import TpiFormsError
 from tpi_forms.packet import (
     MAX_ANSWER_CHARS,
+    BlankPatient,
     PacketError,
     PacketRenderer,
     PacketSettings,
+    assemble_consent,
     render_blank_packet,
     render_packet,
-    render_packets,
 )
 from tpi_forms.procedure import PlannedProcedure
 from tpi_forms.record import ConsentRecord, record_hash
 
 LONG_NAME = ("Александра-Εὐφροσύνη-Wolfeschlegelsteinhausenbergerdorff-ბერიძე-Õunapuu" * 3)[:118]
 LONG_ANSWER = ("Paracetamol/Acetaminophen-500mg-" + "Ибупрофен" * 8 + "-Ωμεπραζόλη-") * 4
+TITLE_EN = "Consent for trigger point injection: screening and signatures"
+PAGE_MM = {"letter": (215.9, 279.4), "a4": (210.0, 297.0)}
 
 
 @pytest.fixture(scope="module")
@@ -43,11 +52,19 @@ def es_hostile() -> bytes:
         return render_packet(make_record("es", name=HOSTILE_NAME, representative=True))
 
 
-@pytest.fixture(scope="module")
-def long_input() -> bytes:
+@pytest.fixture(scope="module", params=["letter", "a4"])
+def long_input(request: pytest.FixtureRequest) -> tuple[str, bytes]:
     record = make_record("en", name=LONG_NAME, answers={"current_medicines": LONG_ANSWER})
+    renderer = PacketRenderer(PacketSettings(page_size=request.param))
     with no_weasyprint_logs():
-        return render_packet(record)
+        return request.param, render_packet(record, renderer=renderer)
+
+
+def with_consent(record: ConsentRecord, **changes: Any) -> ConsentRecord:
+    """``record`` with its consent changed (and re-hashed), as a clinic's own consent would be."""
+    consent = {**json.loads(json.dumps(record.to_dict()["consent"])), **changes}
+    consent["content_hash"] = consent_hash_of(consent)
+    return ConsentRecord(**{**record.__dict__, "consent": consent})
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +125,14 @@ def test_header_and_footer_on_every_page(en: tuple[ConsentRecord, bytes]) -> Non
         assert squash("Patient: Alex Example") in flat
         assert squash("Date of birth: April 12, 1980") in flat
         assert squash("Consent version: 0.1.0") in flat
-        assert squash("Trigger point injection: screening and consent") in flat
+        assert squash(TITLE_EN) in flat
+        assert (
+            squash(
+                "Clinical content: template tpi_consent 0.1.0 — for review by the clinic's clinicians."
+            )
+            in flat
+        )
+        assert "reviewed" not in flat
         assert f"Page{number}of{len(pages)}" in flat
 
 
@@ -127,11 +151,13 @@ def test_metadata_names_the_facility_and_language(en: tuple[ConsentRecord, bytes
     with pikepdf.open(io.BytesIO(en[1])) as pdf:
         meta = pdf.open_metadata()
         assert meta.pdfa_status == "3U"
-        assert meta["dc:title"] == "Trigger point injection: screening and consent"
+        assert meta["dc:title"] == TITLE_EN
+        assert [round(float(x)) for x in pdf.pages[0].mediabox] == [0, 0, 612, 792]  # Letter
         assert str(pdf.Root.Lang) == "en"
         assert pdf.Root.AF[0].AFRelationship == "/Data"
     info = pypdf.PdfReader(io.BytesIO(en[1])).metadata
     assert info is not None and info.author == "Sample Pain Clinic (fictitious)"
+    assert "trigger_point_injection" in str(info["/Keywords"])
     assert info.creation_date == SIGNED
 
 
@@ -139,6 +165,9 @@ def test_hostile_text_prints_literally(es_hostile: bytes) -> None:
     text = " ".join(pdf_text(es_hostile))
     assert "<img src=x onerror=alert(1)> {{7*7}}" in text
     assert "Página 1 de" in text
+    assert squash(
+        "Contenido clínico: plantilla tpi_consent 0.1.0, para que la revisen los médicos"
+    ) in squash(text)
     assert "Representante legal" in text and "Mother" in text
     data = json.loads(embedded(es_hostile))
     assert data["answers"]["patient_name"] == HOSTILE_NAME
@@ -150,28 +179,34 @@ def test_hostile_text_is_escaped_in_the_html() -> None:
     assert "&lt;img src=x onerror=alert(1)&gt; {{7*7}}" in html
 
 
-def _right_margin_is_blank(png: Path) -> bool:
+def _right_margin_is_blank(png: Path, page_width_mm: float) -> bool:
     image = Image.open(png).convert("L")
     width, height = image.size
-    margin = round(width * 12 / 210)  # 12 mm of an A4 page's 210 mm (the page margin is 16 mm)
+    margin = round(width * 12 / page_width_mm)  # 12 mm of the page (its margin is 16 mm)
     strip = image.crop((width - margin, 0, width, height))
     extrema = strip.getextrema()
     assert isinstance(extrema[0], int)
     return extrema[0] > 200  # no dark pixel
 
 
-def test_long_names_and_answers_do_not_overflow(long_input: bytes, tmp_path: Path) -> None:
-    text = squash(" ".join(pdf_text(long_input)))
+def test_long_names_and_answers_do_not_overflow(
+    long_input: tuple[str, bytes], tmp_path: Path
+) -> None:
+    size, pdf = long_input
+    text = squash(" ".join(pdf_text(pdf)))
     assert squash(LONG_NAME) in text
     assert squash(LONG_ANSWER) in text
-    (tmp_path / "long.pdf").write_bytes(long_input)
+    (tmp_path / "long.pdf").write_bytes(pdf)
     subprocess.run(
         ["pdftoppm", "-png", "-r", "50", str(tmp_path / "long.pdf"), str(tmp_path / "p")],
         check=True,
     )
     pages = sorted(tmp_path.glob("p-*.png"))
-    assert len(pages) == len(pypdf.PdfReader(io.BytesIO(long_input)).pages)
-    assert all(_right_margin_is_blank(p) for p in pages)
+    assert len(pages) == len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    width_mm, height_mm = PAGE_MM[size]
+    with Image.open(pages[0]) as first:
+        assert abs(first.height / first.width - height_mm / width_mm) < 0.01  # the paper asked for
+    assert all(_right_margin_is_blank(p, width_mm) for p in pages)
 
 
 def test_right_margin_check_sees_overflow(tmp_path: Path) -> None:
@@ -184,7 +219,7 @@ def test_right_margin_check_sees_overflow(tmp_path: Path) -> None:
         ["pdftoppm", "-png", "-r", "50", str(tmp_path / "wide.pdf"), str(tmp_path / "w")],
         check=True,
     )
-    assert not _right_margin_is_blank(sorted(tmp_path.glob("w-*.png"))[0])
+    assert not _right_margin_is_blank(sorted(tmp_path.glob("w-*.png"))[0], PAGE_MM["a4"][0])
 
 
 def test_answers_longer_than_the_limit_are_refused() -> None:
@@ -220,7 +255,7 @@ def test_a_clinic_overrides_templates_first(tmp_path: Path) -> None:
     (tmp_path / "pdf").mkdir()
     (tmp_path / "pdf" / "packet_text.toml").write_text(
         shipped.replace(
-            'packet_title = "Trigger point injection: screening and consent"',
+            'packet_title = "{consent_title}: screening and signatures"',
             'packet_title = "Clinic Own Title"',
         ),
         encoding="utf-8",
@@ -241,3 +276,185 @@ def test_render_packets_keeps_order_and_reports_progress() -> None:
     assert seen == [(1, 3), (2, 3), (3, 3)]
     for i, pdf in enumerate(pdfs):
         assert json.loads(embedded(pdf))["answers"]["patient_name"] == f"Patient Number {i}"
+
+
+# --- pre-filled blank packets ------------------------------------------------------------------
+
+PATIENT = BlankPatient("Ana <b>Pérez</b> {{7*7}}", dt.date(1980, 4, 12))
+
+
+def test_a_blank_packet_prints_the_patient_on_every_page_and_in_the_fields() -> None:
+    with no_weasyprint_logs():
+        pdf = render_blank_packet(locale="es", patient=PATIENT)
+    pages = pdf_text(pdf)
+    for page in pages:
+        assert squash("Paciente: Ana <b>Pérez</b> {{7*7}}") in squash(page)
+        assert squash("Fecha de nacimiento: 12 de abril de 1980") in squash(page)
+    first = squash(pages[0])
+    name_field = first.index(squash("Escriba su nombre y sus apellidos."))  # the name question
+    assert first[name_field:].startswith(squash("Escriba su nombre y sus apellidos. Ana <b>Pérez"))
+    assert squash("Su fecha de nacimiento 12 de abril de 1980") in first
+
+
+def test_a_blank_packet_escapes_the_patient() -> None:
+    renderer = PacketRenderer()
+    html = renderer.blank_html(
+        PlannedProcedure(),
+        sample_clinic(),
+        "en",
+        assemble_consent(PlannedProcedure(), sample_clinic(), "en"),
+        PATIENT,
+    )
+    assert "<b>Pérez</b>" not in html
+    assert html.count("Ana &lt;b&gt;Pérez&lt;/b&gt; {{7*7}}") == 2  # header and name field
+    assert html.count("April 12, 1980") == 2
+
+
+def test_without_a_patient_the_fields_stay_lines_to_write_on(blank_es: bytes) -> None:
+    first = squash(pdf_text(blank_es)[0])
+    assert squash("Paciente: Fecha de nacimiento: Versión del consentimiento") in first
+    assert squash("Escriba su nombre y sus apellidos. Su fecha de nacimiento Su dolor") in first
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"name": "x" * 201}, "longer than 200 characters"),
+        ({"date_of_birth": dt.date.today() + dt.timedelta(days=1)}, "in the future"),
+        ({"date_of_birth": dt.datetime(1980, 4, 12, 8, 0)}, "without a time"),
+        ({"date_of_birth": "1980-04-12"}, "must be a date"),
+        ({"name": 42}, "must be text"),
+    ],
+)
+def test_blank_patient_limits(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(PacketError, match=message) as raised:
+        BlankPatient(**kwargs)
+    assert "xxxx" not in str(raised.value) and "1980" not in str(raised.value)
+
+
+def test_blank_patient_fields_are_optional() -> None:
+    assert BlankPatient("  ") == BlankPatient()
+    pdf = render_blank_packet(patient=BlankPatient(date_of_birth=dt.date(1979, 1, 31)))
+    first = squash(pdf_text(pdf)[0])
+    assert squash("Patient: Date of birth: January 31, 1979") in first
+
+
+def test_render_blank_packets_keeps_order_and_reports_progress() -> None:
+    items = [
+        BlankPacketRequest(
+            PlannedProcedure(corticosteroid=i == 1),
+            locale=("en", "es", "en")[i],
+            patient=BlankPatient(f"Patient Number {i}"),
+        )
+        for i in range(3)
+    ]
+    seen: list[tuple[int, int]] = []
+    pdfs = render_blank_packets(
+        items, workers=2, progress=lambda done, total: seen.append((done, total))
+    )
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+    texts = [squash(" ".join(pdf_text(pdf))) for pdf in pdfs]
+    for i, text in enumerate(texts):
+        assert squash(f"Patient Number {i}") in text
+    assert squash("(formulario en papel)") in texts[1]
+    assert squash("Esteroide en la inyección") in texts[1]
+    assert squash("Steroid in the shot") not in texts[0]
+
+
+def test_a_failing_blank_packet_stops_the_batch() -> None:
+    items = [BlankPacketRequest(locale="en"), BlankPacketRequest(locale="xx")]
+    with pytest.raises(TpiFormsError, match="'xx'"):
+        render_blank_packets(items, workers=2)
+
+
+# --- the procedure comes from the consent; page size ---------------------------------------------
+
+
+def test_no_procedure_is_named_in_the_packet_words() -> None:
+    words = (templates_folder() / "pdf" / "packet_text.toml").read_text(encoding="utf-8").lower()
+    assert "trigger point" not in words and "puntos gatillo" not in words
+
+
+def test_a_clinic_consent_names_its_own_procedure() -> None:
+    record = with_consent(
+        make_record("es"),
+        title="Consentimiento para punción seca",
+        procedure="dry_needling",
+        definition_id="clinic_dry_needling",
+        version="2.3.0",
+    )
+    pdf = render_packet(record)
+    pages = pdf_text(pdf)
+    title = "Consentimiento para punción seca: evaluación y firmas"
+    for page in pages:
+        assert squash(title) in squash(page)
+        assert squash("plantilla clinic_dry_needling 2.3.0") in squash(page)
+        assert "gatillo:" not in page  # the shipped consent's title is nowhere in the header
+    assert squash("Formulario de consentimiento Consentimiento para punción seca") in squash(
+        pages[0]
+    )
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        assert doc.open_metadata()["dc:title"] == title
+    keywords = str(pypdf.PdfReader(io.BytesIO(pdf)).metadata["/Keywords"])  # type: ignore[index]
+    assert "dry_needling" in keywords and "trigger" not in keywords
+
+
+def test_an_unknown_placeholder_in_the_words_is_a_clear_error(tmp_path: Path) -> None:
+    shipped = (templates_folder() / "pdf" / "packet_text.toml").read_text(encoding="utf-8")
+    (tmp_path / "pdf").mkdir()
+    (tmp_path / "pdf" / "packet_text.toml").write_text(
+        shipped.replace("{consent_title}: screening", "{procedure_title}: screening"),
+        encoding="utf-8",
+    )
+    renderer = PacketRenderer(PacketSettings(template_dirs=(str(tmp_path),)))
+    with pytest.raises(PacketError, match="unknown placeholder"):
+        renderer.render_blank()
+
+
+@pytest.mark.parametrize("size", ["legal", "A4", "", "letter; margin: 0"])
+def test_unknown_page_sizes_are_refused(size: str) -> None:
+    with pytest.raises(PacketError, match="expected one of: letter, a4"):
+        PacketSettings(page_size=size)
+
+
+@pytest.mark.parametrize("size, box", [("letter", [0, 0, 612, 792]), ("a4", [0, 0, 595, 842])])
+def test_blank_packets_print_on_the_page_size_asked_for(size: str, box: list[int]) -> None:
+    renderer = PacketRenderer(PacketSettings(page_size=size))
+    with no_weasyprint_logs():
+        pdf = renderer.render_blank()
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        assert {tuple(round(float(x)) for x in page.mediabox) for page in doc.pages} == {tuple(box)}
+
+
+@pytest.mark.parametrize("size", ["letter", "a4"])
+def test_a_long_prefilled_name_does_not_overflow(size: str, tmp_path: Path) -> None:
+    name = (LONG_NAME * 2)[:200]
+    renderer = PacketRenderer(PacketSettings(page_size=size))
+    with no_weasyprint_logs():
+        pdf = renderer.render_blank(patient=BlankPatient(name, dt.date(1980, 4, 12)))
+    pages = [squash(page) for page in pdf_text(pdf)]
+    assert squash(name) in pages[0]  # whole in the name field
+    assert all(squash(f"Patient: {name[:79]}…") in page for page in pages)  # cut in the header
+    (tmp_path / "blank.pdf").write_bytes(pdf)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "50",
+            "-f",
+            "1",
+            "-l",
+            "2",
+            str(tmp_path / "blank.pdf"),
+            str(tmp_path / "b"),
+        ],
+        check=True,
+    )
+    width_mm, height_mm = PAGE_MM[size]
+    for png in sorted(tmp_path.glob("b-*.png")):
+        assert _right_margin_is_blank(png, width_mm)
+        with Image.open(png) as image:
+            top = image.convert("L").crop((0, 0, image.width, round(image.height * 4 / height_mm)))
+            low = top.getextrema()[0]
+            assert isinstance(low, int) and low > 200  # the header stays off the top 4 mm

@@ -1,17 +1,131 @@
-"""Screening questionnaire, explainable rules and signed consent packets for trigger point injections."""
+"""Screening questionnaire, explainable rules and signed consent packets for trigger point
+injections.
+
+Names that render PDFs (`render_packet`, `render_blank_packet`, `render_packets`,
+`render_blank_packets`, `PacketRenderer`, `PacketSettings`, `BlankPatient`,
+`BlankPacketRequest`, `build_record`) load WeasyPrint on first use, so importing the package
+stays quick for code that only screens or renders HTML.
+"""
+
+import importlib as _importlib
+import typing as _typing
 
 from .__about__ import __version__
+from .answers import answers_schema, compute_scores, validate_answers
+from .clinic import Clinic, Practitioner, load_clinic, sample_clinic
+from .consent import ConsentDocument, ConsentRisk, build_consent, consent_hash_of
+from .consent_definition import ConsentDefinition, load_consent_definition
 from .errors import AnswersError, DefinitionError, TpiFormsError
+from .fhir import (
+    FhirSettings,
+    to_fhir_bundle,
+    to_fhir_consent,
+    to_fhir_questionnaire,
+    to_fhir_questionnaire_response,
+)
+from .forms import build_form_class
+from .html import PageOptions, render_consent_page, render_form_html, render_kiosk_page
+from .procedure import PlannedProcedure
 from .questionnaire import Questionnaire, load_questionnaire
+from .record import AuditEvent, ConsentRecord, Signature, record_hash
+from .scenarios import example_answers
+from .screening import Finding, ScreeningResult, screen
+from .signature import SignatureError
+from .signing import ConsentFormError, parse_consent_submission
 from .texts import Text, UnknownLocaleError
+from .verify import Verification, verify_packet
+
+if _typing.TYPE_CHECKING:
+    from .batch import BlankPacketRequest, render_blank_packets, render_packets
+    from .packet import (
+        BlankPatient,
+        PacketRenderer,
+        PacketSettings,
+        build_record,
+        render_blank_packet,
+        render_packet,
+    )
+
+# Name -> module for the names loaded on first use (see the module docstring).
+_LAZY = {
+    "BlankPacketRequest": "batch",
+    "BlankPatient": "packet",
+    "PacketRenderer": "packet",
+    "PacketSettings": "packet",
+    "build_record": "packet",
+    "render_blank_packet": "packet",
+    "render_packet": "packet",
+    "render_blank_packets": "batch",
+    "render_packets": "batch",
+}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tpi_forms' has no attribute '{name}'")
+    value = getattr(_importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "AnswersError",
+    "AuditEvent",
+    "BlankPacketRequest",
+    "BlankPatient",
+    "Clinic",
+    "ConsentDefinition",
+    "ConsentDocument",
+    "ConsentFormError",
+    "ConsentRecord",
+    "ConsentRisk",
     "DefinitionError",
+    "FhirSettings",
+    "Finding",
+    "PacketRenderer",
+    "PacketSettings",
+    "PageOptions",
+    "PlannedProcedure",
+    "Practitioner",
     "Questionnaire",
+    "ScreeningResult",
+    "Signature",
+    "SignatureError",
     "Text",
     "TpiFormsError",
     "UnknownLocaleError",
+    "Verification",
     "__version__",
+    "answers_schema",
+    "build_consent",
+    "build_form_class",
+    "build_record",
+    "compute_scores",
+    "consent_hash_of",
+    "example_answers",
+    "load_clinic",
+    "load_consent_definition",
     "load_questionnaire",
+    "parse_consent_submission",
+    "record_hash",
+    "render_blank_packet",
+    "render_blank_packets",
+    "render_consent_page",
+    "render_form_html",
+    "render_kiosk_page",
+    "render_packet",
+    "render_packets",
+    "sample_clinic",
+    "screen",
+    "to_fhir_bundle",
+    "to_fhir_consent",
+    "to_fhir_questionnaire",
+    "to_fhir_questionnaire_response",
+    "validate_answers",
+    "verify_packet",
 ]

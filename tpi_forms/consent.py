@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from ._canonical import canonical_json
+from ._canonical import nfc as _nfc
 from .clinic import Clinic, Practitioner, sample_clinic
 from .conditions import Condition, evaluate
 from .consent_definition import ConsentDefinition, load_consent_definition
@@ -362,21 +362,6 @@ def consent_hash_of(data: Mapping[str, Any]) -> str:
     """
     content = {k: v for k, v in data.items() if k != "content_hash"}
     return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
-
-
-def canonical_json(data: Any) -> str:
-    """The canonical JSON text the content hash is computed over."""
-    return json.dumps(_nfc(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def _nfc(value: Any) -> Any:
-    if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
-    if isinstance(value, Mapping):
-        return {_nfc(k): _nfc(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_nfc(v) for v in value]
-    return value
 
 
 def _practitioner(p: Practitioner) -> ConsentPractitioner:

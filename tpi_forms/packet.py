@@ -8,39 +8,78 @@ circularity. `render_packet` adds a ``packet_generated`` event to the audit trai
 >>> from tpi_forms.packet import render_packet  # doctest: +SKIP
 >>> pdf = render_packet(record)  # doctest: +SKIP
 
-A clinic configures a `PacketRenderer` (its own template folders first, its own stylesheet) and
-calls ``renderer.render(record)``; `render_packets` renders many records over a process pool.
+A clinic configures a `PacketRenderer` (its own template folders first, its own stylesheet,
+Letter or A4 paper) and calls ``renderer.render(record)``. A blank packet may carry the
+patient's name and date of birth (`BlankPatient`) so the front desk prints it ready for them.
+`tpi_forms.batch` renders many packets over a process pool; `build_record` (from
+`tpi_forms.assemble`) makes the record a packet prints.
+
+The procedure's name comes from the consent (its title), never from these templates, so a
+clinic's own consent definition names its own procedure on every page.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
-import multiprocessing
 import os
 import tomllib
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from ._printed import (
+    blank_question,
+    identity_questions,
+    medicine_name,
+    patient_identity,
+    readable_answers,
+    signer_meaning,
+)
 from ._resources import make_environment
-from .clinic import Clinic, clinic_to_dict, sample_clinic
+from .assemble import assemble_consent, build_record
+from .clinic import Clinic, sample_clinic
 from .errors import TpiFormsError
 from .i18n import format_date, format_datetime, format_list, to_zone
 from .pdf import DEFAULT_VARIANT, Attachment, PdfMetadata, render_pdf
 from .procedure import PlannedProcedure
-from .questionnaire import Question, Questionnaire, load_questionnaire
-from .record import RECORD_ATTACHMENT, AuditEvent, ConsentRecord, record_hash
+from .questionnaire import Questionnaire, load_questionnaire
+from .record import MAX_NAME, RECORD_ATTACHMENT, AuditEvent, ConsentRecord, record_hash
+
+__all__ = [
+    "BLANK_ROLES",
+    "HEADER_NAME_CHARS",
+    "MAX_ANSWER_CHARS",
+    "MAX_RECORD_BYTES",
+    "PAGE_SIZES",
+    "RECORD_ATTACHMENT",
+    "BlankPatient",
+    "PacketError",
+    "PacketRenderer",
+    "PacketSettings",
+    "assemble_consent",
+    "build_record",
+    "identity_questions",
+    "patient_identity",
+    "readable_answers",
+    "render_blank_packet",
+    "render_packet",
+    "write_atomically",
+]
 
 MAX_ANSWER_CHARS = 5000
 """Longest single answer a packet prints, in characters."""
 MAX_RECORD_BYTES = 8 * 1024 * 1024
 """Largest record a packet embeds, in bytes of canonical JSON."""
 BLANK_ROLES = ("patient", "legal_representative", "practitioner", "witness", "interpreter")
+HEADER_NAME_CHARS = 80
+"""Longest patient name the running header prints; longer names end in "…" there (the summary
+and the name field print them whole)."""
+PAGE_SIZES = ("letter", "a4")
+"""Paper sizes packets print on: US Letter (the default) and ISO A4."""
 
 
 class PacketError(TpiFormsError):
@@ -59,6 +98,38 @@ class PacketSettings:
     """PDF/A level: ``pdf/a-3u`` (default), ``pdf/a-3b`` or ``pdf/a-3a``."""
     questionnaire_path: str | None = None
     """Questionnaire definition whose labels print the answers; None: the shipped one."""
+    page_size: str = "letter"
+    """Paper size: ``letter`` (US Letter, 8.5 x 11 in) or ``a4``; set by the CSS ``@page`` rule."""
+
+    def __post_init__(self) -> None:
+        if self.page_size not in PAGE_SIZES:
+            raise PacketError(
+                f"unknown page size '{self.page_size}' (expected one of: {', '.join(PAGE_SIZES)})"
+            )
+
+
+@dataclass(frozen=True)
+class BlankPatient:
+    """Who a blank packet is printed for; both fields are optional and printed as given."""
+
+    name: str | None = None
+    """The patient's name, printed in the header and the questionnaire's name field."""
+    date_of_birth: dt.date | None = None
+    """The patient's date of birth, printed in the header and the date-of-birth field."""
+
+    def __post_init__(self) -> None:
+        if self.name is not None:
+            if not isinstance(self.name, str):
+                raise PacketError("the patient's name must be text")
+            if len(self.name) > MAX_NAME:
+                raise PacketError(f"the patient's name is longer than {MAX_NAME} characters")
+            object.__setattr__(self, "name", self.name.strip() or None)
+        dob = self.date_of_birth
+        if dob is not None:
+            if isinstance(dob, dt.datetime) or not isinstance(dob, dt.date):
+                raise PacketError("the date of birth must be a date (without a time)")
+            if dob > dt.date.today():
+                raise PacketError("the date of birth is in the future")
 
 
 def _load_text(env: jinja2.Environment, locale: str) -> dict[str, str]:
@@ -70,6 +141,32 @@ def _load_text(env: jinja2.Environment, locale: str) -> dict[str, str]:
         raise PacketError(f"packets have no text in language '{locale}'")
     text: dict[str, str] = table[language]
     return text
+
+
+def _titles(t: Mapping[str, str], consent: Mapping[str, Any]) -> dict[str, str]:
+    """Title and footer of a packet, naming the consent's procedure, id and version."""
+    values = {
+        "consent_title": str(consent.get("title", "")),
+        "consent_id": str(consent.get("definition_id", "")),
+        "consent_version": str(consent.get("version", "")),
+    }
+    titles = {}
+    for key in ("packet_title", "blank_title", "template_notice"):
+        if key not in t:
+            raise PacketError(f"pdf/packet_text.toml has no '{key}'")
+        try:
+            titles[key] = t[key].format(**values)
+        except (KeyError, IndexError, ValueError, AttributeError) as exc:
+            raise PacketError(
+                f"pdf/packet_text.toml: '{key}' names an unknown placeholder ({exc})"
+            ) from None
+    return titles
+
+
+def _header_name(name: str) -> str:
+    if len(name) <= HEADER_NAME_CHARS:
+        return name
+    return name[: HEADER_NAME_CHARS - 1] + "…"
 
 
 class PacketRenderer:
@@ -84,6 +181,11 @@ class PacketRenderer:
         self.env = make_environment(self.settings.template_dirs)
         path = self.settings.questionnaire_path
         self.questionnaire: Questionnaire = load_questionnaire(path)
+
+    @property
+    def stylesheets(self) -> tuple[str, ...]:
+        """Every stylesheet a render uses: the page size first, so a clinic's own sheets win."""
+        return (f"pdf/page-{self.settings.page_size}.css", *self.settings.stylesheets)
 
     # -- signed packets -------------------------------------------------------------------
 
@@ -110,21 +212,23 @@ class PacketRenderer:
         digest = record_hash(final)
         html = self.html(final, digest)
         t = _load_text(self.env, final.locale)
+        titles = _titles(t, final.consent)
         created = final.audit[-1].at
+        keywords = ("consent", str(final.consent.get("procedure", "")), f"sha256:{digest}")
         return render_pdf(
             html,
-            stylesheets=self.settings.stylesheets,
+            stylesheets=self.stylesheets,
             variant=self.settings.variant,
             attachments=[
                 Attachment(RECORD_ATTACHMENT, data, f"Consent record, SHA-256 {digest}", "Data")
             ],
             metadata=PdfMetadata(
-                title=t["packet_title"],
+                title=titles["packet_title"],
                 lang=final.locale,
                 author=str(final.clinic.get("name", "")),
                 subject=f"{t['consent_version']} {final.consent_version}; "
                 f"{t['record_hash']} {digest}",
-                keywords=("consent", "trigger point injection", f"sha256:{digest}"),
+                keywords=tuple(k for k in keywords if k),
                 created=created,
                 modified=created,
             ),
@@ -142,6 +246,7 @@ class PacketRenderer:
     def _context(self, record: ConsentRecord, digest: str) -> dict[str, Any]:
         locale = record.locale
         t = _load_text(self.env, locale)
+        titles = _titles(t, record.consent)
         q = self.questionnaire
         tz = str(record.clinic.get("time_zone", "UTC"))
         name, dob = patient_identity(record.answers, q, locale)
@@ -188,22 +293,23 @@ class PacketRenderer:
         return {
             "t": t,
             "locale": locale,
-            "title": t["packet_title"],
+            "title": titles["packet_title"],
+            "notice": titles["template_notice"],
             "facility": record.clinic.get("name", ""),
-            "header_patient": name,
+            "header_patient": _header_name(name),
             "header_dob": dob,
             "patient_name": name,
             "patient_dob": dob,
             "consent_version": record.consent_version,
             "consent_hash": record.consent_hash,
             "consent": record.consent,
-            "procedure_name": t["procedure_name"],
+            "consent_title": str(record.consent.get("title", "")),
             "sites": format_list(
                 [self._site(s, locale) for s in procedure.get("sites", ())], locale
             )
             if procedure.get("sites")
             else t["not_answered"],
-            "local_anesthetic": _medicine_name(
+            "local_anesthetic": medicine_name(
                 record.consent, str(procedure.get("local_anesthetic", ""))
             ),
             "corticosteroid": t["yes"] if procedure.get("corticosteroid") else t["no"],
@@ -237,14 +343,28 @@ class PacketRenderer:
         procedure: PlannedProcedure,
         clinic: Clinic,
         locale: str,
-        consent: Mapping[str, Any] | None,
+        consent: Mapping[str, Any],
+        patient: BlankPatient | None = None,
     ) -> str:
-        """A paper packet: every question with boxes and lines, the consent, empty signatures."""
+        """A paper packet: every question with boxes and lines, the consent, empty signatures.
+
+        ``patient``'s name and date of birth, when given, print in the header and fill the
+        questionnaire's own name and date-of-birth fields.
+        """
         t = _load_text(self.env, locale)
+        titles = _titles(t, consent)
         q = self.questionnaire
+        patient = patient or BlankPatient()
+        name = patient.name or ""
+        dob = format_date(patient.date_of_birth, locale) if patient.date_of_birth else ""
+        name_id, dob_id = identity_questions(q)
+        prefilled = {name_id: name, dob_id: dob}
         sections = []
         for section in q.sections:
-            questions = [_blank_question(question, locale) for question in section.questions]
+            questions = [
+                blank_question(question, locale, prefilled.get(question.id) or None)
+                for question in section.questions
+            ]
             sections.append(
                 {
                     "title": section.title.get(locale),
@@ -256,19 +376,20 @@ class PacketRenderer:
             {
                 "id": role,
                 "title": t[f"role_{role}"],
-                "meaning": _signer_meaning(consent, role) if consent else None,
+                "meaning": signer_meaning(consent, role),
             }
             for role in BLANK_ROLES
         ]
         context = {
             "t": t,
             "locale": locale,
-            "title": t["blank_title"],
+            "title": titles["blank_title"],
+            "notice": titles["template_notice"],
             "facility": clinic.name,
-            "header_patient": "",
-            "header_dob": "",
-            "consent_version": (consent or {}).get("version", ""),
-            "consent_hash": (consent or {}).get("content_hash", ""),
+            "header_patient": _header_name(name),
+            "header_dob": dob,
+            "consent_version": consent.get("version", ""),
+            "consent_hash": consent.get("content_hash", ""),
             "consent": consent,
             "intro": q.intro.get(locale) if q.intro else None,
             "sections": sections,
@@ -284,140 +405,31 @@ class PacketRenderer:
         *,
         consent: Mapping[str, Any] | None = None,
         created: dt.datetime | None = None,
+        patient: BlankPatient | None = None,
     ) -> bytes:
-        """A blank packet as PDF/A-3 bytes (no record is embedded: nothing was signed)."""
+        """A blank packet as PDF/A-3 bytes (no record is embedded: nothing was signed).
+
+        :param consent: the consent to print (default: assembled for ``procedure`` at ``clinic``).
+        :param patient: name and date of birth to print on it (default: lines to write on).
+        """
         procedure = procedure or PlannedProcedure()
         clinic = clinic or sample_clinic()
         if consent is None:
             consent = assemble_consent(procedure, clinic, locale)
-        t = _load_text(self.env, locale)
+        titles = _titles(_load_text(self.env, locale), consent)
         return render_pdf(
-            self.blank_html(procedure, clinic, locale, consent),
-            stylesheets=self.settings.stylesheets,
+            self.blank_html(procedure, clinic, locale, consent, patient),
+            stylesheets=self.stylesheets,
             variant=self.settings.variant,
             metadata=PdfMetadata(
-                title=t["blank_title"], lang=locale, author=clinic.name, created=created
+                title=titles["blank_title"], lang=locale, author=clinic.name, created=created
             ),
         )
 
 
-def assemble_consent(
-    procedure: PlannedProcedure,
-    clinic: Clinic,
-    locale: str,
-    *,
-    answers: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """``build_consent(procedure, clinic, locale, answers=answers).to_dict()``."""
-    from .consent import build_consent
+# -- one-call API ----------------------------------------------------------------------------
 
-    document = build_consent(procedure, clinic, locale, answers=answers)
-    data: dict[str, Any] = document.to_dict()
-    return data
-
-
-def _signer_meaning(consent: Mapping[str, Any], role: str) -> str | None:
-    for signer in consent.get("signer_roles", ()) or ():
-        if isinstance(signer, Mapping) and signer.get("id") == role:
-            meaning = signer.get("meaning")
-            return str(meaning) if meaning else None
-    return None
-
-
-def _medicine_name(consent: Mapping[str, Any], medicine: str) -> str:
-    medicines = consent.get("medicines")
-    if isinstance(medicines, Mapping) and isinstance(medicines.get(medicine), Mapping):
-        return str(medicines[medicine].get("name", medicine))
-    if isinstance(medicines, Sequence):
-        for m in medicines:
-            if isinstance(m, Mapping) and m.get("id") == medicine and m.get("name"):
-                return str(m["name"])
-    return medicine
-
-
-def _blank_question(question: Question, locale: str) -> dict[str, Any]:
-    kind = question.type
-    numbers: list[int] = []
-    if kind == "integer" and question.min is not None and question.max is not None:
-        if question.max - question.min <= 10:
-            kind, numbers = "scale", list(range(question.min, question.max + 1))
-    elif kind == "string":
-        kind = "line"
-    elif kind == "date":
-        kind = "short"
-    return {
-        "label": question.label.get(locale),
-        "help": question.help.get(locale) if question.help else None,
-        "kind": kind,
-        "choices": [c.label.get(locale) for c in question.choices],
-        "numbers": numbers,
-    }
-
-
-def patient_identity(answers: Mapping[str, Any], q: Questionnaire, locale: str) -> tuple[str, str]:
-    """The patient's name and date of birth as printed: the personal string and date answers."""
-    name = dob = ""
-    for question in q.questions.values():
-        if not question.personal or question.id not in answers:
-            continue
-        if question.type == "string" and not name:
-            name = str(answers[question.id])
-        elif question.type == "date" and not dob:
-            dob = _format_answer(question, answers[question.id], locale, {})
-    return name, dob
-
-
-def readable_answers(
-    answers: Mapping[str, Any], q: Questionnaire, locale: str, t: Mapping[str, str]
-) -> list[dict[str, Any]]:
-    """Answers grouped by section, each as the question's label and the answer in words."""
-    sections = []
-    for section in q.sections:
-        rows = [
-            {
-                "label": question.label.get(locale),
-                "answer": _format_answer(question, answers[question.id], locale, t),
-            }
-            for question in section.questions
-            if question.id in answers
-        ]
-        if rows:
-            sections.append({"title": section.title.get(locale), "rows": rows})
-    unknown = [k for k in answers if k not in q.questions]
-    if unknown:
-        sections.append(
-            {"title": "—", "rows": [{"label": k, "answer": str(answers[k])} for k in unknown]}
-        )
-    return sections
-
-
-def _format_answer(question: Question, value: Any, locale: str, t: Mapping[str, str]) -> str:
-    if value is None:
-        return t.get("not_answered", "")
-    if question.type == "boolean":
-        return t.get("yes", "yes") if value else t.get("no", "no")
-    if question.type == "choice":
-        return _choice(question, str(value), locale)
-    if question.type == "multichoice":
-        return format_list([_choice(question, str(v), locale) for v in value], locale)
-    if question.type == "date":
-        try:
-            return format_date(dt.date.fromisoformat(str(value)), locale)
-        except ValueError:
-            return str(value)
-    return str(value)
-
-
-def _choice(question: Question, choice: str, locale: str) -> str:
-    try:
-        return question.choice_label(choice, locale)
-    except KeyError:
-        return choice
-
-
-# -- one-call API and batches -------------------------------------------------------------------
-
-_WORKER_RENDERER: PacketRenderer | None = None
+_DEFAULT_RENDERER: PacketRenderer | None = None
 
 
 def render_packet(
@@ -435,115 +447,25 @@ def render_blank_packet(
     clinic: Clinic | None = None,
     locale: str = "en",
     *,
+    patient: BlankPatient | None = None,
     renderer: PacketRenderer | None = None,
 ) -> bytes:
-    """Render a blank paper packet: questionnaire with tick boxes, consent, empty signatures."""
-    return (renderer or _default_renderer()).render_blank(procedure, clinic, locale)
+    """Render a blank paper packet: questionnaire with tick boxes, consent, empty signatures.
+
+    >>> pdf = render_blank_packet(patient=BlankPatient("Alex Example", dt.date(1980, 4, 12)))
+    >>> pdf[:5]
+    b'%PDF-'
+    """
+    return (renderer or _default_renderer()).render_blank(
+        procedure, clinic, locale, patient=patient
+    )
 
 
 def _default_renderer() -> PacketRenderer:
-    global _WORKER_RENDERER
-    if _WORKER_RENDERER is None:
-        _WORKER_RENDERER = PacketRenderer()
-    return _WORKER_RENDERER
-
-
-def _init_worker(settings: PacketSettings) -> None:
-    global _WORKER_RENDERER
-    _WORKER_RENDERER = PacketRenderer(settings)
-
-
-def _render_one(record_json: bytes) -> bytes:
-    return _default_renderer().render(ConsentRecord.from_json(record_json))
-
-
-def render_packets(
-    records: Iterable[ConsentRecord],
-    *,
-    workers: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    settings: PacketSettings | None = None,
-) -> list[bytes]:
-    """Render many packets, in input order, over ``workers`` processes (default: all cores).
-
-    ``progress(done, total)`` is called in this process after each packet. With one worker the
-    packets render in this process.
-    """
-    items = [r.to_json() for r in records]
-    total = len(items)
-    workers = workers or os.cpu_count() or 1
-    settings = settings or PacketSettings()
-    results: list[bytes | None] = [None] * total
-    if workers == 1 or total <= 1:
-        renderer = PacketRenderer(settings)
-        for i, item in enumerate(items):
-            results[i] = renderer.render(ConsentRecord.from_json(item))
-            if progress:
-                progress(i + 1, total)
-        return [r for r in results if r is not None]
-    context: multiprocessing.context.BaseContext
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        # Workers fork from a server that imported WeasyPrint once; never from this process,
-        # whose threads and open libraries a plain fork would copy.
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
-    else:
-        context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        max_workers=min(workers, total),
-        mp_context=context,
-        initializer=_init_worker,
-        initargs=(settings,),
-    ) as pool:
-        futures = {pool.submit(_render_one, item): i for i, item in enumerate(items)}
-        for done, future in enumerate(as_completed(futures), start=1):
-            results[futures[future]] = future.result()
-            if progress:
-                progress(done, total)
-    return [r for r in results if r is not None]
-
-
-def build_record(
-    answers: Mapping[str, Any],
-    signatures: Sequence[Any],
-    *,
-    procedure: PlannedProcedure | None = None,
-    clinic: Clinic | None = None,
-    locale: str = "en",
-    audit: Sequence[AuditEvent] = (),
-    device_id: str | None = None,
-    created_at: dt.datetime | None = None,
-    questionnaire: Questionnaire | None = None,
-    consent: Mapping[str, Any] | None = None,
-) -> ConsentRecord:
-    """Screen ``answers``, assemble the consent, and make the record the packet will print."""
-    from .screening import screen
-
-    q = questionnaire or load_questionnaire()
-    procedure = procedure or PlannedProcedure()
-    clinic = clinic or sample_clinic()
-    created = created_at or dt.datetime.now(dt.UTC)
-    result = screen(answers, procedure, questionnaire=q, locale=locale, today=created.date())
-    from .answers import validate_answers
-
-    valid = validate_answers(answers, q, today=created.date(), locale=locale)
-    if consent is None:
-        consent = assemble_consent(procedure, clinic, locale, answers=valid)
-    screening = result.to_dict()
-    return ConsentRecord(
-        questionnaire_id=q.id,
-        questionnaire_version=q.version,
-        locale=locale,
-        answers=valid,
-        procedure=screening["procedure"],
-        screening=screening,
-        consent=consent,
-        clinic=clinic_to_dict(clinic),
-        signatures=tuple(signatures),
-        audit=tuple(audit),
-        created_at=created,
-        device_id=device_id,
-    )
+    global _DEFAULT_RENDERER
+    if _DEFAULT_RENDERER is None:
+        _DEFAULT_RENDERER = PacketRenderer()
+    return _DEFAULT_RENDERER
 
 
 def write_atomically(path: str | Path, data: bytes) -> None:

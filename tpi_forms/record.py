@@ -15,13 +15,13 @@ import base64
 import binascii
 import hashlib
 import json
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+from ._canonical import canonical_json as _canonical_text
 from .errors import TpiFormsError
 
 RECORD_FORMAT = "tpi_forms.consent_record/1"
@@ -51,27 +51,15 @@ class RecordError(TpiFormsError, ValueError):
     """A record, signature or audit event breaks a rule (the message never repeats patient text)."""
 
 
-def _nfc(value: Any) -> Any:
-    if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
-    if isinstance(value, Mapping):
-        return {_nfc(k): _nfc(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_nfc(v) for v in value]
-    return value
-
-
 def canonical_json(obj: Any) -> bytes:
     """JSON bytes that are the same for equal data: sorted keys, no whitespace, UTF-8, NFC.
 
-    Floats (computed scores) are written as Python's shortest round-trip ``repr``; NaN and
-    infinity are refused.
+    The same serialisation as consent content hashes (`tpi_forms._canonical`). Floats
+    (computed scores) are written as Python's shortest round-trip ``repr``; NaN and infinity
+    are refused.
     """
     try:
-        text = json.dumps(
-            _nfc(obj), sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
-        )
-        return text.encode("utf-8")
+        return _canonical_text(obj).encode("utf-8")
     except (ValueError, TypeError, UnicodeEncodeError) as exc:  # NaN, a set, a lone surrogate
         raise RecordError(
             f"a value cannot be stored as canonical JSON ({type(exc).__name__})"

@@ -85,7 +85,8 @@ def verify_packet(
     :param trust_roots: PEM or DER certificates a seal must chain to; when given, the packet
         must carry a valid PAdES seal that chains to one of them.
     :param consent_definition: a `ConsentDefinition` to rebuild the consent from; default: the
-        shipped definition, used when its version is the one the record cites.
+        shipped definition. It is used only when its id and version are the ones the record
+        cites; otherwise the consent is checked against its own hash alone.
     :raises PacketReadError: the bytes are not a PDF.
     """
     import pypdf
@@ -309,11 +310,15 @@ def _consent_check(record: ConsentRecord, definition: Any | None) -> tuple[str, 
 
     definition = definition or load_consent_definition()
     version = record.consent_version
-    if getattr(definition, "version", None) != version:
+    cited = f"{record.consent.get('definition_id', '')} {version}".strip()[:120]
+    if (getattr(definition, "id", None), getattr(definition, "version", None)) != (
+        record.consent.get("definition_id"),
+        version,
+    ):
         return (
             "consent_hash",
             True,
-            f"matches its text; definition {version} is not available to rebuild it",
+            f"matches its text; definition {cited} is not available to rebuild it",
         )
     try:
         rebuilt = build_consent(
@@ -328,18 +333,18 @@ def _consent_check(record: ConsentRecord, definition: Any | None) -> tuple[str, 
         return (
             "consent_hash",
             False,
-            f"the consent cannot be rebuilt from definition {version} ({type(exc).__name__})",
+            f"the consent cannot be rebuilt from definition {cited} ({type(exc).__name__})",
         )
     if rebuilt.content_hash != stored:
         return (
             "consent_hash",
             False,
-            f"differs from the consent definition {version} rebuilt for this plan",
+            f"differs from the consent definition {cited} rebuilt for this plan",
         )
     return (
         "consent_hash",
         True,
-        f"equals the consent definition {version} rebuilt for this plan and clinic",
+        f"equals the consent definition {cited} rebuilt for this plan and clinic",
     )
 
 

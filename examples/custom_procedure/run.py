@@ -20,7 +20,6 @@ import datetime as dt
 import io
 import json
 import sys
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -46,21 +45,6 @@ from tpi_forms.verify import verify_packet
 HERE = Path(__file__).resolve().parent
 QUESTIONNAIRE = HERE / "definitions" / "joint_screening.toml"
 CONSENT = HERE / "definitions" / "joint_consent.toml"
-
-# What the packet calls the procedure, per language (the shipped words name a trigger point
-# injection; a clinic overrides pdf/packet_text.toml in its own template folder).
-PACKET_WORDS = {
-    "en": {
-        "procedure_name": "Corticosteroid injection into a joint or bursa",
-        "packet_title": "Joint or bursa injection: screening and consent",
-        "blank_title": "Joint or bursa injection: screening and consent (paper form)",
-    },
-    "es": {
-        "procedure_name": "Inyección de corticoesteroide en una articulación o bolsa",
-        "packet_title": "Inyección en articulación o bolsa: evaluación y consentimiento",
-        "blank_title": "Inyección en articulación o bolsa: evaluación y consentimiento (papel)",
-    },
-}
 
 # A fictitious patient.
 ANSWERS: dict[str, Any] = {
@@ -93,24 +77,6 @@ def drawn_signature() -> bytes:
     return validate_drawn_signature(
         "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
     ).png
-
-
-def packet_text_override(renderer: PacketRenderer, folder: Path) -> Path:
-    """Write pdf/packet_text.toml with this procedure's words over the shipped ones."""
-    assert renderer.env.loader is not None
-    source = renderer.env.loader.get_source(renderer.env, "pdf/packet_text.toml")[0]
-    table = tomllib.loads(source)
-    lines = []
-    for language, words in table.items():
-        words.update(PACKET_WORDS.get(language, {}))
-        lines.append(f"[{language}]")
-        lines += [
-            f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in words.items()
-        ]
-    target = folder / "pdf" / "packet_text.toml"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return folder
 
 
 def page(title: str, body: str, locale: str) -> str:
@@ -179,12 +145,8 @@ def run(out: Path, locale: str) -> int:
         questionnaire=questionnaire,
         consent=document.to_dict(),
     )
-    renderer = PacketRenderer(PacketSettings(questionnaire_path=str(QUESTIONNAIRE)))
-    settings = PacketSettings(
-        questionnaire_path=str(QUESTIONNAIRE),
-        template_dirs=(str(packet_text_override(renderer, out / "templates")),),
-    )
-    pdf = PacketRenderer(settings).render(record)
+    # The packet names the procedure by the consent's own title: no template to override.
+    pdf = PacketRenderer(PacketSettings(questionnaire_path=str(QUESTIONNAIRE))).render(record)
     (out / "packet.pdf").write_bytes(pdf)
 
     # 4. Verify it as an archivist would, years later, with the same definitions.

@@ -26,7 +26,19 @@ from . import (
 )
 
 # Each module has register(subparsers) that adds its parser and sets func=run(args) -> int.
-COMMANDS = [check, consent, demo, screen, example_answers, schema, packet, blank, verify, fhir, kiosk]
+COMMANDS = [
+    check,
+    consent,
+    demo,
+    screen,
+    example_answers,
+    schema,
+    packet,
+    blank,
+    verify,
+    fhir,
+    kiosk,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 from ..clinic import load_clinic, sample_clinic
-from ..packet import render_blank_packet, write_atomically
+from ..errors import TpiFormsError
+from ..packet import (
+    PAGE_SIZES,
+    BlankPatient,
+    PacketRenderer,
+    PacketSettings,
+    render_blank_packet,
+    write_atomically,
+)
 from ..procedure import PlannedProcedure
 
 
@@ -27,14 +36,45 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--clinic", type=Path, help="clinic file (default: the fictitious sample clinic)"
     )
+    parser.add_argument(
+        "--patient-name", help="print this patient's name in the header and the name field"
+    )
+    parser.add_argument(
+        "--date-of-birth",
+        metavar="YYYY-MM-DD",
+        help="print this date of birth in the header and the date-of-birth field",
+    )
+    parser.add_argument(
+        "--page-size", choices=PAGE_SIZES, default="letter", help="paper size (default: letter)"
+    )
     parser.add_argument("-o", "--output", type=Path, required=True, help="PDF file to write")
     parser.set_defaults(func=run)
+
+
+def parse_date_of_birth(text: str | None) -> dt.date | None:
+    """``--date-of-birth`` as a date; the message names the option, never the value given."""
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise TpiFormsError(
+            "--date-of-birth must be a date written YYYY-MM-DD (for example 1980-04-12)"
+        ) from None
 
 
 def run(args: argparse.Namespace) -> int:
     clinic = load_clinic(args.clinic) if args.clinic else sample_clinic()
     procedure = PlannedProcedure.from_cli(args.sites, args.steroid, args.local_anesthetic)
-    pdf = render_blank_packet(procedure, clinic, args.locale or clinic.default_locale)
+    patient = BlankPatient(args.patient_name, parse_date_of_birth(args.date_of_birth))
+    renderer = PacketRenderer(PacketSettings(page_size=args.page_size))
+    pdf = render_blank_packet(
+        procedure,
+        clinic,
+        args.locale or clinic.default_locale,
+        patient=patient,
+        renderer=renderer,
+    )
     write_atomically(args.output, pdf)
     print(f"wrote {args.output} ({len(pdf) // 1024} KiB)")
     return 0

@@ -13,7 +13,15 @@ from typing import Any
 from ..answers import validate_answers
 from ..clinic import load_clinic, sample_clinic
 from ..errors import TpiFormsError
-from ..packet import assemble_consent, build_record, render_packet, write_atomically
+from ..packet import (
+    PAGE_SIZES,
+    PacketRenderer,
+    PacketSettings,
+    assemble_consent,
+    build_record,
+    render_packet,
+    write_atomically,
+)
 from ..procedure import PlannedProcedure
 from ..record import AuditEvent, Signature
 from ..signature import DATA_URL_PREFIX, validate_drawn_signature
@@ -57,6 +65,9 @@ def register(sub: Any) -> None:
     )
     parser.add_argument(
         "--passphrase-env", metavar="VAR", help="environment variable holding the key's passphrase"
+    )
+    parser.add_argument(
+        "--page-size", choices=PAGE_SIZES, default="letter", help="paper size (default: letter)"
     )
     parser.add_argument("-o", "--output", type=Path, required=True, help="PDF file to write")
     parser.set_defaults(func=run)
@@ -107,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         created_at=now,
         consent=consent,
     )
-    pdf = render_packet(record)
+    pdf = render_packet(record, renderer=PacketRenderer(PacketSettings(page_size=args.page_size)))
     if args.seal is not None:
         try:
             from ..seal import seal_pdf
