@@ -11,7 +11,6 @@ on two cores).
 from __future__ import annotations
 
 import argparse
-import base64
 import datetime as dt
 import io
 import json
@@ -22,36 +21,23 @@ import sys
 import time
 from collections.abc import Callable
 
-from PIL import Image, ImageDraw
-
-
-def signature() -> bytes:
-    from tpi_forms.signature import validate_drawn_signature
-
-    image = Image.new("RGBA", (600, 200), (255, 255, 255, 0))
-    draw = ImageDraw.Draw(image)
-    draw.line(
-        [(20 + i * 70, 100 + (i * 37 % 60) - 30) for i in range(9)], fill=(0, 0, 0, 255), width=5
-    )
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return validate_drawn_signature(
-        "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
-    ).png
-
 
 def sample_record(number: int = 0):  # type: ignore[no-untyped-def]
     from tpi_forms.packet import build_record
     from tpi_forms.procedure import PlannedProcedure
     from tpi_forms.record import AuditEvent, Signature
-    from tpi_forms.scenarios import example_answers
+    from tpi_forms.scenarios import example_answers, example_signature_png
 
     now = dt.datetime(2026, 3, 2, 15, 30, tzinfo=dt.UTC)
     answers = example_answers("review")
     answers["patient_name"] = f"Alex Example {number}"
     signers = [
         Signature(
-            "patient", answers["patient_name"], now, "I agree to the shot.", image_png=signature()
+            "patient",
+            answers["patient_name"],
+            now,
+            "I agree to the shot.",
+            image_png=example_signature_png(),
         ),
         Signature("practitioner", "Alex Sample, MD", now, "I explained the risks.", method="typed"),
     ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import io
 import logging
@@ -11,14 +10,12 @@ from contextlib import contextmanager
 from typing import Any
 
 import pypdf
-from PIL import Image, ImageDraw
 
 from tpi_forms.clinic import sample_clinic
 from tpi_forms.packet import build_record
 from tpi_forms.procedure import PlannedProcedure
 from tpi_forms.record import AuditEvent, ConsentRecord, Signature
-from tpi_forms.scenarios import example_answers
-from tpi_forms.signature import validate_drawn_signature
+from tpi_forms.scenarios import example_answers, example_signature_png
 
 SIGNED = dt.datetime(2026, 3, 2, 15, 30, tzinfo=dt.UTC)
 HOSTILE_NAME = "<img src=x onerror=alert(1)> {{7*7}}"
@@ -26,16 +23,7 @@ HOSTILE_NAME = "<img src=x onerror=alert(1)> {{7*7}}"
 
 def signature_png(seed: int = 0, size: tuple[int, int] = (600, 200)) -> bytes:
     """A normalised drawn signature (through the real signature checks)."""
-    image = Image.new("RGBA", size, (255, 255, 255, 0))
-    draw = ImageDraw.Draw(image)
-    w, h = size
-    points = [(20 + i * (w - 40) // 8, h // 2 + ((i * 37 + seed * 11) % 60) - 30) for i in range(9)]
-    draw.line(points, fill=(0, 0, 0, 255), width=5)
-    draw.line([(40, h - 40), (w - 60, h - 50 - seed % 20)], fill=(0, 0, 0, 255), width=4)
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
-    return validate_drawn_signature(url).png
+    return example_signature_png(seed, size)
 
 
 def make_record(

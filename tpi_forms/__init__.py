@@ -28,7 +28,7 @@ from .html import PageOptions, render_consent_page, render_form_html, render_kio
 from .procedure import PlannedProcedure
 from .questionnaire import Questionnaire, load_questionnaire
 from .record import AuditEvent, ConsentRecord, Signature, record_hash
-from .scenarios import example_answers
+from .scenarios import example_answers, example_signature_png
 from .screening import Finding, ScreeningResult, screen
 from .signature import SignatureError
 from .signing import ConsentFormError, parse_consent_submission
@@ -108,6 +108,7 @@ __all__ = [
     "compute_scores",
     "consent_hash_of",
     "example_answers",
+    "example_signature_png",
     "load_clinic",
     "load_consent_definition",
     "load_questionnaire",

@@ -8,7 +8,10 @@ Every date is fixed and far enough in the past that the status does not depend o
 
 from __future__ import annotations
 
+import base64
 import copy
+import io
+import math
 from typing import Any
 
 from .errors import TpiFormsError
@@ -63,3 +66,37 @@ def example_answers(scenario: str) -> dict[str, Any]:
     answers = copy.deepcopy(_BASE)
     answers.update(copy.deepcopy(_CHANGES[scenario]))
     return answers
+
+
+def example_signature_png(seed: int = 0, size: tuple[int, int] = (600, 200)) -> bytes:
+    """A hand-drawn-looking signature for demos and tests, normalised like a real one.
+
+    Different ``seed`` values give different strokes (and so different image hashes).
+
+    >>> example_signature_png()[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
+    True
+    """
+    from PIL import Image, ImageDraw
+
+    from .signature import validate_drawn_signature
+
+    width, height = size
+    image = Image.new("RGBA", size, (255, 255, 255, 0))
+    draw = ImageDraw.Draw(image)
+    wave = [
+        (
+            width * (0.05 + 0.9 * i / 99),
+            height * (0.55 - 0.22 * math.sin(i / (8 + seed % 5)) * math.exp(-i / 140)),
+        )
+        for i in range(100)
+    ]
+    draw.line(wave, fill=(20, 20, 60, 255), width=5, joint="curve")
+    draw.line(
+        [(width * 0.1, height * 0.8), (width * 0.9, height * (0.75 - (seed % 7) / 100))],
+        fill=(20, 20, 60, 255),
+        width=3,
+    )
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return validate_drawn_signature(url).png

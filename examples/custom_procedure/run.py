@@ -15,18 +15,15 @@ fictitious.
 from __future__ import annotations
 
 import argparse
-import base64
 import datetime as dt
-import io
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageDraw
-
 from tpi_forms import (
     build_consent,
+    example_signature_png,
     load_consent_definition,
     load_questionnaire,
     sample_clinic,
@@ -39,7 +36,6 @@ from tpi_forms.html import copy_static, render_consent_page, render_form_html
 from tpi_forms.packet import PacketRenderer, PacketSettings, build_record
 from tpi_forms.procedure import PlannedProcedure
 from tpi_forms.record import AuditEvent, Signature
-from tpi_forms.signature import validate_drawn_signature
 from tpi_forms.verify import verify_packet
 
 HERE = Path(__file__).resolve().parent
@@ -63,20 +59,6 @@ ANSWERS: dict[str, Any] = {
     "diabetes": True,
     "allergies": ["none"],
 }
-
-
-def drawn_signature() -> bytes:
-    """A squiggle standing in for a signature drawn on a tablet, checked like a real one."""
-    image = Image.new("RGBA", (600, 200), (255, 255, 255, 0))
-    draw = ImageDraw.Draw(image)
-    draw.line(
-        [(30, 140), (120, 60), (200, 150), (300, 70), (420, 130), (560, 80)], fill="black", width=5
-    )
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return validate_drawn_signature(
-        "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
-    ).png
 
 
 def page(title: str, body: str, locale: str) -> str:
@@ -123,7 +105,7 @@ def run(out: Path, locale: str) -> int:
             now,
             document.signer_role("patient").meaning,
             "drawn",
-            drawn_signature(),
+            example_signature_png(),
         ),
         Signature(
             "practitioner",

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import base64
 import datetime as dt
-import io
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +15,8 @@ from ..packet import build_record, render_blank_packet, render_packet, write_ato
 from ..pdf import subsetting_path
 from ..procedure import PlannedProcedure
 from ..record import AuditEvent, Signature
-from ..scenarios import example_answers
+from ..scenarios import example_answers, example_signature_png
 from ..screening import screen
-from ..signature import validate_drawn_signature
 
 # The demo patient signs at a fixed time, so the sample record is the same on every run.
 SIGNED_AT = dt.datetime(2026, 3, 2, 15, 30, tzinfo=dt.UTC)
@@ -46,21 +42,6 @@ def register(sub: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def sample_signature_png() -> bytes:
-    """A hand-drawn-looking signature, normalised through the same checks as a real one."""
-    from PIL import Image, ImageDraw
-
-    image = Image.new("RGBA", (600, 200), (255, 255, 255, 0))
-    draw = ImageDraw.Draw(image)
-    points = [(30 + x * 5.4, 110 - 45 * math.sin(x / 9) * math.exp(-x / 120)) for x in range(100)]
-    draw.line(points, fill=(20, 20, 60, 255), width=5, joint="curve")
-    draw.line([(60, 160), (540, 150)], fill=(20, 20, 60, 255), width=3)
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-    return validate_drawn_signature(url).png
-
-
 def run(args: argparse.Namespace) -> int:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -80,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
             printed_name=answers["patient_name"],
             signed_at=SIGNED_AT,
             meaning=consent.signer_role("patient").meaning,
-            image_png=sample_signature_png(),
+            image_png=example_signature_png(),
         ),
         Signature(
             role="practitioner",
