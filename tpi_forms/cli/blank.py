@@ -7,7 +7,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from ..clinic import load_clinic, sample_clinic
 from ..errors import TpiFormsError
 from ..packet import (
     PAGE_SIZES,
@@ -17,7 +16,7 @@ from ..packet import (
     render_blank_packet,
     write_atomically,
 )
-from ..procedure import PlannedProcedure
+from ._options import add_clinic_options, add_plan_options, clinic_from, plan_from
 
 
 def register(sub: Any) -> None:
@@ -29,13 +28,8 @@ def register(sub: Any) -> None:
             "for the planned procedure, and empty signature blocks, as a PDF/A-3 file to print."
         ),
     )
-    parser.add_argument("--sites", help="planned sites, comma separated")
-    parser.add_argument("--steroid", action="store_true", help="a corticosteroid is mixed in")
-    parser.add_argument("--local-anesthetic", default="lidocaine", help="default: lidocaine")
-    parser.add_argument("--locale", help="document language (default: the clinic's)")
-    parser.add_argument(
-        "--clinic", type=Path, help="clinic file (default: the fictitious sample clinic)"
-    )
+    add_plan_options(parser, sites_default="default: none named; the clinician marks them")
+    add_clinic_options(parser)
     parser.add_argument(
         "--patient-name", help="print this patient's name in the header and the name field"
     )
@@ -64,8 +58,8 @@ def parse_date_of_birth(text: str | None) -> dt.date | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    clinic = load_clinic(args.clinic) if args.clinic else sample_clinic()
-    procedure = PlannedProcedure.from_cli(args.sites, args.steroid, args.local_anesthetic)
+    clinic = clinic_from(args)
+    procedure = plan_from(args)
     patient = BlankPatient(args.patient_name, parse_date_of_birth(args.date_of_birth))
     renderer = PacketRenderer(PacketSettings(page_size=args.page_size))
     pdf = render_blank_packet(

@@ -5,12 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
-from ..clinic import load_clinic, sample_clinic
 from ..consent import build_consent
-from ..procedure import PlannedProcedure
+from ._options import add_clinic_options, add_plan_options, clinic_from, plan_from
 
 
 def register(sub: Any) -> None:
@@ -23,25 +21,8 @@ def register(sub: Any) -> None:
             "for the clinic's clinicians to review."
         ),
     )
-    parser.add_argument("--steroid", action="store_true", help="a corticosteroid is planned")
-    parser.add_argument(
-        "--sites",
-        metavar="A,B",
-        help="planned injection sites, comma-separated, e.g. neck,upper_back "
-        "(default: none named; the clinician marks them)",
-    )
-    parser.add_argument(
-        "--anesthetic", default="lidocaine", help="planned local anaesthetic (default: lidocaine)"
-    )
-    parser.add_argument(
-        "--locale", help="language of the document (default: the clinic's default locale)"
-    )
-    parser.add_argument(
-        "--clinic",
-        type=Path,
-        metavar="CLINIC.toml",
-        help="clinic configuration file (default: the fictitious sample clinic)",
-    )
+    add_plan_options(parser, sites_default="default: none named; the clinician marks them")
+    add_clinic_options(parser)
     parser.add_argument("--performer", metavar="ID", help="id of the practitioner who performs it")
     parser.add_argument(
         "--discussed-by", metavar="ID", help="id of the practitioner who held the discussion"
@@ -50,8 +31,8 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    clinic = load_clinic(args.clinic) if args.clinic else sample_clinic()
-    procedure = PlannedProcedure.from_cli(args.sites, args.steroid, args.anesthetic)
+    clinic = clinic_from(args)
+    procedure = plan_from(args)
     doc = build_consent(
         procedure,
         clinic,

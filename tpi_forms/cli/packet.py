@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from ..answers import validate_answers
-from ..clinic import load_clinic, sample_clinic
 from ..errors import TpiFormsError
 from ..packet import (
     PAGE_SIZES,
@@ -22,9 +21,9 @@ from ..packet import (
     render_packet,
     write_atomically,
 )
-from ..procedure import PlannedProcedure
 from ..record import AuditEvent, Signature
 from ..signature import DATA_URL_PREFIX, validate_drawn_signature
+from ._options import add_clinic_options, add_plan_options, clinic_from, plan_from
 
 
 def register(sub: Any) -> None:
@@ -47,15 +46,8 @@ def register(sub: Any) -> None:
         metavar="RELATIONSHIP",
         help="the signer is the patient's legal representative with this relationship",
     )
-    parser.add_argument(
-        "--sites", help="planned sites, comma separated (default: the patient's pain sites)"
-    )
-    parser.add_argument("--steroid", action="store_true", help="a corticosteroid is mixed in")
-    parser.add_argument("--local-anesthetic", default="lidocaine", help="default: lidocaine")
-    parser.add_argument("--locale", help="document language (default: the clinic's)")
-    parser.add_argument(
-        "--clinic", type=Path, help="clinic file (default: the fictitious sample clinic)"
-    )
+    add_plan_options(parser, sites_default="default: the patient's pain sites")
+    add_clinic_options(parser)
     parser.add_argument("--device-id", help="device or kiosk id for the audit trail")
     parser.add_argument(
         "--seal", type=Path, metavar="KEY.pem", help="seal with this private key (PAdES)"
@@ -86,9 +78,9 @@ def _read_answers(path: Path) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     if (args.seal is None) != (args.cert is None):
         raise TpiFormsError("--seal and --cert go together")
-    clinic = load_clinic(args.clinic) if args.clinic else sample_clinic()
+    clinic = clinic_from(args)
     locale = args.locale or clinic.default_locale
-    procedure = PlannedProcedure.from_cli(args.sites, args.steroid, args.local_anesthetic)
+    procedure = plan_from(args)
     answers = _read_answers(args.answers)
     png = args.signature.read_bytes()
     drawn = validate_drawn_signature(DATA_URL_PREFIX + base64.b64encode(png).decode("ascii"))

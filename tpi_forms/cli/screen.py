@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AnswersError
-from ..procedure import PlannedProcedure
 from ..screening import screen
+from ._options import add_plan_options, plan_from
 
 
 def register(sub: Any) -> None:
@@ -24,19 +24,7 @@ def register(sub: Any) -> None:
         ),
     )
     parser.add_argument("answers", type=Path, metavar="ANSWERS.json", help="answers JSON object")
-    parser.add_argument(
-        "--steroid", action="store_true", help="a corticosteroid is planned with the anaesthetic"
-    )
-    parser.add_argument(
-        "--sites",
-        metavar="A,B",
-        help="planned injection sites, comma-separated (default: the patient's pain sites)",
-    )
-    parser.add_argument(
-        "--anesthetic",
-        default="lidocaine",
-        help="planned local anaesthetic (default: lidocaine)",
-    )
+    add_plan_options(parser, sites_default="default: the patient's pain sites")
     parser.add_argument("--locale", default="en", help="language of the messages (default: en)")
     parser.add_argument(
         "--today",
@@ -78,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     raw = read_answers(args.answers)
     if raw is None:
         return 2
-    procedure = PlannedProcedure.from_cli(args.sites, args.steroid, args.anesthetic)
+    procedure = plan_from(args)
     try:
         result = screen(raw, procedure, locale=args.locale, today=args.today)
     except AnswersError as exc:
