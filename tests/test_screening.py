@@ -347,3 +347,33 @@ def test_missing_required_answer_is_never_clear(raw: dict[str, Any], missing: st
     with pytest.raises(AnswersError) as info:
         screen(raw, today=TODAY)
     assert missing in info.value.errors
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("en", ["Do you take a blood thinner? Yes"]),
+        ("es", ["¿Toma algo para hacer la sangre más líquida? Sí"]),
+    ],
+)
+def test_finding_reasons_name_each_answer_in_words(locale: str, expected: list[str]) -> None:
+    from tpi_forms import finding_reasons
+
+    result = screen(answers("review"), locale=locale, today=TODAY)
+    (finding,) = result.findings
+    assert finding_reasons(finding, locale=locale) == expected
+    assert finding_reasons(finding.to_dict(), locale=locale) == expected
+
+
+def test_finding_reasons_word_choices_and_dates() -> None:
+    from tpi_forms import finding_reasons
+
+    given = answers("clear") | {
+        "prior_treatments": ["trigger_point_injection"],
+        "prior_tpi_problem": False,
+        "last_injection_date": days_ago(10),
+    }
+    result = screen(given, today=TODAY)
+    reasons = {r for f in result.findings for r in finding_reasons(f)}
+    assert any("Trigger point" in r or "trigger point" in r for r in reasons), reasons
+    assert any(str(TODAY.year) in r for r in reasons), reasons

@@ -29,7 +29,7 @@ from .procedure import PlannedProcedure
 from .questionnaire import Questionnaire, load_questionnaire
 from .record import AuditEvent, ConsentRecord, Signature, record_hash
 from .scenarios import example_answers, example_signature_png
-from .screening import Finding, ScreeningResult, screen
+from .screening import Finding, ScreeningResult, finding_reasons, screen
 from .signature import SignatureError
 from .signing import ConsentFormError, parse_consent_submission
 from .texts import Text, UnknownLocaleError
@@ -109,6 +109,7 @@ __all__ = [
     "consent_hash_of",
     "example_answers",
     "example_signature_png",
+    "finding_reasons",
     "load_clinic",
     "load_consent_definition",
     "load_questionnaire",

@@ -68,7 +68,7 @@ def patient_identity(answers: Mapping[str, Any], q: Questionnaire, locale: str) 
     name = str(answers[name_id]) if name_id is not None and name_id in answers else ""
     dob = ""
     if dob_id is not None and dob_id in answers:
-        dob = _format_answer(q.questions[dob_id], answers[dob_id], locale, {})
+        dob = format_answer(q.questions[dob_id], answers[dob_id], locale, {})
     return name, dob
 
 
@@ -81,7 +81,7 @@ def readable_answers(
         rows = [
             {
                 "label": question.label.get(locale),
-                "answer": _format_answer(question, answers[question.id], locale, t),
+                "answer": format_answer(question, answers[question.id], locale, t),
             }
             for question in section.questions
             if question.id in answers
@@ -96,7 +96,7 @@ def readable_answers(
     return sections
 
 
-def _format_answer(question: Question, value: Any, locale: str, t: Mapping[str, str]) -> str:
+def format_answer(question: Question, value: Any, locale: str, t: Mapping[str, str]) -> str:
     if value is None:
         return t.get("not_answered", "")
     if question.type == "boolean":

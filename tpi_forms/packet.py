@@ -48,6 +48,7 @@ from .pdf import DEFAULT_VARIANT, Attachment, PdfMetadata, render_pdf
 from .procedure import PlannedProcedure
 from .questionnaire import Questionnaire, load_questionnaire
 from .record import MAX_NAME, RECORD_ATTACHMENT, AuditEvent, ConsentRecord, record_hash
+from .screening import finding_reasons
 
 __all__ = [
     "BLANK_ROLES",
@@ -253,14 +254,14 @@ class PacketRenderer:
         procedure = record.procedure
         findings = []
         for f in record.screening.get("findings", ()):
-            because = [self._label(qid, locale) for qid in (f.get("triggers") or {})]
+            because = finding_reasons(f, q, locale)
             findings.append(
                 {
                     "severity": f.get("severity", ""),
                     "lines": [
                         x for x in (f.get("patient_message"), f.get("clinician_rationale")) if x
                     ],
-                    "because": format_list(because, locale) if because else "",
+                    "because": because,
                     "source": f.get("source", ""),
                 }
             )
@@ -325,10 +326,6 @@ class PacketRenderer:
             "device_id": record.device_id or "—",
             "record_hash": digest,
         }
-
-    def _label(self, question_id: str, locale: str) -> str:
-        question = self.questionnaire.questions.get(question_id)
-        return question.label.get(locale) if question else question_id
 
     def _site(self, site: str, locale: str) -> str:
         for choice in self.questionnaire.plan.sites:

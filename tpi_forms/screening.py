@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from ._printed import format_answer
 from .answers import compute_scores, validate_answers
 from .conditions import evaluate, referenced
 from .procedure import PlannedProcedure
 from .questionnaire import Questionnaire, load_questionnaire
+from .ui_text import ui_locales, ui_text
 
 STATUSES = ("clear", "review", "contraindicated")
 """Screening statuses, from least to most serious."""
@@ -179,3 +181,27 @@ def _frozen(value: Any) -> Any:
 
 def _json_value(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
+
+
+def finding_reasons(
+    finding: Finding | Mapping[str, Any],
+    questionnaire: Questionnaire | None = None,
+    locale: str = "en",
+) -> list[str]:
+    """The answers behind a finding in words, e.g. ``["Do you take a blood thinner? Yes"]``.
+
+    ``finding`` is a `Finding` or its ``to_dict()`` form (as stored in records).
+    """
+    q = questionnaire or load_questionnaire()
+    words = ui_text(locale if locale in ui_locales() else "en")
+    yes_no = {"yes": words["answers.yes"], "no": words["answers.no"]}
+    triggers = finding.triggers if isinstance(finding, Finding) else finding.get("triggers") or {}
+    reasons = []
+    for question_id, value in dict(triggers).items():
+        question = q.questions.get(question_id)
+        if question is None:
+            reasons.append(f"{question_id}: {value}")
+        else:
+            answer = format_answer(question, value, locale, yes_no)
+            reasons.append(f"{question.label.get(locale)} {answer}")
+    return reasons

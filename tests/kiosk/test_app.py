@@ -98,6 +98,7 @@ def test_review_waits_for_staff_then_consent(app: Flask) -> None:
     staff_login(client)
     detail = page(client, url)
     assert "review" in detail and "source:" in detail  # status and findings with their source
+    assert "Because of: Do you take a blood thinner? Yes" in detail  # the answer behind it
     client.post(f"{url}/clear", data={"csrf_token": csrf(detail)})
     handover(client, url)
     assert client.get("/kiosk/next").location == "/kiosk/consent"

@@ -38,6 +38,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from ..questionnaire import load_questionnaire
+from ..screening import finding_reasons
 from .security import KioskSession, client_key
 from .services import services
 from .state import checkin_state
@@ -218,9 +219,15 @@ def _load(checkin_id: str) -> CheckIn:
 def checkin(checkin_id: str) -> str:
     svc = services()
     state = checkin_state(svc.store, _load(checkin_id))
+    screening = state.screening or {}
+    reasons = [
+        finding_reasons(f, locale=str(screening.get("locale", "en")))
+        for f in screening.get("findings", ())
+    ]
     return render_template(
         "kiosk/staff_checkin.html",
         state=state,
+        reasons=reasons,
         events=svc.store.events(checkin_id),
         on_this_tablet=session.get("checkin") == checkin_id,
     )
