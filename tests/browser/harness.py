@@ -264,3 +264,14 @@ def assert_no_axe_violations(page: Page, state: str) -> None:
 
     results = Axe().run(page)
     assert results.violations_count == 0, f"axe violations on {state}:\n{results.generate_report()}"
+
+
+def tab_to(page: Page, selector: str, limit: int = 400) -> None:
+    """Press Tab until the element matching ``selector`` has focus (keyboard-only paths)."""
+    for _ in range(limit):
+        if page.evaluate(
+            "s => !!document.activeElement && document.activeElement.matches(s)", selector
+        ):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached {selector}")

@@ -19,6 +19,7 @@ from .harness import (
     assert_no_axe_violations,
     open_session,
     shot,
+    tab_to,
 )
 
 pytestmark = pytest.mark.browser
@@ -217,16 +218,6 @@ def test_finger_signature_on_a_phone_and_errors(browser: Browser, server: Server
     assert submission.signatures[2].language == "Español"
     session.check_clean()
     session.context.close()
-
-
-def tab_to(page: Page, selector: str, limit: int = 300) -> None:
-    for _ in range(limit):
-        if page.evaluate(
-            "s => !!document.activeElement && document.activeElement.matches(s)", selector
-        ):
-            return
-        page.keyboard.press("Tab")
-    raise AssertionError(f"Tab never reached {selector}")
 
 
 def sign_typed_by_keyboard(page: Page, block: str, name: str) -> None:

@@ -18,6 +18,7 @@ from .harness import (
     assert_no_axe_violations,
     open_session,
     shot,
+    tab_to,
 )
 
 pytestmark = pytest.mark.browser
@@ -143,16 +144,6 @@ def test_errors_are_summarised_and_linked(browser: Browser, server: Server) -> N
     assert server.received.answers == [] and server.received.screening_errors
     session.check_clean()
     session.context.close()
-
-
-def tab_to(page: Page, selector: str, limit: int = 400) -> None:
-    for _ in range(limit):
-        if page.evaluate(
-            "s => !!document.activeElement && document.activeElement.matches(s)", selector
-        ):
-            return
-        page.keyboard.press("Tab")
-    raise AssertionError(f"Tab never reached {selector}")
 
 
 def fill_step_by_keyboard(page: Page, answers: dict[str, Any]) -> None:
