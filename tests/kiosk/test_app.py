@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -99,6 +100,7 @@ def test_review_waits_for_staff_then_consent(app: Flask) -> None:
     detail = page(client, url)
     assert "review" in detail and "source:" in detail  # status and findings with their source
     assert "Because of: Do you take a blood thinner? Yes" in detail  # the answer behind it
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d C[SD]T, by staff", detail)  # clinic's time
     client.post(f"{url}/clear", data={"csrf_token": csrf(detail)})
     handover(client, url)
     assert client.get("/kiosk/next").location == "/kiosk/consent"

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from pathlib import Path
@@ -31,6 +32,7 @@ from werkzeug.exceptions import HTTPException
 
 from .._resources import static_folder, templates_folder
 from ..clinic import Clinic, load_clinic, sample_clinic
+from ..i18n import to_zone
 from . import patient, staff
 from .config import KioskConfig
 from .packets import PacketQueue
@@ -121,6 +123,13 @@ def create_app(config: KioskConfig) -> Flask:
         packets=PacketQueue(store, CONSENT, config.packet_workers),
     )
     app.extensions["tpi_kiosk"].packets.start()
+
+    @app.template_filter("clinic_time")
+    def clinic_time(value: dt.datetime, seconds: bool = False) -> str:
+        """A stored time as the clinic's local time, e.g. ``2026-03-02 09:30 CST``."""
+        local = to_zone(value, clinic.time_zone)
+        return local.strftime("%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z")
+
     app.register_blueprint(patient.blueprint)
     app.register_blueprint(staff.blueprint)
 
