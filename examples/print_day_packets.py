@@ -9,94 +9,29 @@ time and id, never by patient name.
 
     python examples/print_day_packets.py appointments.csv --out packets/ [--page-size a4]
 
-The CSV has a header row and these columns (extra columns are ignored)::
+The CSV format is `tpi_forms.appointments`' (the same as ``tpi-forms day-packets``, which does
+this job from the command line)::
 
     appointment_id,time,patient_name,date_of_birth,language,sites,steroid
     A-0901,09:00,Alex Example,1980-04-12,en,neck;upper_back,no
     A-0930,09:30,Sam Example,1961-07-04,es,lower_back,yes
 
-``patient_name`` and ``date_of_birth`` (``YYYY-MM-DD``) may be empty or missing: the packet
-then has lines to write them on. ``sites`` are site ids of the questionnaire, separated by
-``;`` (empty: the patient marks them); ``steroid`` is ``yes`` or ``no``. A row that cannot be
-used is reported by its line number (never by the patient's name) and skipped; the exit code
-is then 1.
+A row that cannot be used is reported by its line number (never by the patient's name) and
+skipped; the exit code is then 1. This script shows the batch API with a tqdm progress bar.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import datetime as dt
-import re
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
-from tpi_forms import TpiFormsError, load_clinic, load_questionnaire, sample_clinic
-from tpi_forms.batch import BlankPacketRequest, render_blank_packets
+from tpi_forms import TpiFormsError, load_clinic, sample_clinic
+from tpi_forms.appointments import Appointment, read_appointments
+from tpi_forms.batch import render_blank_packets
 from tpi_forms.clinic import Clinic
-from tpi_forms.packet import PAGE_SIZES, BlankPatient, PacketSettings, write_atomically
-from tpi_forms.procedure import PlannedProcedure
-
-LANGUAGES = ("en", "es")
-
-
-@dataclass(frozen=True)
-class Appointment:
-    """One row of the appointment list."""
-
-    line: int
-    """Line number in the CSV file (for messages that name no patient)."""
-    appointment_id: str
-    time: str
-    language: str
-    procedure: PlannedProcedure
-    patient: BlankPatient
-    """Name and date of birth printed on the packet (either may be missing)."""
-
-    @property
-    def file_name(self) -> str:
-        safe = re.sub(r"[^A-Za-z0-9_-]+", "-", f"{self.time}_{self.appointment_id}").strip("-")
-        return f"{safe}.pdf"
-
-
-def read_appointments(path: Path, errors: list[str]) -> list[Appointment]:
-    """The usable rows; a message per unusable row goes to ``errors``."""
-    questionnaire = load_questionnaire()
-    appointments = []
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        for line, row in enumerate(csv.DictReader(handle), start=2):
-            try:
-                appointment = _appointment(line, row)
-                appointment.procedure.check(questionnaire)  # sites the questionnaire knows
-                appointments.append(appointment)
-            except (TpiFormsError, KeyError, ValueError) as exc:
-                errors.append(f"line {line}: {exc}")
-    return appointments
-
-
-def _appointment(line: int, row: dict[str, str]) -> Appointment:
-    language = (row["language"] or "en").strip()
-    if language not in LANGUAGES:
-        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
-    steroid = row["steroid"].strip().lower()
-    if steroid not in ("yes", "no"):
-        raise ValueError("steroid must be yes or no")
-    sites = row["sites"].replace(";", ",")
-    born = (row.get("date_of_birth") or "").strip()
-    try:
-        date_of_birth = dt.date.fromisoformat(born) if born else None
-    except ValueError:
-        raise ValueError("date_of_birth must be a date written YYYY-MM-DD") from None
-    return Appointment(
-        line=line,
-        appointment_id=row["appointment_id"].strip(),
-        time=row["time"].strip(),
-        language=language,
-        procedure=PlannedProcedure.from_cli(sites, steroid == "yes", "lidocaine"),
-        patient=BlankPatient(row.get("patient_name"), date_of_birth),
-    )
+from tpi_forms.packet import PAGE_SIZES, PacketSettings, write_atomically
 
 
 def progress_bar(total: int) -> Callable[[int, int], None]:
@@ -138,7 +73,7 @@ def print_packets(
     out.mkdir(parents=True, exist_ok=True)
     if not items:
         return []
-    requests = [BlankPacketRequest(a.procedure, clinic, a.language, a.patient) for a in items]
+    requests = [a.request(clinic) for a in items]
     try:
         pdfs = render_blank_packets(
             requests, workers=workers, progress=progress_bar(len(items)), settings=settings
@@ -167,9 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, help="processes to render with (default: all cores)")
     args = parser.parse_args(argv)
     clinic = load_clinic(args.clinic) if args.clinic else sample_clinic()
-    errors: list[str] = []
+    appointments, errors = read_appointments(args.appointments)
     written = print_packets(
-        read_appointments(args.appointments, errors),
+        appointments,
         args.out,
         clinic,
         errors,

@@ -49,3 +49,14 @@ def add_clinic_options(parser: argparse.ArgumentParser) -> None:
 def clinic_from(args: argparse.Namespace) -> Clinic:
     """The clinic named by ``--clinic``, or the sample clinic."""
     return load_clinic(args.clinic) if args.clinic else sample_clinic()
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got '{text}'")
+    return value
