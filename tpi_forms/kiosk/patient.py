@@ -150,6 +150,19 @@ def next_step() -> BaseResponse:
     return redirect(url_for(STEP_ENDPOINTS[state.step]))
 
 
+def already_done(token: str, state: CheckInState, kind: str, step: str) -> bool:
+    """Whether this submission was stored before (a double tap or a retry) or its step is past.
+
+    A token stored for another check-in or another kind of submission is refused (409).
+    """
+    earlier = services().store.submission(token)
+    if earlier is not None:
+        if earlier.checkin_id != state.checkin.id or earlier.kind != kind:
+            abort(409)
+        return True
+    return state.step != step
+
+
 @blueprint.route("/kiosk/screening", methods=["GET", "POST"])
 @with_checkin(STEP_SCREENING)
 def screening(state: CheckInState) -> Any:
@@ -160,12 +173,7 @@ def screening(state: CheckInState) -> Any:
         return flow.render_screening(form, new_token(), locale=locale)
     token = submission_token()
     with one_at_a_time(token):
-        earlier = svc.store.submission(token)
-        if earlier is not None:
-            if earlier.checkin_id != state.checkin.id or earlier.kind != SCREENING:
-                abort(409)
-            return redirect(url_for("patient.next_step"))
-        if state.step != STEP_SCREENING:
+        if already_done(token, state, SCREENING, STEP_SCREENING):
             return redirect(url_for("patient.next_step"))
         form = flow.screening_form(locale)
         if not form.validate():
@@ -208,12 +216,7 @@ def consent(state: CheckInState) -> Any:
         return flow.render_consent(document, new_token(), locale=locale)
     token = submission_token()
     with one_at_a_time(token):
-        earlier = svc.store.submission(token)
-        if earlier is not None:
-            if earlier.checkin_id != state.checkin.id or earlier.kind != CONSENT:
-                abort(409)
-            return redirect(url_for("patient.next_step"))
-        if state.step != STEP_CONSENT:
+        if already_done(token, state, CONSENT, STEP_CONSENT):
             return redirect(url_for("patient.next_step"))
         try:
             signing = flow.read_signing(request.form, document, svc.config.device_id)
