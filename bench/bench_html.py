@@ -18,18 +18,18 @@ from collections.abc import Callable
 
 from werkzeug.datastructures import MultiDict
 
-from tpi_forms.clinic import sample_clinic
-from tpi_forms.consent import build_consent
-from tpi_forms.forms import build_form_class, to_formdata
-from tpi_forms.html import (
+from tpi_forms.consent.document import build_consent
+from tpi_forms.definitions.clinic import sample_clinic
+from tpi_forms.screening.procedure import PlannedProcedure
+from tpi_forms.screening.scenarios import example_answers
+from tpi_forms.web.forms import build_form_class, to_formdata
+from tpi_forms.web.html import (
     PageOptions,
     render_consent_page,
     render_form_html,
     render_kiosk_page,
     static_files,
 )
-from tpi_forms.procedure import PlannedProcedure
-from tpi_forms.scenarios import example_answers
 
 PAGE_ASSETS = {
     "kiosk page": ("tpi-forms.css", "tpi-forms.js"),

@@ -32,9 +32,9 @@ import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tpi_forms.forms import to_formdata
 from tpi_forms.kiosk.store import KioskStore
-from tpi_forms.scenarios import example_answers
+from tpi_forms.screening.scenarios import example_answers
+from tpi_forms.web.forms import to_formdata
 
 HARD_LIMIT = 60.0
 """No run lasts longer than this many seconds, whatever is asked."""

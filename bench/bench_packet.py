@@ -23,10 +23,10 @@ from collections.abc import Callable
 
 
 def sample_record(number: int = 0):  # type: ignore[no-untyped-def]
-    from tpi_forms.packet import build_record
-    from tpi_forms.procedure import PlannedProcedure
-    from tpi_forms.record import AuditEvent, Signature
-    from tpi_forms.scenarios import example_answers, example_signature_png
+    from tpi_forms.pdf.packet import build_record
+    from tpi_forms.record.model import AuditEvent, Signature
+    from tpi_forms.screening.procedure import PlannedProcedure
+    from tpi_forms.screening.scenarios import example_answers, example_signature_png
 
     now = dt.datetime(2026, 3, 2, 15, 30, tzinfo=dt.UTC)
     answers = example_answers("review")
@@ -68,8 +68,8 @@ def packet_vs_raw(repeat: int) -> tuple[float, float]:
     import weasyprint
 
     from tpi_forms import pdf as pdfmod
-    from tpi_forms.packet import RECORD_ATTACHMENT, PacketRenderer
-    from tpi_forms.record import record_hash
+    from tpi_forms.pdf.packet import RECORD_ATTACHMENT, PacketRenderer
+    from tpi_forms.record.model import record_hash
 
     renderer = PacketRenderer()
     record = sample_record()
@@ -121,8 +121,8 @@ def child(mode: str, repeat: int) -> None:
 
         fonts.harfbuzz_subset = None  # the check WeasyPrint makes before subsetting
         logging.getLogger("weasyprint").setLevel(logging.ERROR)  # its per-font fallback warning
-    from tpi_forms.packet import PacketRenderer
-    from tpi_forms.pdf import subsetting_path
+    from tpi_forms.pdf.packet import PacketRenderer
+    from tpi_forms.pdf.render import subsetting_path
 
     renderer = PacketRenderer()
     record = sample_record()
@@ -144,7 +144,7 @@ def run_child(mode: str, repeat: int) -> dict[str, float | str]:
 
 
 def batch(workers: int, count: int) -> float:
-    from tpi_forms.batch import render_packets
+    from tpi_forms.pdf.batch import render_packets
 
     records = [sample_record(i) for i in range(count)]
     start = time.perf_counter()
@@ -166,7 +166,7 @@ def main() -> None:
         child(args.child, args.repeat)
         return
 
-    from tpi_forms.pdf import subsetting_path
+    from tpi_forms.pdf.render import subsetting_path
 
     cores = os.cpu_count() or 1
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")

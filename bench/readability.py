@@ -27,10 +27,10 @@ from pathlib import Path
 
 import textstat  # type: ignore[import-untyped]
 
-from tpi_forms.clinic import sample_clinic
-from tpi_forms.consent import ConsentDocument, build_consent
-from tpi_forms.procedure import PlannedProcedure
-from tpi_forms.questionnaire import Questionnaire, load_questionnaire
+from tpi_forms.consent.document import ConsentDocument, build_consent
+from tpi_forms.definitions.clinic import sample_clinic
+from tpi_forms.definitions.questionnaire import Questionnaire, load_questionnaire
+from tpi_forms.screening.procedure import PlannedProcedure
 
 EN_MAX_GRADE = 8.0
 """Highest Flesch-Kincaid grade allowed for English patient text."""

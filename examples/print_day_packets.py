@@ -4,12 +4,12 @@ Each packet carries the patient's name and date of birth (in the header of every
 the questionnaire's own fields), the screening questions to tick and the consent for that
 patient's planned procedure (sites, steroid or not) in the patient's language, with empty
 signature blocks. The packets render over all cores with the batch API
-(`tpi_forms.batch.render_blank_packets`) behind a progress bar. Files are named by appointment
+(`tpi_forms.pdf.batch.render_blank_packets`) behind a progress bar. Files are named by appointment
 time and id, never by patient name.
 
     python examples/print_day_packets.py appointments.csv --out packets/ [--page-size a4]
 
-The CSV format is `tpi_forms.appointments`' (the same as ``tpi-forms day-packets``, which does
+The CSV format is `tpi_forms.pdf.appointments`' (the same as ``tpi-forms day-packets``, which does
 this job from the command line)::
 
     appointment_id,time,patient_name,date_of_birth,language,sites,steroid
@@ -28,10 +28,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from tpi_forms import TpiFormsError, load_clinic, sample_clinic
-from tpi_forms.appointments import Appointment, read_appointments
-from tpi_forms.batch import render_blank_packets
-from tpi_forms.clinic import Clinic
-from tpi_forms.packet import PAGE_SIZES, PacketSettings, write_atomically
+from tpi_forms.definitions.clinic import Clinic
+from tpi_forms.pdf.appointments import Appointment, read_appointments
+from tpi_forms.pdf.batch import render_blank_packets
+from tpi_forms.pdf.packet import PAGE_SIZES, PacketSettings, write_atomically
 
 
 def progress_bar(total: int) -> Callable[[int, int], None]:

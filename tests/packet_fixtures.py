@@ -11,11 +11,11 @@ from typing import Any
 
 import pypdf
 
-from tpi_forms.clinic import sample_clinic
-from tpi_forms.packet import build_record
-from tpi_forms.procedure import PlannedProcedure
-from tpi_forms.record import AuditEvent, ConsentRecord, Signature
-from tpi_forms.scenarios import example_answers, example_signature_png
+from tpi_forms.definitions.clinic import sample_clinic
+from tpi_forms.pdf.packet import build_record
+from tpi_forms.record.model import AuditEvent, ConsentRecord, Signature
+from tpi_forms.screening.procedure import PlannedProcedure
+from tpi_forms.screening.scenarios import example_answers, example_signature_png
 
 SIGNED = dt.datetime(2026, 3, 2, 15, 30, tzinfo=dt.UTC)
 HOSTILE_NAME = "<img src=x onerror=alert(1)> {{7*7}}"

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from screening_helpers import TODAY, Q, answers, random_answer_objects, valid_answers
 
 from tpi_forms import AnswersError, answers_schema, compute_scores, validate_answers
-from tpi_forms.answers import enabled_questions
-from tpi_forms.scenarios import SCENARIOS
+from tpi_forms.screening.answers import enabled_questions
+from tpi_forms.screening.scenarios import SCENARIOS
 
 
 def errors_of(raw: Any, **kwargs: Any) -> dict[str, list[str]]:

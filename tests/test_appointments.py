@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tpi_forms.appointments import AppointmentsError, read_appointments
+from tpi_forms.pdf.appointments import AppointmentsError, read_appointments
 
 HEADER = "appointment_id,time,patient_name,date_of_birth,language,sites,steroid\n"
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tpi_forms.cli import main
-from tpi_forms.consent import consent_hash_of
+from tpi_forms.consent.document import consent_hash_of
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "clinic.toml"
 

@@ -13,9 +13,9 @@ from packet_fixtures import make_record
 from seal_fixtures import make_pki
 
 from tpi_forms.cli import main
-from tpi_forms.fhir import FhirExportError, bundle_from_packet
-from tpi_forms.packet import render_blank_packet, render_packet
-from tpi_forms.seal import seal_pdf
+from tpi_forms.fhir.bundle import FhirExportError, bundle_from_packet
+from tpi_forms.pdf.packet import render_blank_packet, render_packet
+from tpi_forms.pdf.seal import seal_pdf
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from packet_fixtures import pdf_text, signature_png, squash
 from seal_fixtures import Pki, make_pki
 
 from tpi_forms.cli import main
-from tpi_forms.scenarios import example_answers
+from tpi_forms.screening.scenarios import example_answers
 
 
 @pytest.fixture(scope="module")

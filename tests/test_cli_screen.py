@@ -11,7 +11,7 @@ import pytest
 from screening_helpers import TODAY, answers
 
 from tpi_forms.cli import main
-from tpi_forms.scenarios import SCENARIOS
+from tpi_forms.screening.scenarios import SCENARIOS
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from tpi_forms.clinic import Clinic, ClinicError, Practitioner, load_clinic, sample_clinic
+from tpi_forms.definitions.clinic import (
+    Clinic,
+    ClinicError,
+    Practitioner,
+    load_clinic,
+    sample_clinic,
+)
 from tpi_forms.errors import DefinitionError
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "clinic.toml"

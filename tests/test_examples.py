@@ -25,9 +25,9 @@ from tpi_forms import (
     screen,
     validate_answers,
 )
-from tpi_forms.forms import to_formdata
-from tpi_forms.procedure import PlannedProcedure
-from tpi_forms.verify import verify_packet
+from tpi_forms.screening.procedure import PlannedProcedure
+from tpi_forms.verify.packet import verify_packet
+from tpi_forms.web.forms import to_formdata
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 CUSTOM = EXAMPLES / "custom_procedure"

@@ -22,9 +22,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from packet_fixtures import make_record
 
-from tpi_forms.answers import validate_answers
-from tpi_forms.conditions import evaluate
-from tpi_forms.fhir import (
+from tpi_forms.definitions.conditions import evaluate
+from tpi_forms.definitions.questionnaire import Questionnaire, load_questionnaire
+from tpi_forms.definitions.texts import UnknownLocaleError
+from tpi_forms.fhir.bundle import (
     ENABLE_WHEN_EXPRESSION,
     EXT_SHA256,
     FhirExportError,
@@ -34,9 +35,8 @@ from tpi_forms.fhir import (
     to_fhir_questionnaire,
     to_fhir_questionnaire_response,
 )
-from tpi_forms.questionnaire import Questionnaire, load_questionnaire
-from tpi_forms.scenarios import SCENARIOS, example_answers
-from tpi_forms.texts import UnknownLocaleError
+from tpi_forms.screening.answers import validate_answers
+from tpi_forms.screening.scenarios import SCENARIOS, example_answers
 
 FAKE_PDF = b"%PDF-1.7\n% a stand-in for a signed packet\n%%EOF\n"
 TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"

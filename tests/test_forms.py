@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 
 from tpi_forms import AnswersError, TpiFormsError, load_questionnaire, validate_answers
 from tpi_forms._resources import definition_folder
-from tpi_forms.forms import build_form_class, form_data, to_formdata
+from tpi_forms.web.forms import build_form_class, form_data, to_formdata
 
 Form = build_form_class()
 

@@ -13,11 +13,15 @@ from flask import Flask
 from flask_wtf import FlaskForm  # type: ignore[import-untyped]
 from werkzeug.datastructures import MultiDict
 
-from tpi_forms.clinic import sample_clinic
-from tpi_forms.consent import build_consent
+from tpi_forms.consent.document import build_consent
+from tpi_forms.definitions.clinic import sample_clinic
+from tpi_forms.definitions.texts import UnknownLocaleError
+from tpi_forms.definitions.ui_text import UI_KEYS, load_ui_texts, ui_text
 from tpi_forms.errors import DefinitionError
-from tpi_forms.forms import build_form_class, to_formdata
-from tpi_forms.html import (
+from tpi_forms.screening.procedure import PlannedProcedure
+from tpi_forms.screening.scenarios import example_answers
+from tpi_forms.web.forms import build_form_class, to_formdata
+from tpi_forms.web.html import (
     STATIC_FILES,
     PageOptions,
     render_consent_page,
@@ -26,10 +30,6 @@ from tpi_forms.html import (
     static_files,
     write_static_demo,
 )
-from tpi_forms.procedure import PlannedProcedure
-from tpi_forms.scenarios import example_answers
-from tpi_forms.texts import UnknownLocaleError
-from tpi_forms.ui_text import UI_KEYS, load_ui_texts, ui_text
 
 HOSTILE = "<img src=x onerror=alert(1)> {{7*7}} \"quoted' </textarea><script>alert(2)</script>"
 TODAY = dt.date(2026, 3, 2)
@@ -284,7 +284,7 @@ def test_static_demo_opens_from_disk(tmp_path: Path) -> None:
 def test_host_adds_scripts_body_data_and_end_of_body() -> None:
     from markupsafe import Markup
 
-    from tpi_forms.html import PageOptions, render_kiosk_page
+    from tpi_forms.web.html import PageOptions, render_kiosk_page
 
     form = build_form_class(locale="en")()
     options = PageOptions(

@@ -16,11 +16,11 @@ from packet_fixtures import HOSTILE_NAME, SIGNED, make_record, no_weasyprint_log
 from PIL import Image
 
 from tpi_forms._resources import templates_folder
-from tpi_forms.batch import BlankPacketRequest, render_blank_packets, render_packets
-from tpi_forms.clinic import sample_clinic
-from tpi_forms.consent import consent_hash_of
+from tpi_forms.consent.document import consent_hash_of
+from tpi_forms.definitions.clinic import sample_clinic
 from tpi_forms.errors import TpiFormsError
-from tpi_forms.packet import (
+from tpi_forms.pdf.batch import BlankPacketRequest, render_blank_packets, render_packets
+from tpi_forms.pdf.packet import (
     MAX_ANSWER_CHARS,
     BlankPatient,
     PacketError,
@@ -30,8 +30,8 @@ from tpi_forms.packet import (
     render_blank_packet,
     render_packet,
 )
-from tpi_forms.procedure import PlannedProcedure
-from tpi_forms.record import ConsentRecord, record_hash
+from tpi_forms.record.model import ConsentRecord, record_hash
+from tpi_forms.screening.procedure import PlannedProcedure
 
 LONG_NAME = ("Александра-Εὐφροσύνη-Wolfeschlegelsteinhausenbergerdorff-ბერიძე-Õunapuu" * 3)[:118]
 LONG_ANSWER = ("Paracetamol/Acetaminophen-500mg-" + "Ибупрофен" * 8 + "-Ωμεπραζόλη-") * 4
@@ -211,7 +211,7 @@ def test_long_names_and_answers_do_not_overflow(
 
 def test_right_margin_check_sees_overflow(tmp_path: Path) -> None:
     """The layout check above can fail: a line that cannot wrap reaches the edge."""
-    from tpi_forms.pdf import PdfMetadata, render_pdf
+    from tpi_forms.pdf.render import PdfMetadata, render_pdf
 
     html = "<p style='white-space: nowrap; font-size: 20pt'>" + "W" * 80 + "</p>"
     (tmp_path / "wide.pdf").write_bytes(render_pdf(html, metadata=PdfMetadata("t", "en", "c")))

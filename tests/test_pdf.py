@@ -14,7 +14,7 @@ import pytest
 from packet_fixtures import no_weasyprint_logs, squash
 
 from tpi_forms._resources import static_folder
-from tpi_forms.pdf import (
+from tpi_forms.pdf.render import (
     PDF_VARIANTS,
     AssetFetcher,
     Attachment,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tpi_forms import DefinitionError, load_questionnaire
-from tpi_forms.conditions import AllOf, Comparison
+from tpi_forms.definitions.conditions import AllOf, Comparison
 
 STRUCTURE = """\
 id = "mini"

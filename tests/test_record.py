@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from packet_fixtures import SIGNED, make_record, signature_png
 
-from tpi_forms.record import (
+from tpi_forms.record.model import (
     MAX_IMAGE_BYTES,
     MAX_NAME,
     AuditEvent,

@@ -18,8 +18,8 @@ from screening_helpers import (
 )
 
 from tpi_forms import AnswersError, ScreeningResult, TpiFormsError, screen
-from tpi_forms.procedure import PlannedProcedure, ProcedureError
-from tpi_forms.scenarios import SCENARIOS
+from tpi_forms.screening.procedure import PlannedProcedure, ProcedureError
+from tpi_forms.screening.scenarios import SCENARIOS
 
 STEROID = PlannedProcedure(corticosteroid=True)
 CHEST = PlannedProcedure(sites=("chest_wall",))

@@ -11,9 +11,9 @@ from cryptography.hazmat.primitives import serialization
 from packet_fixtures import make_record, no_weasyprint_logs
 from seal_fixtures import Pki, make_pki
 
-from tpi_forms.packet import render_packet
-from tpi_forms.seal import SEAL_FIELD, SealError, seal_pdf
-from tpi_forms.verify import verify_packet
+from tpi_forms.pdf.packet import render_packet
+from tpi_forms.pdf.seal import SEAL_FIELD, SealError, seal_pdf
+from tpi_forms.verify.packet import verify_packet
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw, ImageFile, PngImagePlugin
 
-from tpi_forms.errors import TpiFormsError
-from tpi_forms.signature import (
+from tpi_forms.consent.signature import (
     DATA_URL_PREFIX,
     SignatureError,
     SignatureLimits,
@@ -23,6 +22,7 @@ from tpi_forms.signature import (
     validate_drawn_signature,
     validate_typed_signature,
 )
+from tpi_forms.errors import TpiFormsError
 
 
 def png_url(image: Image.Image, **save: object) -> str:

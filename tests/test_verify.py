@@ -12,10 +12,10 @@ import pytest
 from packet_fixtures import make_record, no_weasyprint_logs, signature_png
 from PIL import Image
 
-from tpi_forms.consent_definition import load_consent_definition
-from tpi_forms.packet import render_packet
-from tpi_forms.record import canonical_json, sha256_hex
-from tpi_forms.verify import PacketReadError, Verification, pixel_digest, verify_packet
+from tpi_forms.definitions.consent import load_consent_definition
+from tpi_forms.pdf.packet import render_packet
+from tpi_forms.record.model import canonical_json, sha256_hex
+from tpi_forms.verify.packet import PacketReadError, Verification, pixel_digest, verify_packet
 
 CHECKS = [
     "pdf_readable",
@@ -144,7 +144,7 @@ def test_a_replaced_page_image_fails(packet: bytes) -> None:
 
 
 def test_consent_text_changed_with_its_hash_fails(packet: bytes) -> None:
-    from tpi_forms.consent import consent_hash_of
+    from tpi_forms.consent.document import consent_hash_of
 
     def change(data: dict[str, object]) -> None:
         consent = data["consent"]
@@ -216,8 +216,8 @@ def test_an_undecodable_recorded_image_fails_the_check(packet: bytes) -> None:
 
 def _clinic_consent_packet(definition_id: str) -> bytes:
     """A packet whose consent is a clinic's own, sharing the shipped consent's version 0.1.0."""
-    from tpi_forms.consent import consent_hash_of
-    from tpi_forms.record import ConsentRecord
+    from tpi_forms.consent.document import consent_hash_of
+    from tpi_forms.record.model import ConsentRecord
 
     record = make_record("en")
     consent = json.loads(json.dumps(record.to_dict()["consent"]))

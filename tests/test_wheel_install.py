@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SNIPPET = """
 import sys, pathlib, tpi_forms
 from tpi_forms._resources import templates_folder
-from tpi_forms.html import render_form_html
-from tpi_forms.packet import render_blank_packet
+from tpi_forms.web.html import render_form_html
+from tpi_forms.pdf.packet import render_blank_packet
 venv = pathlib.Path(sys.prefix).resolve()
 assert pathlib.Path(tpi_forms.__file__).resolve().is_relative_to(venv), tpi_forms.__file__
 assert templates_folder().resolve().is_relative_to(venv), templates_folder()

@@ -11,33 +11,39 @@ import importlib as _importlib
 import typing as _typing
 
 from .__about__ import __version__
-from .answers import answers_schema, compute_scores, validate_answers
-from .clinic import Clinic, Practitioner, load_clinic, sample_clinic
-from .consent import ConsentDocument, ConsentRisk, build_consent, consent_hash_of
-from .consent_definition import ConsentDefinition, load_consent_definition
-from .errors import AnswersError, DefinitionError, TpiFormsError
-from .fhir import (
+from .consent.document import ConsentDocument, ConsentRisk, build_consent, consent_hash_of
+from .consent.signing import parse_consent_submission
+from .definitions.clinic import Clinic, Practitioner, load_clinic, sample_clinic
+from .definitions.consent import ConsentDefinition, load_consent_definition
+from .definitions.questionnaire import Questionnaire, load_questionnaire
+from .definitions.texts import Text
+from .errors import (
+    AnswersError,
+    ConsentFormError,
+    DefinitionError,
+    SignatureError,
+    TpiFormsError,
+    UnknownLocaleError,
+)
+from .fhir.bundle import (
     FhirSettings,
     to_fhir_bundle,
     to_fhir_consent,
     to_fhir_questionnaire,
     to_fhir_questionnaire_response,
 )
-from .forms import build_form_class
-from .html import PageOptions, render_consent_page, render_form_html, render_kiosk_page
-from .procedure import PlannedProcedure
-from .questionnaire import Questionnaire, load_questionnaire
-from .record import AuditEvent, ConsentRecord, Signature, record_hash
-from .scenarios import example_answers, example_signature_png
-from .screening import Finding, ScreeningResult, finding_reasons, screen
-from .signature import SignatureError
-from .signing import ConsentFormError, parse_consent_submission
-from .texts import Text, UnknownLocaleError
-from .verify import Verification, verify_packet
+from .record.model import AuditEvent, ConsentRecord, Signature, record_hash
+from .screening.answers import answers_schema, compute_scores, validate_answers
+from .screening.engine import Finding, ScreeningResult, finding_reasons, screen
+from .screening.procedure import PlannedProcedure
+from .screening.scenarios import example_answers, example_signature_png
+from .verify.packet import Verification, verify_packet
+from .web.forms import build_form_class
+from .web.html import PageOptions, render_consent_page, render_form_html, render_kiosk_page
 
 if _typing.TYPE_CHECKING:
-    from .batch import BlankPacketRequest, render_blank_packets, render_packets
-    from .packet import (
+    from .pdf.batch import BlankPacketRequest, render_blank_packets, render_packets
+    from .pdf.packet import (
         BlankPatient,
         PacketRenderer,
         PacketSettings,
@@ -48,15 +54,15 @@ if _typing.TYPE_CHECKING:
 
 # Name -> module for the names loaded on first use (see the module docstring).
 _LAZY = {
-    "BlankPacketRequest": "batch",
-    "BlankPatient": "packet",
-    "PacketRenderer": "packet",
-    "PacketSettings": "packet",
-    "build_record": "packet",
-    "render_blank_packet": "packet",
-    "render_packet": "packet",
-    "render_blank_packets": "batch",
-    "render_packets": "batch",
+    "BlankPacketRequest": "pdf.batch",
+    "BlankPatient": "pdf.packet",
+    "PacketRenderer": "pdf.packet",
+    "PacketSettings": "pdf.packet",
+    "build_record": "pdf.packet",
+    "render_blank_packet": "pdf.packet",
+    "render_packet": "pdf.packet",
+    "render_blank_packets": "pdf.batch",
+    "render_packets": "pdf.batch",
 }
 
 

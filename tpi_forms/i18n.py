@@ -22,14 +22,10 @@ from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from babel import lists as babel_lists
 
-from .errors import TpiFormsError
+from .errors import FormatError
 
 DATE_FORMATS = ("short", "medium", "long", "full")
 _SPACES = str.maketrans({"\u202f": "\u00a0"})
-
-
-class FormatError(TpiFormsError, ValueError):
-    """A locale, time zone or time that cannot be formatted as asked."""
 
 
 def zone(name: str | dt.tzinfo) -> dt.tzinfo:

@@ -30,13 +30,13 @@ from tpi_forms import (
     screen,
     validate_answers,
 )
-from tpi_forms.fhir import bundle_from_packet
-from tpi_forms.forms import build_form_class, form_data
-from tpi_forms.html import copy_static, render_consent_page, render_form_html
-from tpi_forms.packet import PacketRenderer, PacketSettings, build_record
-from tpi_forms.procedure import PlannedProcedure
-from tpi_forms.record import AuditEvent, Signature
-from tpi_forms.verify import verify_packet
+from tpi_forms.fhir.bundle import bundle_from_packet
+from tpi_forms.pdf.packet import PacketRenderer, PacketSettings, build_record
+from tpi_forms.record.model import AuditEvent, Signature
+from tpi_forms.screening.procedure import PlannedProcedure
+from tpi_forms.verify.packet import verify_packet
+from tpi_forms.web.forms import build_form_class, form_data
+from tpi_forms.web.html import copy_static, render_consent_page, render_form_html
 
 HERE = Path(__file__).resolve().parent
 QUESTIONNAIRE = HERE / "definitions" / "joint_screening.toml"

@@ -28,13 +28,13 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from tpi_forms import build_consent, sample_clinic, screen
-from tpi_forms.consent import ConsentDocument
-from tpi_forms.forms import build_form_class
-from tpi_forms.html import render_consent_page, render_form_html, static_files
-from tpi_forms.packet import build_record, render_packet, write_atomically
-from tpi_forms.procedure import PlannedProcedure
-from tpi_forms.record import AuditEvent
-from tpi_forms.signing import ConsentFormError, parse_consent_submission
+from tpi_forms.consent.document import ConsentDocument
+from tpi_forms.consent.signing import ConsentFormError, parse_consent_submission
+from tpi_forms.pdf.packet import build_record, render_packet, write_atomically
+from tpi_forms.record.model import AuditEvent
+from tpi_forms.screening.procedure import PlannedProcedure
+from tpi_forms.web.forms import build_form_class
+from tpi_forms.web.html import render_consent_page, render_form_html, static_files
 
 PLAN = PlannedProcedure(sites=None, local_anesthetic="lidocaine", corticosteroid=False)
 """The planned procedure: the patient's pain sites, lidocaine, no steroid."""

@@ -28,18 +28,18 @@ from playwright.sync_api import (
 )
 from werkzeug.serving import make_server
 
-from tpi_forms.clinic import sample_clinic
-from tpi_forms.consent import build_consent
-from tpi_forms.forms import build_form_class
-from tpi_forms.html import (
+from tpi_forms.consent.document import build_consent
+from tpi_forms.consent.signing import ConsentFormError, ConsentSubmission, parse_consent_submission
+from tpi_forms.definitions.clinic import sample_clinic
+from tpi_forms.screening.procedure import PlannedProcedure
+from tpi_forms.web.forms import build_form_class
+from tpi_forms.web.html import (
     PageOptions,
     render_consent_page,
     render_form_html,
     render_kiosk_page,
     static_files,
 )
-from tpi_forms.procedure import PlannedProcedure
-from tpi_forms.signing import ConsentFormError, ConsentSubmission, parse_consent_submission
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

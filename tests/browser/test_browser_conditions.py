@@ -1,4 +1,4 @@
-"""The page script's condition evaluator gives the same result as tpi_forms.conditions.evaluate."""
+"""The page script's condition evaluator gives the same result as tpi_forms.definitions.conditions.evaluate."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser
 
-from tpi_forms.conditions import evaluate, to_data
-from tpi_forms.questionnaire import load_questionnaire
-from tpi_forms.scenarios import SCENARIOS, example_answers
+from tpi_forms.definitions.conditions import evaluate, to_data
+from tpi_forms.definitions.questionnaire import load_questionnaire
+from tpi_forms.screening.scenarios import SCENARIOS, example_answers
 
 from .harness import TABLET, TODAY, Server, open_session
 

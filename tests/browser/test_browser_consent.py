@@ -8,7 +8,7 @@ import time
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tpi_forms.signature import validate_drawn_signature
+from tpi_forms.consent.signature import validate_drawn_signature
 
 from .harness import (
     ARTIFACTS,

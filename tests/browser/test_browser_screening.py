@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize
 
-from tpi_forms.answers import validate_answers
-from tpi_forms.scenarios import example_answers
+from tpi_forms.screening.answers import validate_answers
+from tpi_forms.screening.scenarios import example_answers
 
 from .harness import (
     PHONE,

@@ -20,7 +20,7 @@ from tpi_forms.kiosk.app import create_app
 from tpi_forms.kiosk.config import KioskConfig
 from tpi_forms.kiosk.security import StaffPin
 from tpi_forms.kiosk.services import KioskServices
-from tpi_forms.scenarios import example_answers
+from tpi_forms.screening.scenarios import example_answers
 
 pytestmark = pytest.mark.browser
 

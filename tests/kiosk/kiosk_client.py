@@ -9,8 +9,8 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from tpi_forms.forms import to_formdata
-from tpi_forms.scenarios import example_answers
+from tpi_forms.screening.scenarios import example_answers
+from tpi_forms.web.forms import to_formdata
 
 PIN = "246810"
 INPUT = re.compile(r"<input\b[^>]*>", re.I | re.S)

@@ -11,7 +11,7 @@ from flask import Flask
 from werkzeug.datastructures import MultiDict
 
 from tpi_forms.kiosk.security import CONTENT_SECURITY_POLICY
-from tpi_forms.scenarios import example_answers
+from tpi_forms.screening.scenarios import example_answers
 
 from .conftest import make_app, svc
 from .kiosk_client import (

@@ -9,9 +9,9 @@ import pytest
 
 from tpi_forms.kiosk.packets import PacketQueue
 from tpi_forms.kiosk.store import KioskStore, new_token
-from tpi_forms.packet import build_record
-from tpi_forms.record import Signature
-from tpi_forms.scenarios import example_answers
+from tpi_forms.pdf.packet import build_record
+from tpi_forms.record.model import Signature
+from tpi_forms.screening.scenarios import example_answers
 
 
 def signed_record() -> dict[str, object]:

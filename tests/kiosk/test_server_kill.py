@@ -16,9 +16,9 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from tpi_forms.forms import to_formdata
 from tpi_forms.kiosk.store import TEMP_PREFIX, KioskStore
-from tpi_forms.scenarios import example_answers
+from tpi_forms.screening.scenarios import example_answers
+from tpi_forms.web.forms import to_formdata
 
 from .test_cli_kiosk import free_port, serve
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..clinic import Clinic, load_clinic, sample_clinic
-from ..procedure import PlannedProcedure
+from ..definitions.clinic import Clinic, load_clinic, sample_clinic
+from ..screening.procedure import PlannedProcedure
 
 
 def add_plan_options(parser: argparse.ArgumentParser, *, sites_default: str) -> None:

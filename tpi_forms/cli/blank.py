@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import TpiFormsError
-from ..packet import (
+from ..pdf.packet import (
     PAGE_SIZES,
     BlankPatient,
     PacketRenderer,

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..clinic import load_clinic
-from ..consent_definition import load_consent_definition
-from ..questionnaire import load_questionnaire
+from ..definitions.clinic import load_clinic
+from ..definitions.consent import load_consent_definition
+from ..definitions.questionnaire import load_questionnaire
 
 # Kind name -> loader; each raises DefinitionError naming file, key path and problem.
 LOADERS: dict[str, Callable[[Path], Any]] = {

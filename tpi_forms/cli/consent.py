@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from ..consent import build_consent
+from ..consent.document import build_consent
 from ._options import add_clinic_options, add_plan_options, clinic_from, plan_from
 
 

@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..appointments import read_appointments
-from ..batch import render_blank_packets
-from ..packet import PAGE_SIZES, PacketSettings, write_atomically
+from ..pdf.appointments import read_appointments
+from ..pdf.batch import render_blank_packets
+from ..pdf.packet import PAGE_SIZES, PacketSettings, write_atomically
 from ._options import clinic_from, positive_int
 
 

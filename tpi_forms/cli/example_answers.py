@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from ..scenarios import SCENARIOS, example_answers
+from ..screening.scenarios import SCENARIOS, example_answers
 
 
 def register(sub: Any) -> None:

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..fhir import FhirExportError, FhirSettings, bundle_from_packet, to_fhir_questionnaire
-from ..questionnaire import load_questionnaire
+from ..definitions.questionnaire import load_questionnaire
+from ..fhir.bundle import FhirExportError, FhirSettings, bundle_from_packet, to_fhir_questionnaire
 
 
 def register(sub: Any) -> None:

@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..errors import PinError
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 DEFAULT_PACKET_WORKERS = min(4, os.cpu_count() or 1)
@@ -124,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
 
         from ..kiosk.app import create_app
         from ..kiosk.config import DEFAULT_IDLE_TIMEOUT, KioskConfig
-        from ..kiosk.security import PinError, StaffPin
+        from ..kiosk.security import StaffPin
     except ImportError as exc:
         print(
             f"tpi-forms kiosk: error: the kiosk needs the 'kiosk' extra ({exc.name} is missing): "

@@ -10,9 +10,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..answers import validate_answers
+from ..consent.signature import DATA_URL_PREFIX, validate_drawn_signature
 from ..errors import TpiFormsError
-from ..packet import (
+from ..pdf.packet import (
     PAGE_SIZES,
     PacketRenderer,
     PacketSettings,
@@ -21,8 +21,8 @@ from ..packet import (
     render_packet,
     write_atomically,
 )
-from ..record import AuditEvent, Signature
-from ..signature import DATA_URL_PREFIX, validate_drawn_signature
+from ..record.model import AuditEvent, Signature
+from ..screening.answers import validate_answers
 from ._options import add_clinic_options, add_plan_options, clinic_from, plan_from
 
 
@@ -113,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     pdf = render_packet(record, renderer=PacketRenderer(PacketSettings(page_size=args.page_size)))
     if args.seal is not None:
         try:
-            from ..seal import seal_pdf
+            from ..pdf.seal import seal_pdf
         except ImportError:
             raise TpiFormsError(
                 "sealing needs the 'pades' extra: pip install 'tpi_forms[pades]'"

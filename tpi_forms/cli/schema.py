@@ -7,8 +7,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from ..answers import answers_schema
 from ..schemas import definition_schema
+from ..screening.answers import answers_schema
 
 # Name -> function returning the schema. Add one line per document.
 SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {

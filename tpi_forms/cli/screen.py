@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AnswersError
-from ..screening import screen
+from ..screening.engine import screen
 from ._options import add_plan_options, plan_from
 
 

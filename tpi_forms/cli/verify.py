@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..verify import verify_packet
+from ..verify.packet import verify_packet
 
 
 def register(sub: Any) -> None:

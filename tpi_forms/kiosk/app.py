@@ -31,7 +31,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect  # type: ignore[import-untyped
 from werkzeug.exceptions import HTTPException
 
 from .._resources import static_folder, templates_folder
-from ..clinic import Clinic, load_clinic, sample_clinic
+from ..definitions.clinic import Clinic, load_clinic, sample_clinic
 from ..i18n import to_zone
 from . import patient, staff
 from .config import KioskConfig

@@ -16,16 +16,17 @@ from flask_wtf.csrf import generate_csrf  # type: ignore[import-untyped]
 from markupsafe import Markup
 from wtforms import HiddenField
 
-from ..clinic import Clinic
-from ..consent import ConsentDocument, build_consent
-from ..forms import build_form_class
-from ..html import PageOptions, render_consent_page, render_kiosk_page
-from ..packet import build_record
-from ..procedure import PlannedProcedure
-from ..questionnaire import load_questionnaire
-from ..record import AuditEvent, ConsentRecord
-from ..screening import screen
-from ..signing import ConsentFormError, ConsentSubmission, parse_consent_submission
+from ..consent.document import ConsentDocument, build_consent
+from ..consent.signing import ConsentSubmission, parse_consent_submission
+from ..definitions.clinic import Clinic
+from ..definitions.questionnaire import load_questionnaire
+from ..errors import ConsentFormError
+from ..pdf.packet import build_record
+from ..record.model import AuditEvent, ConsentRecord
+from ..screening.engine import screen
+from ..screening.procedure import PlannedProcedure
+from ..web.forms import build_form_class
+from ..web.html import PageOptions, render_consent_page, render_kiosk_page
 from .state import CheckInState
 from .store import Event
 

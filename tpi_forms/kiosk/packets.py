@@ -17,9 +17,10 @@ import threading
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 
-from ..packet import render_packet
-from ..record import ConsentRecord
-from .store import ConflictError, KioskStore
+from ..errors import ConflictError
+from ..pdf.packet import render_packet
+from ..record.model import ConsentRecord
+from .store import KioskStore
 
 log = logging.getLogger("tpi_forms.kiosk")
 

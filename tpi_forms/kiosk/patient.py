@@ -18,7 +18,7 @@ from typing import Any, TypeVar, cast
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from ..signing import ConsentFormError
+from ..errors import ConflictError, ConsentFormError
 from . import flow
 from .security import KioskSession
 from .services import services
@@ -35,7 +35,7 @@ from .state import (
     guard_first_screening,
     guard_may_sign,
 )
-from .store import TOKEN_PATTERN, ConflictError, new_token
+from .store import TOKEN_PATTERN, new_token
 
 log = logging.getLogger("tpi_forms.kiosk")
 blueprint = Blueprint("patient", __name__)

@@ -11,13 +11,9 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import TpiFormsError
+from ..errors import StoreError
 
 LOCK_NAME = "kiosk.lock"
-
-
-class StoreError(TpiFormsError):
-    """The store refused an operation (the message never repeats patient data)."""
 
 
 def _append_only(table: str) -> str:

@@ -23,6 +23,7 @@ from flask import Flask, Request, Response
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
+from ..errors import PinError
 from .store import write_atomic
 
 PIN_FILE = "staff_pin.argon2"
@@ -44,10 +45,6 @@ SECURITY_HEADERS = {
 }
 
 _HASHER = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
-
-
-class PinError(ValueError):
-    """A staff PIN does not meet the rules."""
 
 
 def check_pin_rules(pin: str) -> str:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from ..clinic import Clinic
+from ..definitions.clinic import Clinic
 from .config import KioskConfig
 from .packets import PacketQueue
 from .security import AttemptLimiter, StaffPin

@@ -37,8 +37,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from ..questionnaire import load_questionnaire
-from ..screening import finding_reasons
+from ..definitions.questionnaire import load_questionnaire
+from ..screening.engine import finding_reasons
 from .security import KioskSession, client_key
 from .services import services
 from .state import checkin_state

@@ -7,7 +7,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from .store import CheckIn, ConflictError, KioskStore, Packet
+from ..errors import ConflictError
+from .store import CheckIn, KioskStore, Packet
 
 SCREENING = "screening"
 CONSENT = "consent"

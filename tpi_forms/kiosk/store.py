@@ -42,7 +42,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .schema import LOCK_NAME, StoreError, connect, migrate
+from ..errors import ConflictError, StoreError
+from .schema import LOCK_NAME, connect, migrate
 
 DATABASE_NAME = "kiosk.sqlite3"
 PACKET_FOLDER = "packets"
@@ -51,10 +52,6 @@ TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 """A submission token: 16 to 64 URL-safe characters, chosen by the client."""
 CHECKIN_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{22,64}")
 MODES = ("staff", "self")
-
-
-class ConflictError(StoreError):
-    """A submission token was reused for another check-in or kind, or the step is already done."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""The consent document for one plan, and the signatures given on it."""

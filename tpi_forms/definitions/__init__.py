@@ -1,0 +1,1 @@
+"""Definitions as data: questionnaires, consents, clinics, conditions and their text."""

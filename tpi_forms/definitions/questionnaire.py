@@ -1,0 +1,382 @@
+"""The screening questionnaire: a typed, frozen model loaded from a definition file.
+
+A definition is a TOML file of structure (``tpi_screening.toml``) plus one TOML file of text per
+language beside it (``tpi_screening.en.toml``, ``tpi_screening.es.toml``); adding a language is
+adding a file. `load_questionnaire` reads them and checks every id, reference, type and
+translation, raising `DefinitionError` with the file and key path of the first problem.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from .._resources import definition_folder
+from .._toml import Node, read_toml, unique_ids
+from .conditions import Condition, Operand, parse_condition, referenced
+from .texts import Text, TextCatalog, locale_files
+
+QUESTION_TYPES = ("string", "text", "integer", "boolean", "date", "choice", "multichoice")
+SEVERITIES = ("contraindicated", "review", "info")
+SCORE_METHODS = ("mean", "sum")
+
+DEFAULT_QUESTIONNAIRE = "tpi_screening"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One allowed answer of a choice or multichoice question."""
+
+    id: str
+    """Stable id stored in answers (never shown to patients)."""
+    label: Text
+    """What the patient reads."""
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question: its answer type, limits, condition and text."""
+
+    id: str
+    """Stable id, the key of this answer in the answers JSON object."""
+    type: str
+    """One of `QUESTION_TYPES`."""
+    label: Text
+    """The question as the patient reads it."""
+    help: Text | None
+    """Plain-words help shown under the question."""
+    required: bool
+    """Whether an answer is needed whenever the question is enabled."""
+    enable_when: Condition | None
+    """Asked only when this holds; answers to a question not enabled are dropped."""
+    choices: tuple[Choice, ...] = ()
+    """Allowed answers of choice and multichoice questions, in display order."""
+    exclusive: tuple[str, ...] = ()
+    """Multichoice ids that must be chosen alone (``none``)."""
+    min_items: int = 0
+    """Fewest choices a required multichoice answer holds."""
+    min: int | None = None
+    """Smallest integer allowed."""
+    max: int | None = None
+    """Largest integer allowed."""
+    max_length: int = 200
+    """Longest string allowed, in characters."""
+    not_future: bool = False
+    """A date answer may not be after the day of screening."""
+    max_age_years: int | None = None
+    """A date answer may not be more than this many years before the day of screening."""
+    personal: bool = False
+    """Identifies the patient (name, date of birth): kept out of logs and file names."""
+
+    @property
+    def choice_ids(self) -> tuple[str, ...]:
+        return tuple(c.id for c in self.choices)
+
+    def choice_label(self, choice_id: str, locale: str) -> str:
+        for choice in self.choices:
+            if choice.id == choice_id:
+                return choice.label.get(locale)
+        raise KeyError(choice_id)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A group of questions shown together (one step on the tablet)."""
+
+    id: str
+    title: Text
+    intro: Text | None
+    questions: tuple[Question, ...]
+
+
+@dataclass(frozen=True)
+class Score:
+    """A number computed from answers, such as the PEG function score."""
+
+    id: str
+    method: str
+    """``mean`` or ``sum`` of the items."""
+    items: tuple[str, ...]
+    """Integer question ids it is computed from."""
+    label: Text
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A screening rule: when its condition holds, a finding of its severity is reported."""
+
+    id: str
+    severity: str
+    """``contraindicated``, ``review`` or ``info``."""
+    when: Condition
+    patient_message: Text
+    """What the patient is told, in plain words."""
+    clinician_rationale: Text
+    """Why the rule exists, for the clinician who reads the result."""
+    source: str
+    """The guideline or paper the rule rests on."""
+
+
+@dataclass(frozen=True)
+class PlanSpec:
+    """What a planned procedure may name for this questionnaire."""
+
+    sites: tuple[Choice, ...]
+    """Injection sites a plan may name (the choices of the sites question)."""
+    sites_question: str
+    """The question whose answer gives the sites when a plan names none."""
+    local_anesthetics: tuple[str, ...]
+    """Local anaesthetics a plan may name."""
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    """A screening questionnaire definition, complete in every language it ships."""
+
+    id: str
+    version: str
+    """Definition version; cited in every record made with it."""
+    locales: tuple[str, ...]
+    title: Text
+    intro: Text | None
+    sections: tuple[Section, ...]
+    rules: tuple[Rule, ...]
+    scores: tuple[Score, ...]
+    plan: PlanSpec
+    questions: Mapping[str, Question]
+    """Every question by id, in order."""
+
+    def question(self, question_id: str) -> Question:
+        return self.questions[question_id]
+
+
+PLAN_FIELDS = ("sites", "local_anesthetic", "corticosteroid")
+
+
+def load_questionnaire(path: str | Path | None = None) -> Questionnaire:
+    """Load a questionnaire definition; the shipped default when ``path`` is None.
+
+    >>> q = load_questionnaire()
+    >>> q.question("pain_score").max
+    10
+    """
+    if path is None:
+        return _default_questionnaire()
+    path = Path(path)
+    stem = path.name.removesuffix(".toml")
+    return _load(read_toml(path), locale_files(path.parent, stem))
+
+
+@functools.cache
+def _default_questionnaire() -> Questionnaire:
+    folder = definition_folder()
+    structure = folder / f"{DEFAULT_QUESTIONNAIRE}.toml"
+    return _load(read_toml(structure), locale_files(folder, DEFAULT_QUESTIONNAIRE))
+
+
+def _load(root: Node, text_files: Mapping[str, Any]) -> Questionnaire:
+    root.check_keys(["id", "version", "plan", "sections", "scores", "rules"])
+    texts = TextCatalog.from_entries(root.file, text_files)
+    plan_node = root.table("plan")
+    plan_node.check_keys(["sites_question", "local_anesthetics"])
+
+    # Pass 1: ids and types, so conditions can refer to questions further down the file.
+    section_nodes = root.tables("sections")
+    unique_ids(((s, s.str("id")) for s in section_nodes), "section")
+    question_nodes = [(s, q) for s in section_nodes for q in s.tables("questions")]
+    unique_ids(((q, q.str("id")) for _, q in question_nodes), "question")
+    operands: dict[str, Operand] = {}
+    for _, q in question_nodes:
+        qtype = q.str("type")
+        if qtype not in QUESTION_TYPES:
+            q.fail(f"unknown type '{qtype}' (expected one of: {', '.join(QUESTION_TYPES)})", "type")
+        choices = tuple(q.str_list("choices", required=qtype in ("choice", "multichoice")))
+        operands[q.str("id")] = Operand(qtype, choices)
+
+    sites_question = plan_node.str("sites_question")
+    sites = operands.get(sites_question)
+    if sites is None or sites.type != "multichoice":
+        plan_node.fail(f"'{sites_question}' is not a multichoice question", "sites_question")
+    anesthetics = tuple(plan_node.str_list("local_anesthetics", required=True))
+    plan_operands = {
+        "sites": Operand("multichoice", sites.choices),
+        "local_anesthetic": Operand("choice", anesthetics),
+        "corticosteroid": Operand("boolean"),
+    }
+
+    # Pass 2: build the model.
+    questions: dict[str, Question] = {}
+    sections = []
+    for s in section_nodes:
+        s.check_keys(["id", "questions"])
+        sid = s.str("id")
+        built = []
+        for q in s.tables("questions"):
+            question = _question(q, texts, operands)
+            questions[question.id] = question
+            built.append(question)
+        sections.append(
+            Section(
+                sid,
+                texts.text("sections", sid, "title"),
+                texts.opt_text("sections", sid, "intro"),
+                tuple(built),
+            )
+        )
+    _check_condition_order(section_nodes, questions)
+
+    rule_nodes = root.tables("rules", required=False)
+    unique_ids(((r, r.str("id")) for r in rule_nodes), "rule")
+    rules = tuple(_rule(r, texts, operands, plan_operands) for r in rule_nodes)
+
+    score_nodes = root.tables("scores", required=False)
+    unique_ids(
+        ((n, n.str("id")) for n in score_nodes), "score", {q: "a question" for q in questions}
+    )
+    scores = tuple(_score(n, texts, operands) for n in score_nodes)
+
+    plan = PlanSpec(
+        sites=questions[sites_question].choices,
+        sites_question=sites_question,
+        local_anesthetics=anesthetics,
+    )
+    qid = root.str("id")
+    result = Questionnaire(
+        id=qid,
+        version=root.str("version"),
+        locales=texts.locales,
+        title=texts.text("title"),
+        intro=texts.opt_text("intro"),
+        sections=tuple(sections),
+        rules=rules,
+        scores=scores,
+        plan=plan,
+        questions=MappingProxyType(questions),
+    )
+    texts.check_all_used()
+    return result
+
+
+_QUESTION_KEYS = {
+    "id",
+    "type",
+    "required",
+    "enable_when",
+    "choices",
+    "exclusive",
+    "min_items",
+    "min",
+    "max",
+    "max_length",
+    "not_future",
+    "max_age_years",
+    "personal",
+}
+
+
+def _question(q: Node, texts: TextCatalog, operands: Mapping[str, Operand]) -> Question:
+    q.check_keys(_QUESTION_KEYS)
+    qid = q.str("id")
+    qtype = operands[qid].type
+    choice_ids = operands[qid].choices
+    if len(set(choice_ids)) != len(choice_ids):
+        q.fail("duplicate choice id", "choices")
+    if choice_ids and qtype not in ("choice", "multichoice"):
+        q.fail(f"a {qtype} question has no choices", "choices")
+    exclusive = tuple(q.str_list("exclusive"))
+    for ex in exclusive:
+        if ex not in choice_ids:
+            q.fail(f"'{ex}' is not one of this question's choices", "exclusive")
+    if exclusive and qtype != "multichoice":
+        q.fail("only a multichoice question has exclusive choices", "exclusive")
+    lo, hi = q.opt_int("min"), q.opt_int("max")
+    if (lo is not None or hi is not None) and qtype != "integer":
+        q.fail("only an integer question has min and max", "min" if lo is not None else "max")
+    if lo is not None and hi is not None and lo > hi:
+        q.fail(f"min {lo} is greater than max {hi}", "min")
+    max_length = q.opt_int("max_length")
+    if max_length is not None and (qtype not in ("string", "text") or max_length < 1):
+        q.fail("max_length is a positive integer on string and text questions", "max_length")
+    for key in ("not_future", "max_age_years"):
+        if key in q and qtype != "date":
+            q.fail(f"only a date question has {key}", key)
+    enable_when = None
+    if "enable_when" in q:
+        enable_when = parse_condition(q.data["enable_when"], q, "enable_when", operands, {})
+        if qid in referenced(enable_when, "question"):
+            q.fail(f"question '{qid}' cannot depend on itself", "enable_when")
+    choices = tuple(Choice(c, texts.text("questions", qid, "choices", c)) for c in choice_ids)
+    return Question(
+        id=qid,
+        type=qtype,
+        label=texts.text("questions", qid, "label"),
+        help=texts.opt_text("questions", qid, "help"),
+        required=q.bool("required", True),
+        enable_when=enable_when,
+        choices=choices,
+        exclusive=exclusive,
+        min_items=q.opt_int("min_items") or 0,
+        min=lo,
+        max=hi,
+        max_length=max_length or (2000 if qtype == "text" else 200),
+        not_future=q.bool("not_future", False),
+        max_age_years=q.opt_int("max_age_years"),
+        personal=q.bool("personal", False),
+    )
+
+
+def _check_condition_order(sections: list[Node], questions: Mapping[str, Question]) -> None:
+    """A question may only depend on questions asked before it, so a form fills in order."""
+    order = {qid: i for i, qid in enumerate(questions)}
+    for s in sections:
+        for q in s.tables("questions"):
+            question = questions[q.str("id")]
+            if question.enable_when is None:
+                continue
+            for dep in referenced(question.enable_when, "question"):
+                if order[dep] > order[question.id]:
+                    q.fail(f"depends on '{dep}', which is asked later", "enable_when")
+
+
+def _rule(
+    r: Node,
+    texts: TextCatalog,
+    operands: Mapping[str, Operand],
+    plan_operands: Mapping[str, Operand],
+) -> Rule:
+    r.check_keys(["id", "severity", "when", "source"])
+    rid = r.str("id")
+    severity = r.str("severity")
+    if severity not in SEVERITIES:
+        r.fail(
+            f"unknown severity '{severity}' (expected one of: {', '.join(SEVERITIES)})", "severity"
+        )
+    if "when" not in r:
+        r.fail("missing required key 'when'")
+    return Rule(
+        id=rid,
+        severity=severity,
+        when=parse_condition(r.data["when"], r, "when", operands, plan_operands),
+        patient_message=texts.text("rules", rid, "patient"),
+        clinician_rationale=texts.text("rules", rid, "clinician"),
+        source=r.str("source"),
+    )
+
+
+def _score(n: Node, texts: TextCatalog, operands: Mapping[str, Operand]) -> Score:
+    n.check_keys(["id", "method", "items"])
+    sid = n.str("id")
+    method = n.str("method")
+    if method not in SCORE_METHODS:
+        n.fail(f"unknown method '{method}' (expected one of: {', '.join(SCORE_METHODS)})", "method")
+    items = tuple(n.str_list("items", required=True))
+    for item in items:
+        if item not in operands:
+            n.fail(f"unknown question '{item}'", "items")
+        if operands[item].type != "integer":
+            n.fail(f"'{item}' is not an integer question", "items")
+    return Score(sid, method, items, texts.text("scores", sid, "label"))

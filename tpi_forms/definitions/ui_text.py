@@ -1,0 +1,127 @@
+"""Words of the HTML forms (buttons, steps, errors, signature pad), one TOML file per language.
+
+The files are ``definitions/ui.<locale>.toml``. Every key the templates use (`UI_KEYS`) must be
+in every file, and no file may hold a key nobody uses; adding a language is adding a file.
+
+>>> ui_text("es")["buttons.next"]
+'Siguiente'
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from .._resources import definition_folder
+from ..errors import UnknownLocaleError
+from .texts import Text, TextCatalog, locale_files
+
+VALIDATION_KEYS = (
+    "object",
+    "unknown",
+    "required",
+    "string",
+    "too_long",
+    "integer",
+    "range",
+    "boolean",
+    "date",
+    "future",
+    "too_old",
+    "choice",
+    "choices",
+    "exclusive",
+    "min_items",
+)
+"""Messages when an answer breaks a rule (``validation.<key>``); they never repeat the answer."""
+
+UI_KEYS: tuple[str, ...] = (
+    "buttons.next",
+    "buttons.back",
+    "buttons.submit",
+    "buttons.submit_consent",
+    "answers.yes",
+    "answers.no",
+    "answers.required",
+    "answers.optional",
+    "steps.progress",
+    "steps.language",
+    "errors.summary_title",
+    "errors.summary_intro",
+    "errors.prefix",
+    "errors.risk_ack",
+    "errors.esign_consent",
+    "errors.signature_required",
+    "errors.signer_role",
+    "errors.signer_field",
+    "errors.printed_name",
+    "errors.blank",
+    "errors.faint",
+    "errors.unreadable",
+    "errors.typed_name",
+    "errors.typed_intent",
+    "errors.consent_changed",
+    "errors.not_reviewed",
+    "signature.method_legend",
+    "signature.method_drawn",
+    "signature.method_typed",
+    "signature.printed_name",
+    "signature.who",
+    "signature.pad_label",
+    "signature.pad_help",
+    "signature.undo",
+    "signature.clear",
+    "signature.status_empty",
+    "signature.status_one",
+    "signature.status_many",
+    "signature.typed_help",
+    "signature.intent",
+    "signature.meaning",
+    "signature.optional_help",
+    "consent.read_title",
+    "consent.scroll_help",
+    "consent.text_label",
+    "consent.end",
+    "consent.gate",
+    "consent.sign_title",
+    "consent.risks_title",
+    "consent.risk_ack",
+    "consent.esign",
+    *(f"validation.{key}" for key in VALIDATION_KEYS),
+)
+"""Every key the shipped templates and `tpi_forms.consent.signing` look up."""
+
+
+def load_ui_texts(folder: Path | Any | None = None) -> dict[str, Text]:
+    """Read ``ui.<locale>.toml`` from ``folder`` (default: the shipped one), checked complete.
+
+    Raises `DefinitionError` naming the file and key when a language lacks a key or has a stray.
+    """
+    folder = folder if folder is not None else definition_folder()
+    catalog = TextCatalog.from_entries("ui.toml", locale_files(folder, "ui"))
+    texts = {key: catalog.text(*key.split(".")) for key in UI_KEYS}
+    catalog.check_all_used()
+    return texts
+
+
+@functools.cache
+def _shipped() -> dict[str, Text]:
+    return load_ui_texts()
+
+
+def ui_locales() -> tuple[str, ...]:
+    """The languages the shipped UI text covers."""
+    first = next(iter(_shipped().values()))
+    return tuple(sorted(first.by_locale))
+
+
+@functools.cache
+def ui_text(locale: str) -> Mapping[str, str]:
+    """The UI words in ``locale``, keyed ``section.name``; `UnknownLocaleError` if none."""
+    if locale not in ui_locales():
+        have = ", ".join(ui_locales())
+        raise UnknownLocaleError(f"no form text in locale '{locale}' (available: {have})")
+    return MappingProxyType({key: text.get(locale) for key, text in _shipped().items()})

@@ -1,0 +1,1 @@
+"""PDF packets: signed and blank, rendered with WeasyPrint, batched and sealed."""

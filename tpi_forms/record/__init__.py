@@ -1,0 +1,1 @@
+"""The signed record: what a packet proves, assembled from a finished signing session."""

@@ -1,0 +1,1 @@
+"""Screening: answers validated, the planned procedure, the explainable rules."""

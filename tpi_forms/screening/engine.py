@@ -1,0 +1,207 @@
+"""The screening engine: validated answers and a planned procedure in, an explained status out.
+
+Every rule lives in the definition file; this module only evaluates them in order. Each finding
+names the rule, the answers and plan fields its condition read, and the source it rests on.
+
+>>> from tpi_forms.screening.scenarios import example_answers
+>>> import datetime as dt
+>>> screen(example_answers("review"), today=dt.date(2026, 11, 24)).status
+'review'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from ..definitions.conditions import evaluate, referenced
+from ..definitions.questionnaire import Questionnaire, load_questionnaire
+from ..definitions.ui_text import ui_locales, ui_text
+from ..pdf.printed import format_answer
+from .answers import compute_scores, validate_answers
+from .procedure import PlannedProcedure
+
+STATUSES = ("clear", "review", "contraindicated")
+"""Screening statuses, from least to most serious."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule whose condition held, explained in the requested language."""
+
+    rule_id: str
+    """The rule's id in the definition."""
+    severity: str
+    """``contraindicated``, ``review`` or ``info``."""
+    patient_message: str
+    """What the patient is told, in plain words."""
+    clinician_rationale: str
+    """Why the rule exists and what to check, for the clinician."""
+    triggers: tuple[tuple[str, Any], ...]
+    """(question id, answer) pairs the condition read that were answered; lists as tuples."""
+    plan_fields: tuple[tuple[str, Any], ...]
+    """(plan field, value) pairs the condition read, e.g. ``("corticosteroid", True)``."""
+    source: str
+    """The guideline or paper the rule rests on."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-native form: triggers and plan fields as objects keyed by name."""
+        return {
+            "rule_id": self.rule_id,
+            "severity": self.severity,
+            "patient_message": self.patient_message,
+            "clinician_rationale": self.clinician_rationale,
+            "triggers": {name: _json_value(value) for name, value in self.triggers},
+            "plan_fields": {name: _json_value(value) for name, value in self.plan_fields},
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class ScreeningResult:
+    """The outcome of screening one patient's answers for one planned procedure."""
+
+    status: str
+    """``contraindicated`` if any finding is, else ``review`` if any is, else ``clear``."""
+    findings: tuple[Finding, ...]
+    """Findings in the definition's rule order (``info`` findings included)."""
+    questionnaire_id: str
+    """Id of the definition screened against."""
+    questionnaire_version: str
+    """Version of that definition."""
+    locale: str
+    """Language of the messages."""
+    as_of: dt.date
+    """The day of screening (``within_days`` conditions count from it)."""
+    procedure: PlannedProcedure
+    """The planned procedure, with its sites resolved (the pain sites when the plan named none)."""
+    sites_from_answers: bool
+    """True when the planned sites were taken from the patient's pain sites."""
+    scores: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    """Scores computed from the answers, e.g. ``{"peg": 4.67}``."""
+
+    def findings_of(self, severity: str) -> tuple[Finding, ...]:
+        """The findings of one severity."""
+        return tuple(f for f in self.findings if f.severity == severity)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-native form of the result."""
+        return {
+            "status": self.status,
+            "findings": [f.to_dict() for f in self.findings],
+            "questionnaire": {"id": self.questionnaire_id, "version": self.questionnaire_version},
+            "locale": self.locale,
+            "as_of": self.as_of.isoformat(),
+            "procedure": {
+                "sites": list(self.procedure.sites or ()),
+                "sites_from_answers": self.sites_from_answers,
+                "local_anesthetic": self.procedure.local_anesthetic,
+                "corticosteroid": self.procedure.corticosteroid,
+            },
+            "scores": dict(self.scores),
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """Deterministic JSON (sorted keys, UTF-8 text kept readable)."""
+        return json.dumps(self.to_dict(), indent=indent, sort_keys=True, ensure_ascii=False)
+
+
+def screen(
+    answers: Mapping[str, Any],
+    procedure: PlannedProcedure | None = None,
+    *,
+    questionnaire: Questionnaire | None = None,
+    locale: str = "en",
+    today: dt.date | None = None,
+) -> ScreeningResult:
+    """Validate ``answers`` and screen them for ``procedure`` (default: lidocaine, no steroid).
+
+    Raises `AnswersError` for invalid answers (never a result), `ProcedureError` for a plan the
+    definition does not know, and `UnknownLocaleError` for a language it lacks.
+    """
+    q = questionnaire or load_questionnaire()
+    today = today or dt.date.today()
+    procedure = procedure or PlannedProcedure()
+    q.title.get(locale)  # refuse an unknown locale before any work
+    valid = validate_answers(answers, q, today=today, locale=locale)
+    procedure.check(q)
+    plan = procedure.as_values(valid, q)
+    findings = []
+    for rule in q.rules:
+        if not evaluate(rule.when, valid, plan, today):
+            continue
+        triggers = tuple(
+            (qid, _frozen(valid[qid])) for qid in referenced(rule.when, "question") if qid in valid
+        )
+        plan_fields = tuple((name, _frozen(plan[name])) for name in referenced(rule.when, "plan"))
+        findings.append(
+            Finding(
+                rule_id=rule.id,
+                severity=rule.severity,
+                patient_message=rule.patient_message.get(locale),
+                clinician_rationale=rule.clinician_rationale.get(locale),
+                triggers=triggers,
+                plan_fields=plan_fields,
+                source=rule.source,
+            )
+        )
+    severities = {f.severity for f in findings}
+    status = (
+        "contraindicated"
+        if "contraindicated" in severities
+        else "review"
+        if "review" in severities
+        else "clear"
+    )
+    resolved = PlannedProcedure(
+        sites=procedure.resolved_sites(valid, q),
+        local_anesthetic=procedure.local_anesthetic,
+        corticosteroid=procedure.corticosteroid,
+    )
+    return ScreeningResult(
+        status=status,
+        findings=tuple(findings),
+        questionnaire_id=q.id,
+        questionnaire_version=q.version,
+        locale=locale,
+        as_of=today,
+        procedure=resolved,
+        sites_from_answers=procedure.sites is None,
+        scores=MappingProxyType(compute_scores(valid, q)),
+    )
+
+
+def _frozen(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _json_value(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def finding_reasons(
+    finding: Finding | Mapping[str, Any],
+    questionnaire: Questionnaire | None = None,
+    locale: str = "en",
+) -> list[str]:
+    """The answers behind a finding in words, e.g. ``["Do you take a blood thinner? Yes"]``.
+
+    ``finding`` is a `Finding` or its ``to_dict()`` form (as stored in records).
+    """
+    q = questionnaire or load_questionnaire()
+    words = ui_text(locale if locale in ui_locales() else "en")
+    yes_no = {"yes": words["answers.yes"], "no": words["answers.no"]}
+    triggers = finding.triggers if isinstance(finding, Finding) else finding.get("triggers") or {}
+    reasons = []
+    for question_id, value in dict(triggers).items():
+        question = q.questions.get(question_id)
+        if question is None:
+            reasons.append(f"{question_id}: {value}")
+        else:
+            answer = format_answer(question, value, locale, yes_no)
+            reasons.append(f"{question.label.get(locale)} {answer}")
+    return reasons

@@ -1,0 +1,1 @@
+"""Verification of packets years later."""

@@ -1,0 +1,383 @@
+"""Check a consent packet years later: is the embedded record intact, and is it what the pages show?
+
+`verify_packet` runs every check it can and reports each one; ``ok`` is true only when all
+passed. It reads the PDF with pypdf (a small, pure-Python dependency), and validates a PAdES
+seal with pyHanko when the ``pades`` extra is installed.
+
+>>> result = verify_packet(open("packet.pdf", "rb").read())  # doctest: +SKIP
+>>> result.ok, [c.name for c in result.checks if not c.passed]  # doctest: +SKIP
+(True, [])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import unicodedata
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image
+
+from ..errors import PacketReadError, RecordError, TpiFormsError
+from ..record.model import RECORD_ATTACHMENT, ConsentRecord, sha256_hex
+
+
+@dataclass(frozen=True)
+class Check:
+    """One verification step."""
+
+    name: str
+    """Short id of the check (``record_hash_printed``)."""
+    passed: bool
+    """Whether it passed."""
+    detail: str
+    """What was found, in one line (never patient text)."""
+
+    def __iter__(self) -> Iterator[Any]:  # unpacks as (name, passed, detail)
+        return iter((self.name, self.passed, self.detail))
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The outcome of `verify_packet`."""
+
+    checks: tuple[Check, ...]
+    """Every check run, in order."""
+    record: ConsentRecord | None
+    """The embedded record when it could be read."""
+    record_sha256: str | None
+    """SHA-256 of the embedded record bytes when found."""
+
+    @property
+    def ok(self) -> bool:
+        """True when at least one check ran and every check passed."""
+        return bool(self.checks) and all(c.passed for c in self.checks)
+
+    def failed(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if not c.passed)
+
+
+def _norm(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def pixel_digest(image: Image.Image) -> str:
+    """SHA-256 of an image's size and RGBA pixels: equal for the PNG and its copy in the PDF."""
+    rgba = image.convert("RGBA")
+    return hashlib.sha256(f"{rgba.width}x{rgba.height}:".encode() + rgba.tobytes()).hexdigest()
+
+
+def verify_packet(
+    pdf_bytes: bytes,
+    *,
+    trust_roots: Sequence[bytes] | None = None,
+    consent_definition: Any | None = None,
+) -> Verification:
+    """Verify a packet made by `render_packet` (sealed or not) and report each check.
+
+    :param trust_roots: PEM or DER certificates a seal must chain to; when given, the packet
+        must carry a valid PAdES seal that chains to one of them.
+    :param consent_definition: a `ConsentDefinition` to rebuild the consent from; default: the
+        shipped definition. It is used only when its id and version are the ones the record
+        cites; otherwise the consent is checked against its own hash alone.
+    :raises PacketReadError: the bytes are not a PDF.
+    """
+    import pypdf
+    from pypdf.errors import PdfReadError
+
+    if not pdf_bytes.startswith(b"%PDF-"):
+        raise PacketReadError("not a PDF file")
+    checks: list[Check] = []
+
+    def add(name: str, passed: bool, detail: str) -> None:
+        checks.append(Check(name, passed, detail))
+
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(pdf_bytes), strict=False)
+        pages = list(reader.pages)
+    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+        add("pdf_readable", False, f"the PDF structure is damaged ({type(exc).__name__})")
+        return Verification(tuple(checks), None, None)
+    add("pdf_readable", True, f"{len(pages)} pages")
+
+    broken = _broken_streams(reader)
+    add(
+        "streams_intact",
+        not broken,
+        "every compressed stream decodes" if not broken else f"{broken} damaged stream(s)",
+    )
+
+    data = _attachment(reader)
+    if data is None:
+        add("record_embedded", False, f"no single '{RECORD_ATTACHMENT}' attachment")
+        return Verification(tuple(checks), None, None)
+    digest = sha256_hex(data)
+    try:
+        record = ConsentRecord.from_json(data)
+    except RecordError as exc:
+        add("record_embedded", False, str(exc))
+        return Verification(tuple(checks), None, digest)
+    canonical = record.to_json() == data
+    add(
+        "record_embedded",
+        canonical,
+        f"{RECORD_ATTACHMENT} parses as a {record.format} record"
+        + ("" if canonical else " but is not in canonical form"),
+    )
+    facts = _facts(record)
+    facts["record hash"] = digest
+    missing = _find_on_pages(pages, facts)
+    printed = "record hash" not in missing
+    add(
+        "record_hash_printed",
+        printed,
+        f"SHA-256 {digest} "
+        + ("is printed on the pages" if printed else "is not printed on the pages"),
+    )
+    missing = [m for m in missing if m != "record hash"]
+    add(
+        "record_matches_pages",
+        not missing,
+        "patient, signers, consent version and hash appear on the pages"
+        if not missing
+        else f"not found on the pages: {', '.join(missing)}",
+    )
+    add(*_signature_check(record, reader))
+    add(*_consent_check(record, consent_definition))
+    for check in _seal_checks(pdf_bytes, trust_roots):
+        add(*check)
+    return Verification(tuple(checks), record, digest)
+
+
+def _walk(reader: Any) -> Iterator[Any]:
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    seen: set[tuple[int, int]] = set()
+    stack: list[Any] = [reader.trailer]
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, IndirectObject):
+            key = (obj.idnum, obj.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            obj = obj.get_object()
+        if isinstance(obj, DictionaryObject):
+            yield obj
+            stack.extend(v for k, v in obj.items() if k not in ("/Parent", "/P"))
+        elif isinstance(obj, ArrayObject):
+            stack.extend(obj)
+
+
+def _broken_streams(reader: Any) -> int:
+    """Count Flate streams whose bytes do not decompress (zlib's checksum sees one changed byte)."""
+    from pypdf.generic import StreamObject
+
+    broken = 0
+    for obj in _walk(reader):
+        if not isinstance(obj, StreamObject):
+            continue
+        filters = obj.get("/Filter")
+        names = [filters] if not isinstance(filters, list) else list(filters)
+        if names and names[0] == "/FlateDecode":
+            try:
+                zlib.decompress(obj._data)
+            except zlib.error:
+                broken += 1
+    return broken
+
+
+def _attachment(reader: Any) -> bytes | None:
+    try:
+        found = reader.attachments.get(RECORD_ATTACHMENT)
+    except Exception:  # a damaged name tree
+        return None
+    if not found or len(found) != 1:
+        return None
+    data: bytes = found[0]
+    return data
+
+
+def _facts(record: ConsentRecord) -> dict[str, str]:
+    facts = {
+        "consent version": record.consent_version,
+        "consent hash": record.consent_hash,
+        "clinic": str(record.clinic.get("name", "")),
+    }
+    for i, s in enumerate(record.signatures, start=1):
+        facts[f"signer {i} name"] = s.printed_name
+        facts[f"signer {i} meaning"] = s.meaning
+    name = record.answers.get("patient_name")
+    if isinstance(name, str):
+        facts["patient name"] = name
+    return {k: _norm(v) for k, v in facts.items() if v}
+
+
+def _find_on_pages(pages: Sequence[Any], facts: dict[str, str]) -> list[str]:
+    """Names of the facts not found in the page text, reading from the last page back.
+
+    The signature and audit pages (with the running header) hold every fact, so reading stops
+    as soon as all are found: text extraction is the slowest step of verification.
+    """
+    missing = dict(facts)
+    text = ""
+    for page in reversed(pages):
+        try:
+            text = _norm(page.extract_text() or "") + text
+        except Exception:  # pypdf raises many types on damaged content
+            continue
+        missing = {k: v for k, v in missing.items() if v not in text}
+        if not missing:
+            break
+    return list(missing)
+
+
+def _signature_check(record: ConsentRecord, reader: Any) -> tuple[str, bool, str]:
+    try:
+        wanted = {
+            i: pixel_digest(Image.open(io.BytesIO(s.image_png)))
+            for i, s in enumerate(record.signatures, start=1)
+            if s.image_png is not None
+        }
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        return (
+            "signature_images",
+            False,
+            f"a recorded image cannot be decoded ({type(exc).__name__})",
+        )
+    if not wanted:
+        return ("signature_images", True, "no drawn signatures (typed only)")
+    drawn: set[str] = set()
+    try:
+        for page in reader.pages:
+            xobjects = page.get("/Resources", {}).get("/XObject", {})
+            for ref in xobjects.values():
+                image = _image_of(ref.get_object())
+                if image is not None:
+                    drawn.add(pixel_digest(image))
+    except Exception as exc:  # damaged image streams
+        return ("signature_images", False, f"page images cannot be read ({type(exc).__name__})")
+    missing = [str(i) for i, digest in wanted.items() if digest not in drawn]
+    if missing:
+        return (
+            "signature_images",
+            False,
+            f"signer(s) {', '.join(missing)}: image on the page differs from the record",
+        )
+    return (
+        "signature_images",
+        True,
+        f"{len(wanted)} drawn signature(s) match the pages pixel for pixel",
+    )
+
+
+_MODES = {"/DeviceGray": "L", "/DeviceRGB": "RGB"}
+
+
+def _image_of(xobject: Any) -> Image.Image | None:
+    """The pixels of an 8-bit gray or RGB image XObject (with its soft mask as alpha), else None."""
+    if xobject.get("/Subtype") != "/Image" or xobject.get("/BitsPerComponent") != 8:
+        return None
+    mode = _MODES.get(str(xobject.get("/ColorSpace")))
+    if mode is None:
+        return None
+    size = (int(xobject["/Width"]), int(xobject["/Height"]))
+    image = Image.frombytes(mode, size, xobject.get_data())
+    smask = xobject.get("/SMask")
+    if smask is not None:
+        alpha = _image_of(smask.get_object())
+        if alpha is None or alpha.mode != "L" or alpha.size != size:
+            return None
+        image = image.convert("RGBA")
+        image.putalpha(alpha)
+    return image
+
+
+def _consent_check(record: ConsentRecord, definition: Any | None) -> tuple[str, bool, str]:
+    from ..consent.document import build_consent, consent_hash_of
+
+    stored = record.consent_hash
+    if consent_hash_of(record.consent) != stored:
+        return ("consent_hash", False, "the consent text in the record does not match its hash")
+    from ..definitions.consent import load_consent_definition
+
+    definition = definition or load_consent_definition()
+    version = record.consent_version
+    cited = f"{record.consent.get('definition_id', '')} {version}".strip()[:120]
+    if (getattr(definition, "id", None), getattr(definition, "version", None)) != (
+        record.consent.get("definition_id"),
+        version,
+    ):
+        return (
+            "consent_hash",
+            True,
+            f"matches its text; definition {cited} is not available to rebuild it",
+        )
+    try:
+        rebuilt = build_consent(
+            _procedure(record),
+            _clinic(record),
+            record.locale,
+            performer=record.consent["performer"]["id"],
+            discussed_by=record.consent["discussed_by"]["id"],
+            definition=definition,
+        )
+    except (TpiFormsError, KeyError, TypeError) as exc:
+        return (
+            "consent_hash",
+            False,
+            f"the consent cannot be rebuilt from definition {cited} ({type(exc).__name__})",
+        )
+    if rebuilt.content_hash != stored:
+        return (
+            "consent_hash",
+            False,
+            f"differs from the consent definition {cited} rebuilt for this plan",
+        )
+    return (
+        "consent_hash",
+        True,
+        f"equals the consent definition {cited} rebuilt for this plan and clinic",
+    )
+
+
+def _procedure(record: ConsentRecord) -> Any:
+    from ..screening.procedure import PlannedProcedure
+
+    plan = record.consent["plan"]
+    return PlannedProcedure(
+        sites=tuple(plan["sites"]) or None,
+        local_anesthetic=plan["local_anesthetic"],
+        corticosteroid=bool(plan["corticosteroid"]),
+    )
+
+
+def _clinic(record: ConsentRecord) -> Any:
+    from ..definitions.clinic import Clinic, Practitioner
+
+    c = record.clinic
+    return Clinic(
+        name=c["name"],
+        address=tuple(c["address"]),
+        phone=c["phone"],
+        time_zone=c["time_zone"],
+        default_locale=c["default_locale"],
+        practitioners=tuple(
+            Practitioner(p["id"], p["name"], p["credentials"]) for p in c["practitioners"]
+        ),
+    )
+
+
+def _seal_checks(
+    pdf_bytes: bytes, trust_roots: Sequence[bytes] | None
+) -> list[tuple[str, bool, str]]:
+    try:
+        from ..pdf.seal import validate_seals
+    except ImportError:
+        if trust_roots is not None:
+            return [("seal", False, "pyHanko is not installed (pip install 'tpi_forms[pades]')")]
+        return []
+    return validate_seals(pdf_bytes, trust_roots)

@@ -1,0 +1,312 @@
+"""A WTForms form class built from a questionnaire definition.
+
+The generated class has one field per question, named by question id, as a person would write
+it. Validation is not duplicated: ``form.validate()`` turns the posted data into raw answers and
+runs `validate_answers`, so the form and the JSON path accept and reject exactly the same input.
+
+>>> from werkzeug.datastructures import MultiDict
+>>> ScreeningForm = build_form_class(locale="es")
+>>> form = ScreeningForm(MultiDict([("pain_score", "11")]))
+>>> form.validate()
+False
+>>> form.pain_score.errors
+['Elija un número del 0 al 10.']
+
+Templates use ``form.questionnaire``, ``form.locale``, ``form.sections()`` (each with its
+fields, in order), ``form.question(name)`` and ``form.enable_when(name)`` (the condition as data,
+for showing follow-up questions in the browser).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import types
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import wtforms
+from wtforms import fields, widgets
+from wtforms.fields.core import Field
+
+from ..definitions.conditions import to_data
+from ..definitions.questionnaire import Question, Questionnaire, Section, load_questionnaire
+from ..definitions.texts import Text
+from ..definitions.ui_text import ui_locales, ui_text
+from ..errors import AnswersError, TpiFormsError
+from ..screening.answers import enabled_questions, validate_answers
+
+YES, NO = "yes", "no"
+"""The posted values of a yes/no question."""
+
+_INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
+# WTForms 3.3 deprecates (value, label) tuples for choices in favour of SelectChoice.
+_SELECT_CHOICE: Any = getattr(wtforms.fields.choices, "SelectChoice", None)
+
+
+def _option(value: str, label: str) -> Any:
+    return (value, label) if _SELECT_CHOICE is None else _SELECT_CHOICE(value, label)
+
+
+class Required:
+    """Marks a field required in HTML (``required``, for the browser and screen readers).
+
+    It checks nothing: `validate_answers` decides, so that JSON and form input agree.
+    """
+
+    field_flags: ClassVar[dict[str, bool]] = {"required": True}
+
+    def __call__(self, form: wtforms.Form, field: Field) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class FormSection:
+    """One section of a bound form, ready for a template."""
+
+    id: str
+    """The section id from the definition."""
+    title: str
+    """Title in the form's locale."""
+    intro: str | None
+    """Introduction in the form's locale, if any."""
+    fields: tuple[Field, ...]
+    """The bound fields of its questions, in order."""
+
+
+class ScreeningFormMixin:
+    """What every generated screening form adds to its WTForms base class."""
+
+    questionnaire: ClassVar[Questionnaire]
+    """The definition the form was built from."""
+    locale: ClassVar[str]
+    """The language of labels, help and error messages."""
+    as_of: dt.date | None = None
+    """Day of screening for date checks; None means today. Set it on an instance to override."""
+
+    # Provided by the WTForms base class.
+    _fields: dict[str, Field]
+    form_errors: list[str]
+
+    def question(self, name: str) -> Question:
+        """The question behind field ``name``."""
+        return self.questionnaire.question(name)
+
+    def text(self, text: Text | None) -> str | None:
+        """A definition text in the form's locale (None stays None)."""
+        return None if text is None else text.get(self.locale)
+
+    def sections(self) -> list[FormSection]:
+        """The sections in order, each with its bound fields."""
+        return [
+            FormSection(
+                id=section.id,
+                title=section.title.get(self.locale),
+                intro=self.text(section.intro),
+                fields=tuple(self._fields[q.id] for q in section.questions),
+            )
+            for section in self.questionnaire.sections
+        ]
+
+    def section_of(self, name: str) -> Section:
+        """The section that asks question ``name``."""
+        for section in self.questionnaire.sections:
+            if any(q.id == name for q in section.questions):
+                return section
+        raise KeyError(name)
+
+    def enable_when(self, name: str) -> dict[str, Any] | None:
+        """The condition under which question ``name`` is asked, as JSON-native data."""
+        condition = self.question(name).enable_when
+        return None if condition is None else to_data(condition)
+
+    def enable_when_json(self, name: str) -> str | None:
+        """`enable_when` as compact JSON, e.g. for a ``data-enable-when`` attribute."""
+        data = self.enable_when(name)
+        return None if data is None else json.dumps(data, separators=(",", ":"), sort_keys=True)
+
+    def is_enabled(self, name: str) -> bool:
+        """Whether question ``name`` is asked given the data now in the form."""
+        condition = self.question(name).enable_when
+        if condition is None:
+            return True
+        return name in enabled_questions(self.raw_answers(), self.questionnaire, self._today())
+
+    def raw_answers(self) -> dict[str, Any]:
+        """The form's data as raw answers (before validation), keyed by question id."""
+        raw: dict[str, Any] = {}
+        for question in self.questionnaire.questions.values():
+            value = _raw_value(self._fields[question.id], question)
+            if value is not None:
+                raw[question.id] = value
+        return raw
+
+    def answers(self) -> dict[str, Any]:
+        """The validated answers; raises `AnswersError` when the data is not valid."""
+        return validate_answers(
+            self.raw_answers(), self.questionnaire, today=self._today(), locale=self.locale
+        )
+
+    def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
+        """Run the base class's checks (CSRF, extra and inline validators), then the answers'."""
+        for question_id in self.questionnaire.questions:
+            # Conversion errors are WTForms' view of the input; validate_answers has the say.
+            self._fields[question_id].process_errors = []
+        ok: bool = super().validate(extra_validators)  # type: ignore[misc]
+        try:
+            self.answers()
+        except AnswersError as exc:
+            ok = False
+            for key, messages in exc.errors.items():
+                target = self._fields.get(key)
+                if target is None:
+                    self.form_errors.extend(messages)
+                else:
+                    target.errors = [*target.errors, *messages]
+        return ok
+
+    def _today(self) -> dt.date:
+        return self.as_of or dt.date.today()
+
+
+def build_form_class(
+    questionnaire: Questionnaire | None = None,
+    locale: str = "en",
+    base: type[wtforms.Form] = wtforms.Form,
+) -> type[Any]:
+    """A WTForms form class for ``questionnaire`` (the default one) with text in ``locale``.
+
+    ``base`` may be ``flask_wtf.FlaskForm`` (CSRF through its meta). The class is cached per
+    (questionnaire, locale, base).
+    """
+    q = questionnaire or load_questionnaire()
+    q.title.get(locale)  # refuse an unknown locale now, not at render time
+    key = (id(q), locale, base)
+    cached = _CLASSES.get(key)
+    if cached is not None and cached[0] is q:
+        return cached[1]
+    reserved = set(dir(ScreeningFormMixin)) | set(dir(base))
+    clashes = sorted(set(q.questions) & reserved)
+    if clashes:
+        raise TpiFormsError(
+            f"question id(s) {', '.join(clashes)} clash with form attributes; rename them"
+        )
+    attrs: dict[str, Any] = {
+        "__doc__": q.title.get(locale),
+        "__module__": __name__,
+        "questionnaire": q,
+        "locale": locale,
+    }
+    for question in q.questions.values():
+        attrs[question.id] = _field(question, locale)
+    name = "".join(part.capitalize() for part in q.id.split("_")) + "Form"
+    cls = types.new_class(name, (ScreeningFormMixin, base), exec_body=lambda ns: ns.update(attrs))
+    _CLASSES[key] = (q, cls)
+    return cls
+
+
+_CLASSES: dict[tuple[int, str, type], tuple[Questionnaire, type[Any]]] = {}
+
+
+def _field(question: Question, locale: str) -> Field:
+    label = question.label.get(locale)
+    description = question.help.get(locale) if question.help is not None else ""
+    validators: list[Any] = []
+    if question.required and question.enable_when is None and question.type != "multichoice":
+        validators.append(Required())
+    common: dict[str, Any] = {"label": label, "description": description, "validators": validators}
+    kind = question.type
+    choices = [_option(c.id, c.label.get(locale)) for c in question.choices]
+    if kind == "string":
+        return fields.StringField(render_kw={"maxlength": question.max_length}, **common)
+    if kind == "text":
+        return fields.TextAreaField(render_kw={"maxlength": question.max_length}, **common)
+    if kind == "integer":
+        widget = widgets.NumberInput(step=1, min=question.min, max=question.max)
+        return fields.IntegerField(widget=widget, render_kw={"inputmode": "numeric"}, **common)
+    if kind == "date":
+        return fields.DateField(**common)
+    if kind == "boolean":
+        words = ui_text(locale if locale in ui_locales() else "en")
+        yes, no = words["answers.yes"], words["answers.no"]
+        return fields.RadioField(
+            choices=[_option(YES, yes), _option(NO, no)], validate_choice=False, **common
+        )
+    if kind == "choice":
+        return fields.RadioField(choices=choices, validate_choice=False, **common)
+    return fields.SelectMultipleField(
+        choices=choices,
+        validate_choice=False,
+        widget=widgets.ListWidget(prefix_label=False),
+        option_widget=widgets.CheckboxInput(),
+        **common,
+    )
+
+
+def _raw_value(field: Field, question: Question) -> Any:
+    """The raw answer a field holds: posted strings converted as JSON would carry them."""
+    raw_data = getattr(field, "raw_data", None)
+    if raw_data is None:  # built without form data: use the field's data
+        return _from_data(field.data, question)
+    if question.type == "multichoice":
+        return list(raw_data) or None
+    text = raw_data[0] if raw_data else ""
+    if not isinstance(text, str):
+        return _from_data(text, question)
+    stripped = text.strip()
+    if not stripped:
+        return None
+    if question.type == "integer":
+        return int(stripped) if _INTEGER.fullmatch(stripped) else text
+    if question.type == "boolean":
+        return {YES: True, NO: False}.get(stripped, text)
+    return text
+
+
+def _from_data(data: Any, question: Question) -> Any:
+    if data is None or data == "" or data == []:
+        return None
+    if question.type == "boolean" and isinstance(data, str):
+        return {YES: True, NO: False}.get(data, data)
+    if question.type == "date" and isinstance(data, dt.date):
+        return data.isoformat()
+    return data
+
+
+def form_data(
+    answers: Mapping[str, Any], questionnaire: Questionnaire | None = None
+) -> dict[str, Any]:
+    """Answers as a form's ``data=`` (yes/no for booleans, dates as `datetime.date`)."""
+    q = questionnaire or load_questionnaire()
+    data: dict[str, Any] = {}
+    for key, value in answers.items():
+        question = q.questions.get(key)
+        if question is None:
+            continue
+        if question.type == "boolean" and isinstance(value, bool):
+            data[key] = YES if value else NO
+        elif question.type == "date" and isinstance(value, str):
+            try:
+                data[key] = dt.date.fromisoformat(value)
+            except ValueError:
+                data[key] = value
+        else:
+            data[key] = value
+    return data
+
+
+def to_formdata(answers: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Answers as the (name, value) pairs a browser would post, e.g. for a ``MultiDict``."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in answers.items():
+        items = value if isinstance(value, list | tuple) else [value]
+        for item in items:
+            if item is None:
+                continue
+            if isinstance(item, bool):
+                pairs.append((key, YES if item else NO))
+            else:
+                pairs.append((key, str(item)))
+    return pairs
