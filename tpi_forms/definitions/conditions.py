@@ -19,42 +19,51 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
 from .._toml import Node
+from .question_types import QUESTION_TYPES
 
 Source = Literal["question", "plan"]
 
 
-@dataclass(frozen=True)
-class Operand:
-    """What a condition may compare: a question's or a plan field's type and its choice ids."""
-
-    type: str
-    """``string``, ``text``, ``integer``, ``boolean``, ``date``, ``choice`` or ``multichoice``."""
-    choices: tuple[str, ...] = ()
-    """The allowed ids for ``choice`` and ``multichoice``."""
-
-
-# Which operators each type supports, and what kind of value each operator takes.
-_OPS: dict[str, tuple[str, ...]] = {
-    "string": ("answered", "equals", "not_equals"),
-    "text": ("answered",),
-    "integer": (
-        "answered",
-        "equals",
-        "not_equals",
-        "in",
-        "at_least",
-        "at_most",
-        "less_than",
-        "greater_than",
-    ),
-    "boolean": ("answered", "equals", "not_equals"),
-    "date": ("answered", "within_days"),
-    "choice": ("answered", "equals", "not_equals", "in"),
-    "multichoice": ("answered", "includes", "includes_any", "excludes", "subset_of"),
-}
+OPERATORS = (
+    "answered",
+    "equals",
+    "not_equals",
+    "in",
+    "at_least",
+    "at_most",
+    "less_than",
+    "greater_than",
+    "includes",
+    "includes_any",
+    "excludes",
+    "subset_of",
+    "within_days",
+)
+"""Every comparison operator `evaluate` knows; each question type supports some of them."""
 _LIST_OPS = {"in", "includes_any", "subset_of"}
 _INT_OPS = {"at_least", "at_most", "less_than", "greater_than", "within_days"}
-_ALL_OPS = sorted({op for ops in _OPS.values() for op in ops})
+
+
+@dataclass(frozen=True)
+class Operand:
+    """What a condition may compare: a question's or a plan field's type, choices and operators."""
+
+    type: str
+    """The question type's id (``boolean``, ``multichoice`` ...)."""
+    choices: tuple[str, ...] = ()
+    """The allowed ids for ``choice`` and ``multichoice``."""
+    operators: tuple[str, ...] | None = None
+    """The operators it supports; None: those of the shipped question type named ``type``."""
+
+    def __post_init__(self) -> None:
+        unknown = [op for op in self.allowed if op not in OPERATORS]
+        if unknown:
+            raise ValueError(f"type '{self.type}' names unknown condition operators {unknown}")
+
+    @property
+    def allowed(self) -> tuple[str, ...]:
+        """The operators a comparison on it may use."""
+        return QUESTION_TYPES[self.type].operators if self.operators is None else self.operators
 
 
 @dataclass(frozen=True)
@@ -137,12 +146,13 @@ def parse_condition(
     operand = operands[name]
     ops = [k for k in raw if k != source]
     if len(ops) != 1:
-        node.fail(f"a comparison needs exactly one operator (one of: {', '.join(_ALL_OPS)})")
+        known = ", ".join(sorted(OPERATORS))
+        node.fail(f"a comparison needs exactly one operator (one of: {known})")
     op = ops[0]
-    if op not in _OPS[operand.type]:
+    if op not in operand.allowed:
         node.fail(
             f"operator '{op}' does not apply to {operand.type} {source} '{name}'"
-            f" (use one of: {', '.join(_OPS[operand.type])})",
+            f" (use one of: {', '.join(operand.allowed)})",
             op,
         )
     value = _check_value(raw[op], op, operand, node)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -18,9 +19,10 @@ from typing import Any
 from .._resources import definition_folder
 from .._toml import Node, read_toml, unique_ids
 from .conditions import Condition, Operand, parse_condition, referenced
+from .question_core import DEFINITION_KEYS, QuestionType
+from .question_types import QUESTION_TYPES
 from .texts import Text, TextCatalog, locale_files
 
-QUESTION_TYPES = ("string", "text", "integer", "boolean", "date", "choice", "multichoice")
 SEVERITIES = ("contraindicated", "review", "info")
 SCORE_METHODS = ("mean", "sum")
 
@@ -43,8 +45,8 @@ class Question:
 
     id: str
     """Stable id, the key of this answer in the answers JSON object."""
-    type: str
-    """One of `QUESTION_TYPES`."""
+    kind: QuestionType
+    """Its type's entry in the questionnaire's table (`QUESTION_TYPES` unless extended)."""
     label: Text
     """The question as the patient reads it."""
     help: Text | None
@@ -73,8 +75,22 @@ class Question:
     """Identifies the patient (name, date of birth): kept out of logs and file names."""
 
     @property
+    def type(self) -> str:
+        """The type's id (``boolean``, ``integer`` ...), as the definition file writes it."""
+        return self.kind.id
+
+    @property
     def choice_ids(self) -> tuple[str, ...]:
         return tuple(c.id for c in self.choices)
+
+    @property
+    def scale(self) -> range | None:
+        """The numbers shown as a row of buttons on screen and of boxes on paper, or None."""
+        return self.kind.scale(self)
+
+    def in_words(self, value: Any, locale: str) -> str:
+        """An answer to this question in words (``Yes``, choice labels, a long date ...)."""
+        return self.kind.words(self, value, locale)
 
     def choice_label(self, choice_id: str, locale: str) -> str:
         for choice in self.choices:
@@ -157,28 +173,43 @@ class Questionnaire:
 PLAN_FIELDS = ("sites", "local_anesthetic", "corticosteroid")
 
 
-def load_questionnaire(path: str | Path | None = None) -> Questionnaire:
+def load_questionnaire(
+    path: str | Path | None = None,
+    *,
+    question_types: Mapping[str, QuestionType] | None = None,
+) -> Questionnaire:
     """Load a questionnaire definition; the shipped default when ``path`` is None.
+
+    ``question_types`` is the table its ``type`` names look up (default `QUESTION_TYPES`; see
+    `tpi_forms.definitions.question_types.extended_types` to add a type).
 
     >>> q = load_questionnaire()
     >>> q.question("pain_score").max
     10
     """
+    types = QUESTION_TYPES if question_types is None else question_types
     if path is None:
-        return _default_questionnaire()
+        if question_types is None:
+            return _default_questionnaire()
+        return _read(definition_folder(), DEFAULT_QUESTIONNAIRE, types)
     path = Path(path)
-    stem = path.name.removesuffix(".toml")
-    return _load(read_toml(path), locale_files(path.parent, stem))
+    return _read(path.parent, path.name.removesuffix(".toml"), types)
 
 
 @functools.cache
 def _default_questionnaire() -> Questionnaire:
-    folder = definition_folder()
-    structure = folder / f"{DEFAULT_QUESTIONNAIRE}.toml"
-    return _load(read_toml(structure), locale_files(folder, DEFAULT_QUESTIONNAIRE))
+    return _read(definition_folder(), DEFAULT_QUESTIONNAIRE, QUESTION_TYPES)
 
 
-def _load(root: Node, text_files: Mapping[str, Any]) -> Questionnaire:
+def _read(
+    folder: Path | Traversable, stem: str, types: Mapping[str, QuestionType]
+) -> Questionnaire:
+    return _load(read_toml(folder / f"{stem}.toml"), locale_files(folder, stem), types)
+
+
+def _load(
+    root: Node, text_files: Mapping[str, Any], types: Mapping[str, QuestionType]
+) -> Questionnaire:
     root.check_keys(["id", "version", "plan", "sections", "scores", "rules"])
     texts = TextCatalog.from_entries(root.file, text_files)
     plan_node = root.table("plan")
@@ -192,10 +223,11 @@ def _load(root: Node, text_files: Mapping[str, Any]) -> Questionnaire:
     operands: dict[str, Operand] = {}
     for _, q in question_nodes:
         qtype = q.str("type")
-        if qtype not in QUESTION_TYPES:
-            q.fail(f"unknown type '{qtype}' (expected one of: {', '.join(QUESTION_TYPES)})", "type")
-        choices = tuple(q.str_list("choices", required=qtype in ("choice", "multichoice")))
-        operands[q.str("id")] = Operand(qtype, choices)
+        if qtype not in types:
+            q.fail(f"unknown type '{qtype}' (expected one of: {', '.join(types)})", "type")
+        kind = types[qtype]
+        choices = tuple(q.str_list("choices", required="choices" in kind.keys))
+        operands[q.str("id")] = Operand(qtype, choices, kind.operators)
 
     sites_question = plan_node.str("sites_question")
     sites = operands.get(sites_question)
@@ -216,7 +248,7 @@ def _load(root: Node, text_files: Mapping[str, Any]) -> Questionnaire:
         sid = s.str("id")
         built = []
         for q in s.tables("questions"):
-            question = _question(q, texts, operands)
+            question = _question(q, texts, operands, types)
             questions[question.id] = question
             built.append(question)
         sections.append(
@@ -261,49 +293,36 @@ def _load(root: Node, text_files: Mapping[str, Any]) -> Questionnaire:
     return result
 
 
-_QUESTION_KEYS = {
-    "id",
-    "type",
-    "required",
-    "enable_when",
-    "choices",
-    "exclusive",
-    "min_items",
-    "min",
-    "max",
-    "max_length",
-    "not_future",
-    "max_age_years",
-    "personal",
-}
+_QUESTION_KEYS = {"id", "type", "required", "enable_when", "personal", *DEFINITION_KEYS}
 
 
-def _question(q: Node, texts: TextCatalog, operands: Mapping[str, Operand]) -> Question:
+def _question(
+    q: Node,
+    texts: TextCatalog,
+    operands: Mapping[str, Operand],
+    types: Mapping[str, QuestionType],
+) -> Question:
     q.check_keys(_QUESTION_KEYS)
     qid = q.str("id")
-    qtype = operands[qid].type
+    kind = types[operands[qid].type]
+    for key in DEFINITION_KEYS:
+        if key in q and key not in kind.keys:
+            takers = [t.id for t in types.values() if key in t.keys]
+            only = f" (only {' and '.join(takers)} questions do)" if takers else ""
+            q.fail(f"{kind.id} questions take no {key}{only}", key)
     choice_ids = operands[qid].choices
     if len(set(choice_ids)) != len(choice_ids):
         q.fail("duplicate choice id", "choices")
-    if choice_ids and qtype not in ("choice", "multichoice"):
-        q.fail(f"a {qtype} question has no choices", "choices")
     exclusive = tuple(q.str_list("exclusive"))
     for ex in exclusive:
         if ex not in choice_ids:
             q.fail(f"'{ex}' is not one of this question's choices", "exclusive")
-    if exclusive and qtype != "multichoice":
-        q.fail("only a multichoice question has exclusive choices", "exclusive")
     lo, hi = q.opt_int("min"), q.opt_int("max")
-    if (lo is not None or hi is not None) and qtype != "integer":
-        q.fail("only an integer question has min and max", "min" if lo is not None else "max")
     if lo is not None and hi is not None and lo > hi:
         q.fail(f"min {lo} is greater than max {hi}", "min")
     max_length = q.opt_int("max_length")
-    if max_length is not None and (qtype not in ("string", "text") or max_length < 1):
-        q.fail("max_length is a positive integer on string and text questions", "max_length")
-    for key in ("not_future", "max_age_years"):
-        if key in q and qtype != "date":
-            q.fail(f"only a date question has {key}", key)
+    if max_length is not None and max_length < 1:
+        q.fail("max_length must be a positive integer", "max_length")
     enable_when = None
     if "enable_when" in q:
         enable_when = parse_condition(q.data["enable_when"], q, "enable_when", operands, {})
@@ -312,7 +331,7 @@ def _question(q: Node, texts: TextCatalog, operands: Mapping[str, Operand]) -> Q
     choices = tuple(Choice(c, texts.text("questions", qid, "choices", c)) for c in choice_ids)
     return Question(
         id=qid,
-        type=qtype,
+        kind=kind,
         label=texts.text("questions", qid, "label"),
         help=texts.opt_text("questions", qid, "help"),
         required=q.bool("required", True),
@@ -322,7 +341,7 @@ def _question(q: Node, texts: TextCatalog, operands: Mapping[str, Operand]) -> Q
         min_items=q.opt_int("min_items") or 0,
         min=lo,
         max=hi,
-        max_length=max_length or (2000 if qtype == "text" else 200),
+        max_length=max_length or kind.default_max_length,
         not_future=q.bool("not_future", False),
         max_age_years=q.opt_int("max_age_years"),
         personal=q.bool("personal", False),

@@ -101,23 +101,15 @@ def enable_when_json(
     for qid, fhir_op, value in enable_when.atoms:
         entry: dict[str, Any] = {"question": qid, "operator": fhir_op}
         question = questions[qid]
+        value_key = question.kind.fhir_value  # valueString ... -> answerString ...
         if fhir_op == "exists":
             entry["answerBoolean"] = value
-        elif question.type in ("choice", "multichoice"):
+        elif value_key == "valueCoding":
             entry["answerCoding"] = coding(question, value)
         else:
-            entry[_ANSWER_KEYS[question.type]] = value
+            entry["answer" + value_key.removeprefix("value")] = value
         result.append(entry)
     return result
-
-
-_ANSWER_KEYS = {
-    "boolean": "answerBoolean",
-    "integer": "answerInteger",
-    "string": "answerString",
-    "text": "answerString",
-    "date": "answerDate",
-}
 
 
 # --- FHIRPath, for the SDC enableWhenExpression extension -----------------------------------
@@ -146,7 +138,7 @@ def to_fhirpath(condition: Condition, questions: Mapping[str, Question]) -> str:
     if condition.source != "question":
         raise ValueError("questionnaire conditions only read answers")
     answers = _answers(condition.name)
-    coded = questions[condition.name].type in ("choice", "multichoice")
+    coded = questions[condition.name].kind.fhir_value == "valueCoding"
     value = "value.code" if coded else "value"
     op, expected = condition.op, condition.value
     if op == "answered":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from ..definitions.conditions import evaluate
@@ -25,16 +25,6 @@ from .base import (
     put_text,
     questionnaire_url,
 )
-
-_ITEM_TYPE = {
-    "string": "string",
-    "text": "text",
-    "integer": "integer",
-    "boolean": "boolean",
-    "date": "date",
-    "choice": "choice",
-    "multichoice": "choice",
-}
 
 
 def to_fhir_questionnaire(
@@ -88,7 +78,7 @@ def _question_item(
     item: dict[str, Any] = {"linkId": question.id}
     extensions: list[dict[str, Any]] = []
     put_text(item, "text", question.label, locale)
-    item["type"] = _ITEM_TYPE[question.type]
+    item["type"] = question.kind.fhir_item
     if question.enable_when is not None:
         found = ew.to_enable_when(question.enable_when)
         if found is not None:
@@ -108,11 +98,11 @@ def _question_item(
                 }
             )
     item["required"] = question.required
-    if question.type == "multichoice":
+    if question.kind.multiple:
         item["repeats"] = True
         if question.required and question.min_items > 1:
             extensions.append({"url": MIN_OCCURS, "valueInteger": question.min_items})
-    if question.type in ("string", "text"):
+    if "max_length" in question.kind.keys:
         item["maxLength"] = question.max_length
     if question.min is not None:
         extensions.append({"url": MIN_VALUE, "valueInteger": question.min})
@@ -243,28 +233,13 @@ def to_fhir_questionnaire_response(
 def _answer_values(
     question: Question, value: Any, q: Questionnaire, locale: str, settings: FhirSettings
 ) -> list[dict[str, Any]]:
-    def wrong() -> FhirExportError:
-        return FhirExportError(f"answer to '{question.id}' does not fit a {question.type} question")
-
-    kind = question.type
-    if kind in ("string", "text"):
-        if not isinstance(value, str):
-            raise wrong()
-        return [{"valueString": value}]
-    if kind == "integer":
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise wrong()
-        return [{"valueInteger": value}]
-    if kind == "boolean":
-        if not isinstance(value, bool):
-            raise wrong()
-        return [{"valueBoolean": value}]
-    if kind == "date":
-        try:
-            return [{"valueDate": date.fromisoformat(value).isoformat()}]
-        except (TypeError, ValueError):
-            raise wrong() from None
-    chosen = [value] if kind == "choice" else value
-    if not isinstance(chosen, list | tuple) or any(c not in question.choice_ids for c in chosen):
-        raise wrong()
-    return [{"valueCoding": _coding(question, c, q, locale, settings, False)} for c in chosen]
+    kind = question.kind
+    try:
+        values = kind.fhir_answers(question, value)
+    except (TypeError, ValueError):
+        raise FhirExportError(
+            f"answer to '{question.id}' does not fit a {question.type} question"
+        ) from None
+    if kind.fhir_value == "valueCoding":
+        return [{"valueCoding": _coding(question, c, q, locale, settings, False)} for c in values]
+    return [{kind.fhir_value: v} for v in values]

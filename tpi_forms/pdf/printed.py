@@ -1,16 +1,15 @@
 """What packets print in words: answers by their labels, the patient's identity, consent details.
 
-Shared by signed packets (answers given) and blank packets (questions to answer on paper).
+Shared by signed packets (answers given) and blank packets (questions to answer on paper). An
+answer's words come from its question type (`Question.in_words`); this module only lays them out.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..definitions.questionnaire import Question, Questionnaire
-from ..i18n import format_date, format_list
 
 
 def signer_meaning(consent: Mapping[str, Any], role: str) -> str | None:
@@ -33,21 +32,13 @@ def medicine_name(consent: Mapping[str, Any], medicine: str) -> str:
 
 
 def blank_question(question: Question, locale: str, value: str | None) -> dict[str, Any]:
-    kind = question.type
-    numbers: list[int] = []
-    if kind == "integer" and question.min is not None and question.max is not None:
-        if question.max - question.min <= 10:
-            kind, numbers = "scale", list(range(question.min, question.max + 1))
-    elif kind == "string":
-        kind = "line"
-    elif kind == "date":
-        kind = "short"
+    """A question as the blank packet prints it, drawn by ``pdf/blank/<paper>.html``."""
     return {
         "label": question.label.get(locale),
         "help": question.help.get(locale) if question.help else None,
-        "kind": kind,
+        "paper": question.kind.paper_of(question),
         "choices": [c.label.get(locale) for c in question.choices],
-        "numbers": numbers,
+        "numbers": list(question.scale or ()),
         "value": value,
     }
 
@@ -68,7 +59,7 @@ def patient_identity(answers: Mapping[str, Any], q: Questionnaire, locale: str) 
     name = str(answers[name_id]) if name_id is not None and name_id in answers else ""
     dob = ""
     if dob_id is not None and dob_id in answers:
-        dob = format_answer(q.questions[dob_id], answers[dob_id], locale, {})
+        dob = q.questions[dob_id].in_words(answers[dob_id], locale)
     return name, dob
 
 
@@ -81,7 +72,7 @@ def readable_answers(
         rows = [
             {
                 "label": question.label.get(locale),
-                "answer": format_answer(question, answers[question.id], locale, t),
+                "answer": _answer(question, answers[question.id], locale, t),
             }
             for question in section.questions
             if question.id in answers
@@ -96,25 +87,5 @@ def readable_answers(
     return sections
 
 
-def format_answer(question: Question, value: Any, locale: str, t: Mapping[str, str]) -> str:
-    if value is None:
-        return t.get("not_answered", "")
-    if question.type == "boolean":
-        return t.get("yes", "yes") if value else t.get("no", "no")
-    if question.type == "choice":
-        return _choice(question, str(value), locale)
-    if question.type == "multichoice":
-        return format_list([_choice(question, str(v), locale) for v in value], locale)
-    if question.type == "date":
-        try:
-            return format_date(dt.date.fromisoformat(str(value)), locale)
-        except ValueError:
-            return str(value)
-    return str(value)
-
-
-def _choice(question: Question, choice: str, locale: str) -> str:
-    try:
-        return question.choice_label(choice, locale)
-    except KeyError:
-        return choice
+def _answer(question: Question, value: Any, locale: str, t: Mapping[str, str]) -> str:
+    return t.get("not_answered", "") if value is None else question.in_words(value, locale)

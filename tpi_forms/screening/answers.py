@@ -13,16 +13,14 @@ normalised answers of the enabled questions, or raises `AnswersError` with every
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from ..definitions.conditions import AllOf, AnyOf, Comparison, Condition, Not, evaluate
+from ..definitions.question_core import Invalid
 from ..definitions.questionnaire import Question, Questionnaire, load_questionnaire
 from ..definitions.ui_text import VALIDATION_KEYS, ui_locales, ui_text
-from ..errors import AnswersError, UnknownLocaleError
-
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+from ..errors import AnswersError
 
 
 def _messages(locale: str) -> Mapping[str, str]:
@@ -87,10 +85,12 @@ def _walk(
         if question.enable_when is not None and not _enabled(question.enable_when, answers, today):
             continue
         enabled.append(question.id)
-        problems: list[str] = []
-        normalised = _normalise(question, raw.get(question.id), today, messages, problems, locale)
-        if problems:
-            errors[question.id] = problems
+        value = raw.get(question.id)
+        normalised = (
+            None if value is None else question.kind.normalise(question, value, today, locale)
+        )
+        if isinstance(normalised, Invalid):
+            errors[question.id] = [messages[p.key].format(**p.params) for p in normalised.problems]
         elif normalised is None:
             if question.required:
                 errors[question.id] = [messages["required"]]
@@ -101,120 +101,6 @@ def _walk(
 
 def _enabled(condition: Condition, answers: Mapping[str, Any], today: dt.date) -> bool:
     return evaluate(condition, answers, {}, today)
-
-
-def _normalise(
-    question: Question,
-    value: Any,
-    today: dt.date,
-    messages: Mapping[str, str],
-    problems: list[str],
-    locale: str,
-) -> Any:
-    """The JSON-native answer, None when unanswered; appends to ``problems`` when invalid."""
-    if value is None:
-        return None
-    kind = question.type
-    if kind in ("string", "text"):
-        if not isinstance(value, str):
-            problems.append(messages["string"])
-            return None
-        text = value.strip()
-        if len(text) > question.max_length:
-            problems.append(messages["too_long"].format(max=question.max_length))
-        return text or None
-    if kind == "integer":
-        if not isinstance(value, int) or isinstance(value, bool):
-            problems.append(messages["integer"])
-            return None
-        lo = question.min if question.min is not None else value
-        hi = question.max if question.max is not None else value
-        if not lo <= value <= hi:
-            problems.append(messages["range"].format(min=question.min, max=question.max))
-        return value
-    if kind == "boolean":
-        if not isinstance(value, bool):
-            problems.append(messages["boolean"])
-            return None
-        return value
-    if kind == "date":
-        return _date(question, value, today, messages, problems)
-    if kind == "choice":
-        if isinstance(value, str) and not value.strip():
-            return None
-        if not isinstance(value, str) or value not in question.choice_ids:
-            problems.append(messages["choice"])
-            return None
-        return value
-    return _multichoice(question, value, messages, problems, locale)
-
-
-def _date(
-    question: Question,
-    value: Any,
-    today: dt.date,
-    messages: Mapping[str, str],
-    problems: list[str],
-) -> str | None:
-    if isinstance(value, dt.datetime) or not isinstance(value, dt.date | str):
-        problems.append(messages["date"])
-        return None
-    if isinstance(value, dt.date):
-        day = value
-    else:
-        text = value.strip()
-        if not text:
-            return None
-        if not _ISO_DATE.fullmatch(text):
-            problems.append(messages["date"])
-            return None
-        try:
-            day = dt.date.fromisoformat(text)
-        except ValueError:
-            problems.append(messages["date"])
-            return None
-    if question.not_future and day > today:
-        problems.append(messages["future"])
-    if question.max_age_years is not None and day < _years_before(today, question.max_age_years):
-        problems.append(messages["too_old"].format(years=question.max_age_years))
-    return day.isoformat()
-
-
-def _years_before(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February in a year that has none
-        return day.replace(year=day.year - years, day=28)
-
-
-def _multichoice(
-    question: Question,
-    value: Any,
-    messages: Mapping[str, str],
-    problems: list[str],
-    locale: str,
-) -> list[str] | None:
-    if not isinstance(value, list | tuple):
-        problems.append(messages["choices"])
-        return None
-    if not value:
-        return None
-    if any(not isinstance(v, str) or v not in question.choice_ids for v in value) or len(
-        set(value)
-    ) != len(value):
-        problems.append(messages["choices"])
-        return None
-    for ex in question.exclusive:
-        if ex in value and len(value) > 1:
-            try:
-                label = question.choice_label(ex, locale)
-            except UnknownLocaleError:
-                label = ex
-            problems.append(messages["exclusive"].format(label=label))
-    if len(value) < question.min_items:
-        problems.append(messages["min_items"].format(min=question.min_items))
-    # Keep the definition's order, so equal answers are equal lists.
-    return [c for c in question.choice_ids if c in value]
 
 
 def compute_scores(answers: Mapping[str, Any], questionnaire: Questionnaire) -> dict[str, float]:
@@ -274,33 +160,7 @@ def _property(question: Question) -> dict[str, Any]:
     prop: dict[str, Any] = {"title": question.label.get(locale)}
     if question.help is not None:
         prop["description"] = question.help.get(locale)
-    kind = question.type
-    if kind in ("string", "text"):
-        prop.update(type="string", minLength=1, maxLength=question.max_length)
-    elif kind == "integer":
-        prop["type"] = "integer"
-        if question.min is not None:
-            prop["minimum"] = question.min
-        if question.max is not None:
-            prop["maximum"] = question.max
-    elif kind == "boolean":
-        prop["type"] = "boolean"
-    elif kind == "date":
-        prop.update(type="string", format="date", pattern=r"^\d{4}-\d{2}-\d{2}$")
-    elif kind == "choice":
-        prop.update(type="string", enum=list(question.choice_ids))
-    else:
-        prop.update(
-            type="array",
-            items={"enum": list(question.choice_ids)},
-            uniqueItems=True,
-            minItems=max(1, question.min_items),
-        )
-        if question.exclusive:
-            prop["allOf"] = [
-                {"if": {"contains": {"const": ex}}, "then": {"maxItems": 1}}
-                for ex in question.exclusive
-            ]
+    prop.update(question.kind.schema(question))
     return prop
 
 

@@ -20,8 +20,6 @@ from typing import Any
 
 from ..definitions.conditions import evaluate, referenced
 from ..definitions.questionnaire import Questionnaire, load_questionnaire
-from ..definitions.ui_text import ui_locales, ui_text
-from ..pdf.printed import format_answer
 from .answers import compute_scores, validate_answers
 from .procedure import PlannedProcedure
 
@@ -193,8 +191,6 @@ def finding_reasons(
     ``finding`` is a `Finding` or its ``to_dict()`` form (as stored in records).
     """
     q = questionnaire or load_questionnaire()
-    words = ui_text(locale if locale in ui_locales() else "en")
-    yes_no = {"yes": words["answers.yes"], "no": words["answers.no"]}
     triggers = finding.triggers if isinstance(finding, Finding) else finding.get("triggers") or {}
     reasons = []
     for question_id, value in dict(triggers).items():
@@ -202,6 +198,5 @@ def finding_reasons(
         if question is None:
             reasons.append(f"{question_id}: {value}")
         else:
-            answer = format_answer(question, value, locale, yes_no)
-            reasons.append(f"{question.label.get(locale)} {answer}")
+            reasons.append(f"{question.label.get(locale)} {question.in_words(value, locale)}")
     return reasons

@@ -21,33 +21,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import wtforms
-from wtforms import fields, widgets
 from wtforms.fields.core import Field
 
 from ..definitions.conditions import to_data
+from ..definitions.question_core import posted_values
 from ..definitions.questionnaire import Question, Questionnaire, Section, load_questionnaire
 from ..definitions.texts import Text
-from ..definitions.ui_text import ui_locales, ui_text
 from ..errors import AnswersError, TpiFormsError
 from ..screening.answers import enabled_questions, validate_answers
-
-YES, NO = "yes", "no"
-"""The posted values of a yes/no question."""
-
-_INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
-# WTForms 3.3 deprecates (value, label) tuples for choices in favour of SelectChoice.
-_SELECT_CHOICE: Any = getattr(wtforms.fields.choices, "SelectChoice", None)
-
-
-def _option(value: str, label: str) -> Any:
-    return (value, label) if _SELECT_CHOICE is None else _SELECT_CHOICE(value, label)
 
 
 class Required:
@@ -211,68 +198,24 @@ _CLASSES: dict[tuple[int, str, type], tuple[Questionnaire, type[Any]]] = {}
 
 
 def _field(question: Question, locale: str) -> Field:
-    label = question.label.get(locale)
-    description = question.help.get(locale) if question.help is not None else ""
+    """The question's field, from its type's factory: ``StringField(label, ...)`` and so on."""
     validators: list[Any] = []
-    if question.required and question.enable_when is None and question.type != "multichoice":
-        validators.append(Required())
-    common: dict[str, Any] = {"label": label, "description": description, "validators": validators}
-    kind = question.type
-    choices = [_option(c.id, c.label.get(locale)) for c in question.choices]
-    if kind == "string":
-        return fields.StringField(render_kw={"maxlength": question.max_length}, **common)
-    if kind == "text":
-        return fields.TextAreaField(render_kw={"maxlength": question.max_length}, **common)
-    if kind == "integer":
-        widget = widgets.NumberInput(step=1, min=question.min, max=question.max)
-        return fields.IntegerField(widget=widget, render_kw={"inputmode": "numeric"}, **common)
-    if kind == "date":
-        return fields.DateField(**common)
-    if kind == "boolean":
-        words = ui_text(locale if locale in ui_locales() else "en")
-        yes, no = words["answers.yes"], words["answers.no"]
-        return fields.RadioField(
-            choices=[_option(YES, yes), _option(NO, no)], validate_choice=False, **common
-        )
-    if kind == "choice":
-        return fields.RadioField(choices=choices, validate_choice=False, **common)
-    return fields.SelectMultipleField(
-        choices=choices,
-        validate_choice=False,
-        widget=widgets.ListWidget(prefix_label=False),
-        option_widget=widgets.CheckboxInput(),
-        **common,
-    )
+    if question.required and question.enable_when is None and not question.kind.multiple:
+        validators.append(Required())  # not on checkboxes: one box need not be ticked
+    common: dict[str, Any] = {
+        "label": question.label.get(locale),
+        "description": question.help.get(locale) if question.help is not None else "",
+        "validators": validators,
+    }
+    return question.kind.field(question, locale, common)
 
 
 def _raw_value(field: Field, question: Question) -> Any:
     """The raw answer a field holds: posted strings converted as JSON would carry them."""
     raw_data = getattr(field, "raw_data", None)
     if raw_data is None:  # built without form data: use the field's data
-        return _from_data(field.data, question)
-    if question.type == "multichoice":
-        return list(raw_data) or None
-    text = raw_data[0] if raw_data else ""
-    if not isinstance(text, str):
-        return _from_data(text, question)
-    stripped = text.strip()
-    if not stripped:
-        return None
-    if question.type == "integer":
-        return int(stripped) if _INTEGER.fullmatch(stripped) else text
-    if question.type == "boolean":
-        return {YES: True, NO: False}.get(stripped, text)
-    return text
-
-
-def _from_data(data: Any, question: Question) -> Any:
-    if data is None or data == "" or data == []:
-        return None
-    if question.type == "boolean" and isinstance(data, str):
-        return {YES: True, NO: False}.get(data, data)
-    if question.type == "date" and isinstance(data, dt.date):
-        return data.isoformat()
-    return data
+        return question.kind.from_data(field.data)
+    return question.kind.posted_answer(raw_data)
 
 
 def form_data(
@@ -280,33 +223,25 @@ def form_data(
 ) -> dict[str, Any]:
     """Answers as a form's ``data=`` (yes/no for booleans, dates as `datetime.date`)."""
     q = questionnaire or load_questionnaire()
-    data: dict[str, Any] = {}
-    for key, value in answers.items():
-        question = q.questions.get(key)
-        if question is None:
-            continue
-        if question.type == "boolean" and isinstance(value, bool):
-            data[key] = YES if value else NO
-        elif question.type == "date" and isinstance(value, str):
-            try:
-                data[key] = dt.date.fromisoformat(value)
-            except ValueError:
-                data[key] = value
-        else:
-            data[key] = value
-    return data
+    return {
+        key: q.questions[key].kind.to_data(value)
+        for key, value in answers.items()
+        if key in q.questions
+    }
 
 
-def to_formdata(answers: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Answers as the (name, value) pairs a browser would post, e.g. for a ``MultiDict``."""
+def to_formdata(
+    answers: Mapping[str, Any], questionnaire: Questionnaire | None = None
+) -> list[tuple[str, str]]:
+    """Answers as the (name, value) pairs a browser would post, e.g. for a ``MultiDict``.
+
+    Each question's type says how its answer is posted; keys that name no question are
+    posted as text.
+    """
+    q = questionnaire or load_questionnaire()
     pairs: list[tuple[str, str]] = []
     for key, value in answers.items():
-        items = value if isinstance(value, list | tuple) else [value]
-        for item in items:
-            if item is None:
-                continue
-            if isinstance(item, bool):
-                pairs.append((key, YES if item else NO))
-            else:
-                pairs.append((key, str(item)))
+        question = q.questions.get(key)
+        posted = posted_values(value) if question is None else question.kind.to_post(value)
+        pairs.extend((key, item) for item in posted)
     return pairs

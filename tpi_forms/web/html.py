@@ -29,6 +29,7 @@ from typing import Any
 
 import jinja2
 from markupsafe import Markup
+from wtforms.fields.choices import SelectFieldBase
 
 from .._resources import default_environment, make_environment, static_folder
 from ..consent.document import ConsentDocument
@@ -37,8 +38,6 @@ from ..definitions.ui_text import ui_locales, ui_text
 
 STATIC_FILES = ("tpi-forms.css", "tpi-forms.js", "signature-pad.js", "consent.js")
 """The assets the pages use, all in `tpi_forms._resources.static_folder`."""
-
-_SCALE_MAX_STEPS = 11  # integer questions with at most this many values are shown as buttons
 
 
 @dataclass(frozen=True)
@@ -62,13 +61,15 @@ class QuestionView:
     type: str
     """The question type (``boolean``, ``integer`` ...)."""
     widget: str
-    """``text``, ``textarea``, ``number``, ``date``, ``radio``, ``checkbox`` or ``scale``."""
+    """The template that draws its input: ``partials/widgets/<widget>.html`` (``text``,
+    ``textarea``, ``number``, ``date``, ``radio``, ``checkbox``, ``scale`` ...)."""
     label: str
     help: str | None
     required: bool
     value: str
     """The current value of a text-like field."""
     options: tuple[Option, ...]
+    """Its radio buttons or checkboxes (a scale's numbers); empty for a text-like input."""
     errors: tuple[str, ...]
     enable_when: str | None
     """The condition to ask it, as JSON, for the page script."""
@@ -84,8 +85,8 @@ class QuestionView:
 
     @property
     def grouped(self) -> bool:
-        """Drawn as a fieldset with a legend (radio and checkbox groups)."""
-        return self.widget in ("radio", "checkbox", "scale")
+        """Drawn as a fieldset with a legend: it has options (radio and checkbox groups)."""
+        return bool(self.options)
 
 
 @dataclass(frozen=True)
@@ -135,37 +136,27 @@ def _errors_of(form: Any, name: str) -> tuple[str, ...]:
 
 def _question_view(form: Any, wtfield: Any, locale: str, kiosk: bool) -> QuestionView:
     question = form.question(wtfield.name)
-    kind = question.type
+    kind = question.kind
     attrs: dict[str, str | int] = {}
     options: tuple[Option, ...] = ()
     value = ""
-    if kind in ("boolean", "choice", "multichoice"):
+    scale = question.scale
+    if scale is not None:
+        current = _text_value(wtfield)
+        options = tuple(
+            Option(f"{wtfield.id}-{i}", str(n), str(n), current == str(n))
+            for i, n in enumerate(scale)
+        )
+    elif isinstance(wtfield, SelectFieldBase):
         options = tuple(
             Option(f"{wtfield.id}-{i}", str(choice[0]), str(choice[1]), bool(choice[2]))
             for i, choice in enumerate(wtfield.iter_choices())  # (value, label, selected, ...)
         )
-        widget = "checkbox" if kind == "multichoice" else "radio"
-    elif kind == "integer" and _is_scale(question.min, question.max):
-        assert question.min is not None and question.max is not None
-        current = _text_value(wtfield)
-        options = tuple(
-            Option(f"{wtfield.id}-{i}", str(n), str(n), current == str(n))
-            for i, n in enumerate(range(question.min, question.max + 1))
-        )
-        widget = "scale"
     else:
         value = _text_value(wtfield)
-        widget = {"text": "textarea", "integer": "number", "date": "date"}.get(kind, "text")
-        if kind in ("string", "text"):
-            attrs["maxlength"] = question.max_length
-        if kind == "integer":
-            attrs["inputmode"] = "numeric"
-            if question.min is not None:
-                attrs["min"] = question.min
-            if question.max is not None:
-                attrs["max"] = question.max
+        attrs.update(kind.attrs(question))
         if question.personal and not kiosk:
-            attrs["autocomplete"] = "bday" if kind == "date" else "name"
+            attrs["autocomplete"] = kind.autocomplete
         elif kiosk:
             attrs["autocomplete"] = "off"
     errors = _errors_of(form, wtfield.name)
@@ -176,8 +167,8 @@ def _question_view(form: Any, wtfield: Any, locale: str, kiosk: bool) -> Questio
     return QuestionView(
         id=wtfield.id,
         name=wtfield.name,
-        type=kind,
-        widget=widget,
+        type=question.type,
+        widget=kind.widget_of(question),
         label=str(wtfield.label.text),
         help=help_text,
         required=question.required,
@@ -188,10 +179,6 @@ def _question_view(form: Any, wtfield: Any, locale: str, kiosk: bool) -> Questio
         attrs=attrs,
         describedby=described,
     )
-
-
-def _is_scale(low: int | None, high: int | None) -> bool:
-    return low is not None and high is not None and 0 < high - low + 1 <= _SCALE_MAX_STEPS
 
 
 def _text_value(wtfield: Any) -> str:
