@@ -12,12 +12,16 @@ id with spaces, capitalised), never as a raw id.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..definitions.words import placeholders_of
 from ..i18n import format_list
+
+_ID = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
+"""A value that is an id (``go_ahead``): printed as words, never as it is."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,8 @@ def value_words(
     consent: Mapping[str, Any] | None = None,
     locale: str = "en",
 ) -> str:
-    """One detail value in words: durations, roles, sections and listed values are worded."""
+    """One detail value in words: durations, roles, sections, listed values and ids are worded;
+    any other value (a device name, a hash) prints as recorded."""
     if value is None:
         return t.get(f"values.{key}.not_recorded") or t["values.not_recorded"]
     if key == "seconds" and isinstance(value, int):
@@ -88,7 +93,7 @@ def value_words(
     if key == "risks":
         names = [_title_of(consent, "risks", "name", r) for r in text.split()]
         return format_list(names, locale) if names else text
-    return text
+    return humanise(text) if _ID.fullmatch(text) else text
 
 
 def duration(seconds: int, t: Mapping[str, str]) -> str:
