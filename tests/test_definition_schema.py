@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from typing import Any
 
@@ -30,20 +31,34 @@ def test_schema_is_valid(name: str) -> None:
     jsonschema.Draft202012Validator.check_schema(definition_schema(name))
 
 
+TEXT_FILES = sorted(
+    p.name for p in definition_folder().iterdir() if re.fullmatch(r"\w+\.[a-z]{2,3}\.toml", p.name)
+)
+
+
 @pytest.mark.parametrize(
     ("name", "schema"),
     [
         ("tpi_screening.toml", "questionnaire"),
-        ("tpi_screening.en.toml", "text"),
-        ("tpi_screening.es.toml", "text"),
         ("tpi_consent.toml", "consent"),
-        ("tpi_consent.en.toml", "text"),
-        ("tpi_consent.es.toml", "text"),
         ("sample_clinic.toml", "clinic"),
+        *((name, "text") for name in TEXT_FILES),
     ],
 )
 def test_shipped_files_match_schema(name: str, schema: str) -> None:
     validate(shipped(name), schema)
+
+
+def test_every_text_file_is_checked_by_the_text_schema() -> None:
+    stems = {name.split(".")[0] for name in TEXT_FILES}
+    assert stems == {"tpi_screening", "tpi_consent", "ui", "kiosk", "packet"}
+    assert {name.split(".")[1] for name in TEXT_FILES} == {"en", "es"}
+
+
+@pytest.mark.parametrize("bad", [{"a": ""}, {"a": {"b": 3}}, {"a": ["x"]}, {"a": "  "}])
+def test_text_schema_flags_what_loading_refuses(bad: dict[str, Any]) -> None:
+    with pytest.raises(jsonschema.ValidationError):
+        validate(bad, "text")
 
 
 def test_consent_schema_flags_a_percentage_frequency() -> None:

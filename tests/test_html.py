@@ -191,6 +191,22 @@ def test_kiosk_page_structure() -> None:
     assert "data-tpi-step-heading" in html and 'tabindex="-1"' in html
 
 
+def test_the_language_switch_names_each_language_in_its_own_words() -> None:
+    links = {"en": "/en", "es": "/es", "fr": "/fr", "es_MX": "/mx"}
+    html = render_kiosk_page(
+        bound_form({}, "es"), action="/s", options=PageOptions(locale_links=links)
+    )
+    nav = html[html.index('<nav class="tpi-lang" aria-label="Idioma">') :]
+    nav = nav[: nav.index("</nav>")]
+    names = re.findall(r'lang="([\w-]+)" hreflang="[\w-]+"[^>]*>([^<]+)</a>', nav)
+    assert names == [
+        ("en", "English"),
+        ("es", "Español"),
+        ("fr", "Français"),
+        ("es_MX", "Español (México)"),
+    ]
+
+
 def test_answers_survive_a_round_trip() -> None:
     answers = example_answers("review")
     html = render_kiosk_page(bound_form(answers), action="/s")

@@ -15,10 +15,10 @@ import pytest
 from packet_fixtures import HOSTILE_NAME, SIGNED, make_record, no_weasyprint_logs, pdf_text, squash
 from PIL import Image
 
-from tpi_forms._resources import templates_folder
+from tpi_forms._resources import definition_folder
 from tpi_forms.consent.document import consent_hash_of
 from tpi_forms.definitions.clinic import sample_clinic
-from tpi_forms.errors import TpiFormsError
+from tpi_forms.errors import DefinitionError, TpiFormsError
 from tpi_forms.pdf.batch import BlankPacketRequest, render_blank_packets, render_packets
 from tpi_forms.pdf.packet import (
     MAX_ANSWER_CHARS,
@@ -99,15 +99,18 @@ def test_every_section_is_present(en: tuple[ConsentRecord, bytes]) -> None:
         "Español",
         "Drawn by hand on the screen",
         "Audit trail",
-        "form_opened",
-        "consent_time_on_page",
-        "seconds=312",
-        "packet_generated",
+        "Form opened",
+        "Consent read for 5 min 12 s",
+        "Signed: Patient",
+        "Packet made",
         "kiosk-7",
         record.consent_hash,
     ]:
         assert squash(expected) in text, expected
     assert "pain_sites" not in text
+    for event_id in ("form_opened", "consent_time_on_page", "packet_generated", "seconds="):
+        assert event_id not in text, event_id  # the record keeps the ids, the page prints words
+    assert [e.event for e in record.audit][:2] == ["form_opened", "section_viewed"]
 
 
 def test_signing_times_show_their_zone(en: tuple[ConsentRecord, bytes]) -> None:
@@ -166,7 +169,7 @@ def test_hostile_text_prints_literally(es_hostile: bytes) -> None:
     assert "<img src=x onerror=alert(1)> {{7*7}}" in text
     assert "Página 1 de" in text
     assert squash(
-        "Contenido clínico: plantilla tpi_consent 0.1.0, para que la revisen los médicos"
+        "Contenido clínico: plantilla tpi_consent 0.1.0, para que la revisen los profesionales"
     ) in squash(text)
     assert "Representante legal" in text and "Mother" in text
     data = json.loads(embedded(es_hostile))
@@ -250,21 +253,61 @@ def test_blank_packet_has_boxes_lines_consent_and_signature_blocks(blank_es: byt
         assert len(pdf.attachments) == 0
 
 
-def test_a_clinic_overrides_templates_first(tmp_path: Path) -> None:
-    shipped = (templates_folder() / "pdf" / "packet_text.toml").read_text(encoding="utf-8")
-    (tmp_path / "pdf").mkdir()
-    (tmp_path / "pdf" / "packet_text.toml").write_text(
-        shipped.replace(
-            'packet_title = "{consent_title}: screening and signatures"',
-            'packet_title = "Clinic Own Title"',
+def clinic_words(folder: Path, change: tuple[str, str] | None = None, locale: str = "en") -> Path:
+    """A clinic's own copy of the packet words in ``folder``, one line of ``locale`` changed."""
+    folder.mkdir(exist_ok=True)
+    for shipped in definition_folder().iterdir():
+        if shipped.name.startswith("packet.") and shipped.name.endswith(".toml"):
+            text = shipped.read_text(encoding="utf-8")
+            if change is not None and shipped.name == f"packet.{locale}.toml":
+                assert change[0] in text
+                text = text.replace(*change)
+            (folder / shipped.name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_a_clinic_uses_its_own_packet_words(tmp_path: Path) -> None:
+    words = clinic_words(
+        tmp_path / "words",
+        ('packet_title = "{consent_title}: screening and signatures"', 'packet_title = "Own"'),
+    )
+    (words / "packet.es.toml").write_text(
+        (words / "packet.es.toml")
+        .read_text(encoding="utf-8")
+        .replace(
+            'blank_title = "{consent_title}', 'blank_title = "{consent_version} {consent_title}'
         ),
         encoding="utf-8",
     )
-    renderer = PacketRenderer(PacketSettings(template_dirs=(str(tmp_path),), variant="pdf/a-3b"))
+    settings = PacketSettings(text_dir=str(words), variant="pdf/a-3b")
+    renderer = PacketRenderer(settings)
     pdf = renderer.render(make_record("en"))
-    assert "Clinic Own Title" in pdf_text(pdf)[0]
+    assert "Own" in pdf_text(pdf)[0].splitlines()[0]
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         assert doc.open_metadata().pdfa_status == "3B"
+        assert doc.open_metadata()["dc:title"] == "Own"
+    blank = pdf_text(renderer.render_blank(locale="es"))[0]
+    assert squash("0.1.0 Consentimiento para inyección en puntos gatillo") in squash(blank)
+    assert "Own" not in " ".join(pdf_text(render_packet(make_record("en"))))  # shipped words
+
+
+def test_a_clinic_words_folder_is_checked_like_the_shipped_one(tmp_path: Path) -> None:
+    words = clinic_words(tmp_path / "words", ('page_of = "de"\n', ""), locale="es")
+    with pytest.raises(DefinitionError, match=r"^packet\.es\.toml: page_of: missing text"):
+        PacketRenderer(PacketSettings(text_dir=str(words)))
+    (words / "packet.es.toml").unlink()
+    (words / "packet.en.toml").write_text(
+        'stray = "x"\n' + (words / "packet.en.toml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    with pytest.raises(DefinitionError, match=r"^packet\.en\.toml: stray: .* shipped 'en' file"):
+        PacketRenderer(PacketSettings(text_dir=str(words)))
+
+
+def test_the_old_packet_words_file_in_a_template_folder_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "pdf").mkdir()
+    (tmp_path / "pdf" / "packet_text.toml").write_text("[en]\n", encoding="utf-8")
+    with pytest.raises(PacketError, match="PacketSettings.text_dir"):
+        PacketRenderer(PacketSettings(template_dirs=(str(tmp_path),)))
 
 
 def test_render_packets_keeps_order_and_reports_progress() -> None:
@@ -371,8 +414,9 @@ def test_a_failing_blank_packet_stops_the_batch() -> None:
 
 
 def test_no_procedure_is_named_in_the_packet_words() -> None:
-    words = (templates_folder() / "pdf" / "packet_text.toml").read_text(encoding="utf-8").lower()
-    assert "trigger point" not in words and "puntos gatillo" not in words
+    for locale in ("en", "es"):
+        words = (definition_folder() / f"packet.{locale}.toml").read_text(encoding="utf-8")
+        assert "trigger point" not in words.lower() and "puntos gatillo" not in words.lower()
 
 
 def test_a_clinic_consent_names_its_own_procedure() -> None:
@@ -400,15 +444,13 @@ def test_a_clinic_consent_names_its_own_procedure() -> None:
 
 
 def test_an_unknown_placeholder_in_the_words_is_a_clear_error(tmp_path: Path) -> None:
-    shipped = (templates_folder() / "pdf" / "packet_text.toml").read_text(encoding="utf-8")
-    (tmp_path / "pdf").mkdir()
-    (tmp_path / "pdf" / "packet_text.toml").write_text(
-        shipped.replace("{consent_title}: screening", "{procedure_title}: screening"),
-        encoding="utf-8",
-    )
-    renderer = PacketRenderer(PacketSettings(template_dirs=(str(tmp_path),)))
-    with pytest.raises(PacketError, match="unknown placeholder"):
-        renderer.render_blank()
+    words = clinic_words(tmp_path, ("{consent_title}: screening", "{procedure_title}: screening"))
+    with pytest.raises(
+        DefinitionError,
+        match=r"^packet\.en\.toml: packet_title: unknown placeholder \{procedure_title\} "
+        r"\(this text may use: \{consent_id\}, \{consent_title\}, \{consent_version\}\)$",
+    ):
+        PacketRenderer(PacketSettings(text_dir=str(words)))
 
 
 @pytest.mark.parametrize("size", ["legal", "A4", "", "letter; margin: 0"])

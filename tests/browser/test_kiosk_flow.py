@@ -261,7 +261,7 @@ def test_two_patients_in_a_row_on_one_tablet(browser: Browser, kiosk: Any) -> No
     assert FIRST["name"] in dashboard and SECOND["name"] in dashboard  # staff see both
     shot(page, "staff-dashboard")
     page.get_by_role("link", name=SECOND["name"]).click()
-    assert page.locator("#kiosk-status").inner_text() == "review"
+    assert page.locator("#kiosk-status").inner_text() == "needs review"
     shot(page, "second-staff-review")
     page.get_by_role("button", name="Clear for consent").click()
     page.get_by_role("button", name="Hand this tablet to the patient").click()

@@ -112,8 +112,10 @@ class TextCatalog:
                 )
         return Text(MappingProxyType({loc: v for loc, v in present.items() if v is not None}))
 
-    def check_all_used(self) -> None:
-        """Refuse text that belongs to nothing in the definition."""
+    def check_all_used(
+        self, problem: str = "text for an element the definition does not have"
+    ) -> None:
+        """Refuse text that belongs to nothing in the definition (``problem`` says so)."""
         for loc, node in self.files.items():
             used = self._used[loc]
 
@@ -123,11 +125,7 @@ class TextCatalog:
                 for key, value in data.items():
                     path = (*prefix, key)
                     if path not in used:
-                        raise DefinitionError(
-                            node.file,
-                            ".".join(path),
-                            "text for an element the definition does not have",
-                        )
+                        raise DefinitionError(node.file, ".".join(path), problem)
                     if isinstance(value, dict):
                         walk(value, path)
 

@@ -1,7 +1,8 @@
 """Words of the HTML forms (buttons, steps, errors, signature pad), one TOML file per language.
 
-The files are ``definitions/ui.<locale>.toml``. Every key the templates use (`UI_KEYS`) must be
-in every file, and no file may hold a key nobody uses; adding a language is adding a file.
+The files are ``definitions/ui.<locale>.toml``, a word set of `tpi_forms.definitions.words`.
+Every key the templates use (`UI_KEYS`) must be in every file, and no file may hold a key
+nobody uses; adding a language is adding a file.
 
 >>> ui_text("es")["buttons.next"]
 'Siguiente'
@@ -12,12 +13,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
-from .._resources import definition_folder
-from ..errors import UnknownLocaleError
-from .texts import Text, TextCatalog, locale_files
+from .texts import Text
+from .words import WordSet, load_words
 
 VALIDATION_KEYS = (
     "object",
@@ -98,30 +97,26 @@ UI_KEYS: tuple[str, ...] = (
 def load_ui_texts(folder: Path | Any | None = None) -> dict[str, Text]:
     """Read ``ui.<locale>.toml`` from ``folder`` (default: the shipped one), checked complete.
 
-    Raises `DefinitionError` naming the file and key when a language lacks a key or has a stray.
+    The word set must hold exactly `UI_KEYS`. Raises `DefinitionError` naming the file and key
+    when a language lacks a key or has a stray.
     """
-    folder = folder if folder is not None else definition_folder()
-    catalog = TextCatalog.from_entries("ui.toml", locale_files(folder, "ui"))
-    texts = {key: catalog.text(*key.split(".")) for key in UI_KEYS}
-    catalog.check_all_used()
-    return texts
+    found = load_words("ui", folder, keys=UI_KEYS)
+    return {key: found.text(key) for key in UI_KEYS}
 
 
 @functools.cache
-def _shipped() -> dict[str, Text]:
-    return load_ui_texts()
+def _shipped() -> WordSet:
+    return load_words("ui", keys=UI_KEYS)
 
 
 def ui_locales() -> tuple[str, ...]:
-    """The languages the shipped UI text covers."""
-    first = next(iter(_shipped().values()))
-    return tuple(sorted(first.by_locale))
+    """The languages the shipped UI text covers: one for each ``ui.<locale>.toml``."""
+    return _shipped().locales
 
 
-@functools.cache
 def ui_text(locale: str) -> Mapping[str, str]:
-    """The UI words in ``locale``, keyed ``section.name``; `UnknownLocaleError` if none."""
-    if locale not in ui_locales():
-        have = ", ".join(ui_locales())
-        raise UnknownLocaleError(f"no form text in locale '{locale}' (available: {have})")
-    return MappingProxyType({key: text.get(locale) for key, text in _shipped().items()})
+    """The UI words in ``locale``, keyed ``section.name`` (``es_MX`` falls back to ``es``).
+
+    `UnknownLocaleError` when no file serves the locale.
+    """
+    return _shipped().words(locale)

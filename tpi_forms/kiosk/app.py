@@ -46,23 +46,14 @@ from .security import (
 from .services import KioskServices
 from .state import CONSENT
 from .store import KioskStore
-from .text import kiosk_text
+from .text import kiosk_locales, kiosk_text, language_links, page_locale, set_page_locale
 
 LOGGER_NAME = "tpi_forms.kiosk"
 SERVER_GRACE_SECONDS = 15
 """The server keeps an idle session this much longer than the page script waits."""
 log = logging.getLogger(LOGGER_NAME)
 
-ERROR_TEXT = {
-    400: ("This request could not be read", "Please go back and try again."),
-    403: ("Not allowed", "This page is for clinic staff."),
-    404: ("Page not found", "Please return to the start screen."),
-    405: ("Not allowed", "Please return to the start screen."),
-    409: ("Already done", "This step was already completed. Please ask a member of staff."),
-    413: ("Too much data", "What was sent is too large. Please try again or ask staff."),
-    429: ("Please wait", "Too many tries. Please wait a few minutes or ask staff."),
-    500: ("Something went wrong", "Nothing was lost. Please ask a member of staff."),
-}
+STATIC_ENDPOINTS = ("shared_static", "kiosk_static")
 
 
 def kiosk_static_folder() -> Path:
@@ -123,6 +114,7 @@ def create_app(config: KioskConfig) -> Flask:
         packets=PacketQueue(store, CONSENT, config.packet_workers),
     )
     app.extensions["tpi_kiosk"].packets.start()
+    kiosk_locales()  # load and check the kiosk's words now, not on the first page
 
     @app.template_filter("clinic_time")
     def clinic_time(value: dt.datetime, seconds: bool = False) -> str:
@@ -145,18 +137,29 @@ def create_app(config: KioskConfig) -> Flask:
     def start_timer() -> None:
         g.started = time.perf_counter()
 
+    @app.before_request
+    def pick_language() -> None:
+        """``?lang=<locale>`` on any page makes that the session's language (the switch)."""
+        chosen = request.args.get("lang")
+        if chosen and request.endpoint not in STATIC_ENDPOINTS:
+            set_page_locale(chosen)
+
     @app.context_processor
     def kiosk_context() -> dict[str, Any]:
+        locale = page_locale()
         return {
             "idle_timeout": config.idle_timeout,
             "is_staff": staff.is_staff(),
             "clinic_name": clinic.name,
             "kiosk_text": kiosk_text,
+            "locale": locale,
+            "language_label": kiosk_text(locale)["common.language"],
+            "language_links": language_links,
         }
 
     @app.after_request
     def headers(response: Response) -> Response:
-        is_static = request.endpoint in ("shared_static", "kiosk_static")
+        is_static = request.endpoint in STATIC_ENDPOINTS
         apply_security_headers(response, no_store=not is_static)
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
         # Method, route pattern and status only: never the query, form or patient values.
@@ -171,28 +174,34 @@ def create_app(config: KioskConfig) -> Flask:
             # The session this wipe was meant for is already gone (expired): go to the start.
             return redirect(url_for("patient.start"))
         log.warning("csrf refused on %s", request.url_rule.rule if request.url_rule else "-")
-        return _error_page(400, "This form has expired", "Please start again from the screen.")
+        return _error_page(400, "csrf")
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> tuple[str, int] | HTTPException:
         code = exc.code or 500
         if code < 400:
             return exc
-        title, text = ERROR_TEXT.get(code, ERROR_TEXT[400 if code < 500 else 500])
-        return _error_page(code, title, text)
+        return _error_page(code, str(code))
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> tuple[str, int]:
         # The type and place only: exception messages could one day carry input.
         log.error("unexpected %s in %s", type(exc).__name__, request.endpoint)
-        return _error_page(500, *ERROR_TEXT[500])
+        return _error_page(500, "500")
 
     log.info("kiosk started: data folder ready, schema %s", store.schema_version())
     return app
 
 
-def _error_page(code: int, title: str, text: str) -> tuple[str, int]:
-    return render_template("kiosk/error.html", code=code, title=title, text=text), code
+def _error_page(code: int, kind: str) -> tuple[str, int]:
+    """The error page in the page's language; ``kind`` is a status code or ``csrf``."""
+    t = kiosk_text(page_locale())
+    if f"error.{kind}.title" not in t:
+        kind = "400" if code < 500 else "500"
+    page = render_template(
+        "kiosk/error.html", code=code, title=t[f"error.{kind}.title"], text=t[f"error.{kind}.text"]
+    )
+    return page, code
 
 
 __all__ = ["KioskConfig", "create_app"]

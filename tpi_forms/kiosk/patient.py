@@ -36,6 +36,7 @@ from .state import (
     guard_may_sign,
 )
 from .store import TOKEN_PATTERN, new_token
+from .text import PATIENT_KEY, page_locale, set_page_locale
 
 log = logging.getLogger("tpi_forms.kiosk")
 blueprint = Blueprint("patient", __name__)
@@ -128,7 +129,7 @@ def self_checkin() -> BaseResponse:
     svc = services()
     if not svc.config.self_checkin:
         abort(403)
-    locale = request.form.get("locale", "en")
+    locale = request.form.get("locale") or page_locale()
     if locale not in flow.locales():
         abort(400)
     checkin = svc.store.create_checkin(
@@ -137,6 +138,7 @@ def self_checkin() -> BaseResponse:
     kiosk = cast(KioskSession, session)
     kiosk.clear()
     kiosk["checkin"] = checkin.id
+    set_page_locale(locale, PATIENT_KEY)
     kiosk.rotate()
     log.info("self check-in opened")
     return redirect(url_for("patient.next_step"))

@@ -38,17 +38,28 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from ..definitions.questionnaire import load_questionnaire
+from ..definitions.words import language_name, words
+from ..i18n import format_list
+from ..pdf.audit import describe_event
 from ..screening.engine import finding_reasons
 from .security import KioskSession, client_key
 from .services import services
-from .state import checkin_state
+from .state import CheckInState, checkin_state
 from .store import CheckIn
+from .text import (
+    PATIENT_KEY,
+    FormWords,
+    kiosk_locales,
+    medicine_name,
+    page_locale,
+    page_words,
+    set_page_locale,
+)
 
 log = logging.getLogger("tpi_forms.kiosk")
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 
 F = TypeVar("F", bound=Callable[..., Any])
-LOCALES = (("en", "English"), ("es", "Español"))
 # WTForms 3.3 deprecates (value, label) tuples as choices in favour of SelectChoice.
 _SELECT_CHOICE: Any = getattr(wtforms.fields.choices, "SelectChoice", None)
 
@@ -80,11 +91,33 @@ def staff_required(view: F) -> F:
     return cast(F, wrapper)
 
 
-class LoginForm(FlaskForm):  # type: ignore[misc]
+class KioskForm(FlaskForm):  # type: ignore[misc]
+    """A staff form whose labels and messages are the kiosk's words in the page's language.
+
+    Each field's label is the word ``<labels>.<field name>``.
+    """
+
+    labels = ""
+    """The section of ``kiosk.<locale>.toml`` holding this form's labels."""
+
+    class Meta:
+        def get_translations(self, form: Any) -> FormWords:
+            return FormWords(page_words())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        t = page_words()
+        for field in self:
+            key = f"{self.labels}.{field.name}"
+            if key in t:
+                field.label.text = t[key]
+
+
+class LoginForm(KioskForm):
     """The staff PIN or password."""
 
+    labels = "staff"
     pin = PasswordField(
-        "Staff PIN",
         validators=[DataRequired(), Length(max=128)],
         render_kw={"autocomplete": "off", "inputmode": "numeric"},
     )
@@ -99,31 +132,31 @@ class MultiCheckboxField(SelectMultipleField):
 
 def _not_future(form: FlaskForm, field: DateField) -> None:
     if field.data is not None and field.data > dt.date.today():
-        raise ValidationError("The date of birth cannot be in the future.")
+        raise ValidationError(page_words()["new.future"])
 
 
-class CheckInForm(FlaskForm):  # type: ignore[misc]
+class CheckInForm(KioskForm):
     """A new check-in: who the patient is and what is planned."""
 
-    name = StringField(
-        "Patient's full name", validators=[InputRequired(), Length(max=120)], render_kw=NO_AUTOFILL
-    )
-    date_of_birth = DateField(
-        "Date of birth", validators=[InputRequired(), _not_future], render_kw=NO_AUTOFILL
-    )
-    sites = MultiCheckboxField("Planned sites (none ticked: the patient's pain sites)")
-    local_anesthetic = SelectField("Local anaesthetic")
-    corticosteroid = BooleanField("Corticosteroid mixed in")
-    locale = SelectField("Patient's language")
+    labels = "new"
+    name = StringField(validators=[InputRequired(), Length(max=120)], render_kw=NO_AUTOFILL)
+    date_of_birth = DateField(validators=[InputRequired(), _not_future], render_kw=NO_AUTOFILL)
+    sites = MultiCheckboxField()
+    local_anesthetic = SelectField()
+    corticosteroid = BooleanField()
+    locale = SelectField()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         q = load_questionnaire()
-        self.sites.choices = choices((c.id, c.label.get("en")) for c in q.plan.sites)
+        here = page_locale()
+        self.sites.choices = choices((c.id, c.label.get(here)) for c in q.plan.sites)
         self.local_anesthetic.choices = choices(
-            (m, m.capitalize()) for m in q.plan.local_anesthetics
+            (m, medicine_name(m, here)) for m in q.plan.local_anesthetics
         )
-        self.locale.choices = choices(LOCALES)
+        self.locale.choices = choices((loc, language_name(loc)) for loc in kiosk_locales())
+        if not self.is_submitted():
+            self.locale.data = here
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
@@ -134,9 +167,10 @@ def login() -> Any:
     state = svc.limiter.state(client)
     message = None
     code = 200
+    t = page_words()
     if state.locked_for > 0:
         minutes = max(1, round(state.locked_for / 60))
-        message = f"Too many wrong tries. Try again in about {minutes} minute(s)."
+        message = t["staff.locked_for"].format(minutes=minutes)
         code = 429
     elif form.validate_on_submit():
         if svc.pin.verify(form.pin.data or ""):
@@ -151,14 +185,14 @@ def login() -> Any:
         if state.locked_for > 0:
             svc.store.add_event(None, "staff_locked_out", {})
             log.warning("staff PIN locked out after %s wrong tries", svc.limiter.max_attempts)
-            message = "Too many wrong tries. The PIN is locked for a few minutes."
+            message = t["staff.locked_now"]
             code = 429
         else:
-            message = f"That PIN is not right. {state.attempts_left} tries left."
+            message = t["staff.pin_wrong"].format(left=state.attempts_left)
             code = 401
     elif request.method == "POST":
         code = 400
-        message = "Enter the staff PIN."
+        message = t["staff.pin_missing"]
     form.pin.data = ""
     return render_template("kiosk/staff_login.html", form=form, message=message), code
 
@@ -224,12 +258,37 @@ def checkin(checkin_id: str) -> str:
         finding_reasons(f, locale=str(screening.get("locale", "en")))
         for f in screening.get("findings", ())
     ]
+    here = page_locale()
+    event_words = words("packet", here, default="en")
+    events = [
+        (e.at, describe_event(f"kiosk_{e.kind}", e.detail, event_words))
+        for e in svc.store.events(checkin_id)
+    ]
+    patient_locale = str(state.checkin.patient.get("locale") or "")
     return render_template(
         "kiosk/staff_checkin.html",
         state=state,
         reasons=reasons,
-        events=svc.store.events(checkin_id),
+        events=events,
+        patient_language=language_name(patient_locale) if patient_locale else "",
+        plan_text=_plan_text(state, here),
         on_this_tablet=session.get("checkin") == checkin_id,
+    )
+
+
+def _plan_text(state: CheckInState, locale: str) -> str:
+    """The plan staff entered, in words: sites, local anaesthetic, steroid."""
+    plan = state.checkin.patient.get("plan")
+    if not plan:
+        return ""
+    t = page_words()
+    q = load_questionnaire()
+    labels = {c.id: c.label.get(locale) for c in q.plan.sites}
+    named = [labels.get(s, s) for s in plan.get("sites") or ()]
+    key = "checkin.plan_text_steroid" if plan.get("corticosteroid") else "checkin.plan_text"
+    return t[key].format(
+        sites=format_list(named, locale) if named else t["checkin.pain_sites"],
+        medicine=medicine_name(str(plan.get("local_anesthetic") or ""), locale),
     )
 
 
@@ -243,6 +302,7 @@ def handover(checkin_id: str) -> BaseResponse:
     kiosk = cast(KioskSession, session)
     kiosk.clear()  # staff log-in and any other check-in leave with the staff member
     kiosk["checkin"] = checkin_id
+    set_page_locale(str(state.checkin.patient.get("locale") or ""), PATIENT_KEY)
     kiosk.rotate()
     svc.store.add_event(checkin_id, "handed_to_tablet", {"device": svc.config.device_id})
     return redirect(url_for("patient.next_step"))

@@ -15,7 +15,10 @@ patient's name and date of birth (`BlankPatient`) so the front desk prints it re
 `tpi_forms.record.assemble`) makes the record a packet prints.
 
 The procedure's name comes from the consent (its title), never from these templates, so a
-clinic's own consent definition names its own procedure on every page.
+clinic's own consent definition names its own procedure on every page. The words are the
+``packet.<locale>.toml`` word set (`packet_words`), audit events included
+(`tpi_forms.pdf.audit`); a clinic replaces them with its own folder of such files
+(`PacketSettings.text_dir`).
 """
 
 from __future__ import annotations
@@ -23,23 +26,22 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
 from .._resources import make_environment
 from ..definitions.clinic import Clinic, sample_clinic
 from ..definitions.questionnaire import Questionnaire, load_questionnaire
+from ..definitions.words import WordSet, load_words, word_set
 from ..errors import PacketError
 from ..i18n import format_date, format_datetime, format_list, to_zone
 from ..record.assemble import assemble_consent, build_record
 from ..record.model import MAX_NAME, RECORD_ATTACHMENT, AuditEvent, ConsentRecord, record_hash
 from ..screening.engine import finding_reasons
 from ..screening.procedure import PlannedProcedure
+from .audit import describe_event
 from .printed import (
     blank_question,
     identity_questions,
@@ -57,6 +59,7 @@ __all__ = [
     "MAX_RECORD_BYTES",
     "PAGE_SIZES",
     "RECORD_ATTACHMENT",
+    "TITLE_PLACEHOLDERS",
     "BlankPatient",
     "PacketError",
     "PacketRenderer",
@@ -64,6 +67,7 @@ __all__ = [
     "assemble_consent",
     "build_record",
     "identity_questions",
+    "packet_words",
     "patient_identity",
     "readable_answers",
     "render_blank_packet",
@@ -81,6 +85,9 @@ HEADER_NAME_CHARS = 80
 and the name field print them whole)."""
 PAGE_SIZES = ("letter", "a4")
 """Paper sizes packets print on: US Letter (the default) and ISO A4."""
+TITLE_PLACEHOLDERS = ("consent_title", "consent_id", "consent_version")
+"""What a clinic's own packet title, blank title and footer notice may name."""
+_TITLE_KEYS = ("packet_title", "blank_title", "template_notice")
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,9 @@ class PacketSettings:
 
     template_dirs: tuple[str, ...] = ()
     """Folders searched before the shipped templates (``pdf/packet.html`` overrides ours)."""
+    text_dir: str | None = None
+    """A folder of the clinic's own ``packet.<locale>.toml`` files, used instead of the shipped
+    packet words; checked like them (every key in every language) when the renderer is built."""
     stylesheets: tuple[str, ...] = ("pdf/packet.css",)
     """Stylesheets, as paths inside the static folder."""
     variant: str = DEFAULT_VARIANT
@@ -129,15 +139,20 @@ class BlankPatient:
                 raise PacketError("the date of birth is in the future")
 
 
-def _load_text(env: jinja2.Environment, locale: str) -> dict[str, str]:
-    assert env.loader is not None
-    source, _, _ = env.loader.get_source(env, "pdf/packet_text.toml")
-    table = tomllib.loads(source)
-    language = locale.split("_")[0].split("-")[0]
-    if language not in table:
-        raise PacketError(f"packets have no text in language '{locale}'")
-    text: dict[str, str] = table[language]
-    return text
+def packet_words(text_dir: str | Path | None = None) -> WordSet:
+    """The packet words: the shipped ``packet.<locale>.toml``, or a clinic's own folder of them.
+
+    A clinic's files must have every key of the shipped ones; their titles and footer may name
+    any of `TITLE_PLACEHOLDERS`. Raises `DefinitionError` naming the file and key otherwise.
+    """
+    if text_dir is None:
+        return word_set("packet")
+    return load_words(
+        "packet",
+        Path(text_dir),
+        like=word_set("packet"),
+        placeholders=dict.fromkeys(_TITLE_KEYS, TITLE_PLACEHOLDERS),
+    )
 
 
 def _titles(t: Mapping[str, str], consent: Mapping[str, Any]) -> dict[str, str]:
@@ -147,17 +162,7 @@ def _titles(t: Mapping[str, str], consent: Mapping[str, Any]) -> dict[str, str]:
         "consent_id": str(consent.get("definition_id", "")),
         "consent_version": str(consent.get("version", "")),
     }
-    titles = {}
-    for key in ("packet_title", "blank_title", "template_notice"):
-        if key not in t:
-            raise PacketError(f"pdf/packet_text.toml has no '{key}'")
-        try:
-            titles[key] = t[key].format(**values)
-        except (KeyError, IndexError, ValueError, AttributeError) as exc:
-            raise PacketError(
-                f"pdf/packet_text.toml: '{key}' names an unknown placeholder ({exc})"
-            ) from None
-    return titles
+    return {key: t[key].format(**values) for key in _TITLE_KEYS}
 
 
 def _header_name(name: str) -> str:
@@ -176,6 +181,13 @@ class PacketRenderer:
     def __init__(self, settings: PacketSettings | None = None) -> None:
         self.settings = settings or PacketSettings()
         self.env = make_environment(self.settings.template_dirs)
+        for folder in self.settings.template_dirs:
+            if (Path(folder) / "pdf" / "packet_text.toml").is_file():
+                raise PacketError(
+                    f"{folder}: pdf/packet_text.toml is no longer read; put packet.<locale>.toml"
+                    " files in a folder and name it in PacketSettings.text_dir"
+                )
+        self.words = packet_words(self.settings.text_dir)
         path = self.settings.questionnaire_path
         self.questionnaire: Questionnaire = load_questionnaire(path)
 
@@ -208,7 +220,7 @@ class PacketRenderer:
             raise PacketError(f"the record is larger than {MAX_RECORD_BYTES // (1024 * 1024)} MiB")
         digest = record_hash(final)
         html = self.html(final, digest)
-        t = _load_text(self.env, final.locale)
+        t = self.words.words(final.locale)
         titles = _titles(t, final.consent)
         created = final.audit[-1].at
         keywords = ("consent", str(final.consent.get("procedure", "")), f"sha256:{digest}")
@@ -242,7 +254,7 @@ class PacketRenderer:
 
     def _context(self, record: ConsentRecord, digest: str) -> dict[str, Any]:
         locale = record.locale
-        t = _load_text(self.env, locale)
+        t = self.words.words(locale)
         titles = _titles(t, record.consent)
         q = self.questionnaire
         tz = str(record.clinic.get("time_zone", "UTC"))
@@ -278,15 +290,12 @@ class PacketRenderer:
             }
             for s in record.signatures
         ]
-        events = [
-            {
-                "at": to_zone(e.at, tz).isoformat(sep=" ", timespec="seconds"),
-                "event": e.event,
-                "detail": "; ".join(f"{k}={v}" for k, v in e.detail.items())
-                + (f" [{e.device_id}]" if e.device_id and e.device_id != record.device_id else ""),
-            }
-            for e in record.audit
-        ]
+        events = []
+        for e in record.audit:
+            other_device = e.device_id if e.device_id != record.device_id else None
+            worded = describe_event(e.event, e.detail, t, record.consent, other_device)
+            at = to_zone(e.at, tz).isoformat(sep=" ", timespec="seconds")
+            events.append({"at": at, "event": worded.what, "detail": worded.detail})
         return {
             "t": t,
             "locale": locale,
@@ -344,7 +353,7 @@ class PacketRenderer:
         ``patient``'s name and date of birth, when given, print in the header and fill the
         questionnaire's own name and date-of-birth fields.
         """
-        t = _load_text(self.env, locale)
+        t = self.words.words(locale)
         titles = _titles(t, consent)
         q = self.questionnaire
         patient = patient or BlankPatient()
@@ -409,7 +418,7 @@ class PacketRenderer:
         clinic = clinic or sample_clinic()
         if consent is None:
             consent = assemble_consent(procedure, clinic, locale)
-        titles = _titles(_load_text(self.env, locale), consent)
+        titles = _titles(self.words.words(locale), consent)
         return render_pdf(
             self.blank_html(procedure, clinic, locale, consent, patient),
             stylesheets=self.stylesheets,

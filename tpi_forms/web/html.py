@@ -35,6 +35,7 @@ from .._resources import default_environment, make_environment, static_folder
 from ..consent.document import ConsentDocument
 from ..consent.signing import RISKS_SECTION, SUMMARY_SECTION, SignerBlock, signer_blocks
 from ..definitions.ui_text import ui_locales, ui_text
+from ..definitions.words import language_name
 
 STATIC_FILES = ("tpi-forms.css", "tpi-forms.js", "signature-pad.js", "consent.js")
 """The assets the pages use, all in `tpi_forms._resources.static_folder`."""
@@ -280,19 +281,18 @@ def render_kiosk_page(
 
 
 def _page_context(locale: str, options: PageOptions) -> dict[str, Any]:
-    names = {loc: ui_text(loc)["steps.language"] for loc in ui_locales()}
     return {
         "static_url": options.static_url,
         "languages": [
             {
                 "locale": loc,
                 "url": url,
-                "name": _LANGUAGE_NAMES.get(loc, loc),
+                "name": language_name(loc),
                 "current": loc == locale,
             }
             for loc, url in options.locale_links.items()
         ],
-        "language_label": names.get(locale, "Language"),
+        "language_label": ui_text(locale if locale in ui_locales() else "en")["steps.language"],
         "extra_scripts": options.extra_scripts,
         "body_data": {_data_name(k): v for k, v in options.body_data.items()},
         "body_end": options.body_end,
@@ -303,9 +303,6 @@ def _data_name(name: str) -> str:
     if not re.fullmatch(r"[a-z][a-z0-9-]*", name):
         raise ValueError(f"'{name}' is not a valid data attribute name (a-z, 0-9 and -)")
     return name
-
-
-_LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 
 
 def render_consent_page(
