@@ -15,6 +15,7 @@ import pytest
 from packet_fixtures import HOSTILE_NAME, SIGNED, make_record, no_weasyprint_logs, pdf_text, squash
 from PIL import Image
 
+from tpi_forms import clock
 from tpi_forms._resources import templates_folder
 from tpi_forms.consent.document import consent_hash_of
 from tpi_forms.definitions.clinic import sample_clinic
@@ -320,7 +321,7 @@ def test_without_a_patient_the_fields_stay_lines_to_write_on(blank_es: bytes) ->
     "kwargs, message",
     [
         ({"name": "x" * 201}, "longer than 200 characters"),
-        ({"date_of_birth": dt.date.today() + dt.timedelta(days=1)}, "in the future"),
+        ({"date_of_birth": clock.latest_today() + dt.timedelta(days=1)}, "in the future"),
         ({"date_of_birth": dt.datetime(1980, 4, 12, 8, 0)}, "without a time"),
         ({"date_of_birth": "1980-04-12"}, "must be a date"),
         ({"name": 42}, "must be text"),
@@ -330,6 +331,10 @@ def test_blank_patient_limits(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(PacketError, match=message) as raised:
         BlankPatient(**kwargs)
     assert "xxxx" not in str(raised.value) and "1980" not in str(raised.value)
+
+
+def test_a_date_of_birth_that_is_today_somewhere_is_not_in_the_future() -> None:
+    assert BlankPatient(date_of_birth=clock.latest_today()).date_of_birth == clock.latest_today()
 
 
 def test_blank_patient_fields_are_optional() -> None:

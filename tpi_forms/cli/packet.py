@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import base64
-import datetime as dt
 import json
 import os
 from pathlib import Path
 from typing import Any
 
+from .. import clock
 from ..consent.signature import DATA_URL_PREFIX, validate_drawn_signature
 from ..errors import TpiFormsError
 from ..pdf.packet import (
@@ -85,8 +85,9 @@ def run(args: argparse.Namespace) -> int:
     png = args.signature.read_bytes()
     drawn = validate_drawn_signature(DATA_URL_PREFIX + base64.b64encode(png).decode("ascii"))
     role = "legal_representative" if args.representative else "patient"
-    now = dt.datetime.now(dt.UTC)
-    valid = validate_answers(answers, today=now.date(), locale=locale)  # before any other use
+    now = clock.utc_now()
+    today = clock.today(clinic.time_zone, now)
+    valid = validate_answers(answers, today=today, locale=locale)  # before any other use
     consent = assemble_consent(procedure, clinic, locale, answers=valid)
     meaning = next(
         (r["meaning"] for r in consent.get("signer_roles", ()) if r.get("id") == role), role

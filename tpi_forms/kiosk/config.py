@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..clock import utc_now
 
 DEFAULT_IDLE_TIMEOUT = 180
 """Seconds without a tap before an abandoned tablet session is wiped."""
@@ -41,3 +45,5 @@ class KioskConfig:
     """How often the waiting page checks whether staff cleared the patient."""
     packet_workers: int = 0
     """Worker processes rendering packet PDFs in the background; 0 renders in one thread."""
+    clock: Callable[[], dt.datetime] = utc_now
+    """The current time (time-zone aware); the clinic's day comes from it. Tests set their own."""

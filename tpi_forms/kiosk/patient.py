@@ -168,18 +168,19 @@ def already_done(token: str, state: CheckInState, kind: str, step: str) -> bool:
 def screening(state: CheckInState) -> Any:
     svc = services()
     locale = locale_of(state)
+    today = svc.today()
     if request.method == "GET":
-        form = flow.screening_form(locale, prefill=state.checkin.patient)
+        form = flow.screening_form(locale, today, prefill=state.checkin.patient)
         return flow.render_screening(form, new_token(), locale=locale)
     token = submission_token()
     with one_at_a_time(token):
         if already_done(token, state, SCREENING, STEP_SCREENING):
             return redirect(url_for("patient.next_step"))
-        form = flow.screening_form(locale)
+        form = flow.screening_form(locale, today)
         if not form.validate():
             return flow.render_screening(form, token, locale=locale), 422
         answers = form.answers()
-        result = flow.screen_answers(answers, state.checkin.patient, locale)
+        result = flow.screen_answers(answers, state.checkin.patient, locale, today)
         try:
             svc.store.submit(
                 token,
@@ -227,7 +228,7 @@ def consent(state: CheckInState) -> Any:
             return page, 422
         events = svc.store.events(state.checkin.id)
         record = flow.make_record(
-            state, document, signing, events, svc.clinic, locale, svc.config.device_id
+            state, document, signing, events, svc.clinic, locale, svc.config.device_id, svc.now()
         )
         try:
             svc.store.submit(

@@ -98,7 +98,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def _not_future(form: FlaskForm, field: DateField) -> None:
-    if field.data is not None and field.data > dt.date.today():
+    if field.data is not None and field.data > services().today():
         raise ValidationError("The date of birth cannot be in the future.")
 
 

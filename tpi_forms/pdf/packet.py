@@ -31,6 +31,7 @@ from typing import Any
 
 import jinja2
 
+from .. import clock
 from .._resources import make_environment
 from ..definitions.clinic import Clinic, sample_clinic
 from ..definitions.questionnaire import Questionnaire, load_questionnaire
@@ -125,7 +126,7 @@ class BlankPatient:
         if dob is not None:
             if isinstance(dob, dt.datetime) or not isinstance(dob, dt.date):
                 raise PacketError("the date of birth must be a date (without a time)")
-            if dob > dt.date.today():
+            if dob > clock.latest_today():
                 raise PacketError("the date of birth is in the future")
 
 

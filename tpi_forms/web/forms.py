@@ -31,6 +31,7 @@ import wtforms
 from wtforms import fields, widgets
 from wtforms.fields.core import Field
 
+from .. import clock
 from ..definitions.conditions import to_data
 from ..definitions.questionnaire import Question, Questionnaire, Section, load_questionnaire
 from ..definitions.texts import Text
@@ -168,7 +169,7 @@ class ScreeningFormMixin:
         return ok
 
     def _today(self) -> dt.date:
-        return self.as_of or dt.date.today()
+        return self.as_of or clock.today(None)
 
 
 def build_form_class(
