@@ -7,10 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..pdf.appointments import read_appointments
-from ..pdf.batch import render_blank_packets
-from ..pdf.packet import PAGE_SIZES, PacketSettings, write_atomically
-from ._options import clinic_from, positive_int
+from ._options import add_page_size_option, clinic_from, positive_int
 
 
 def register(sub: Any) -> None:
@@ -33,9 +30,7 @@ def register(sub: Any) -> None:
         metavar="CLINIC.toml",
         help="clinic configuration file (default: the fictitious sample clinic)",
     )
-    parser.add_argument(
-        "--page-size", choices=PAGE_SIZES, default="letter", help="paper size (default: letter)"
-    )
+    add_page_size_option(parser)
     parser.add_argument(
         "--workers",
         type=positive_int,
@@ -63,6 +58,10 @@ class ProgressBar:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..pdf.appointments import read_appointments
+    from ..pdf.batch import render_blank_packets
+    from ..pdf.packet import PacketSettings, write_atomically
+
     clinic = clinic_from(args)
     appointments, errors = read_appointments(args.appointments)
     for message in errors:

@@ -9,21 +9,14 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .. import clock
-from ..consent.signature import DATA_URL_PREFIX, validate_drawn_signature
 from ..errors import TpiFormsError
-from ..pdf.packet import (
-    PAGE_SIZES,
-    PacketRenderer,
-    PacketSettings,
-    assemble_consent,
-    build_record,
-    render_packet,
-    write_atomically,
+from ._options import (
+    add_clinic_options,
+    add_page_size_option,
+    add_plan_options,
+    clinic_from,
+    plan_from,
 )
-from ..record.model import AuditEvent, Signature
-from ..screening.answers import validate_answers
-from ._options import add_clinic_options, add_plan_options, clinic_from, plan_from
 
 
 def register(sub: Any) -> None:
@@ -58,9 +51,7 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--passphrase-env", metavar="VAR", help="environment variable holding the key's passphrase"
     )
-    parser.add_argument(
-        "--page-size", choices=PAGE_SIZES, default="letter", help="paper size (default: letter)"
-    )
+    add_page_size_option(parser)
     parser.add_argument("-o", "--output", type=Path, required=True, help="PDF file to write")
     parser.set_defaults(func=run)
 
@@ -76,6 +67,19 @@ def _read_answers(path: Path) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .. import clock
+    from ..consent.signature import DATA_URL_PREFIX, validate_drawn_signature
+    from ..pdf.packet import (
+        PacketRenderer,
+        PacketSettings,
+        assemble_consent,
+        build_record,
+        render_packet,
+        write_atomically,
+    )
+    from ..record.model import AuditEvent, Signature
+    from ..screening.answers import validate_answers
+
     if (args.seal is None) != (args.cert is None):
         raise TpiFormsError("--seal and --cert go together")
     clinic = clinic_from(args)

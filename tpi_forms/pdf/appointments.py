@@ -97,6 +97,7 @@ def _appointment(line: int, row: dict[str, str | None], q: Questionnaire) -> App
         raise ValueError("steroid must be yes or no")
     if not cell("appointment_id") or not cell("time"):
         raise ValueError("appointment_id and time are needed (they name the file)")
+    sites = tuple(site.strip() for site in cell("sites").split(";") if site.strip())
     born = cell("date_of_birth")
     try:
         date_of_birth = dt.date.fromisoformat(born) if born else None
@@ -107,8 +108,6 @@ def _appointment(line: int, row: dict[str, str | None], q: Questionnaire) -> App
         appointment_id=cell("appointment_id"),
         time=cell("time"),
         language=language,
-        procedure=PlannedProcedure.from_cli(
-            cell("sites").replace(";", ","), steroid == "yes", "lidocaine"
-        ),
+        procedure=PlannedProcedure(sites=sites or None, corticosteroid=steroid == "yes"),
         patient=BlankPatient(cell("patient_name") or None, date_of_birth),
     )

@@ -41,6 +41,7 @@ from ..record.assemble import assemble_consent, build_record
 from ..record.model import MAX_NAME, RECORD_ATTACHMENT, AuditEvent, ConsentRecord, record_hash
 from ..screening.engine import finding_reasons
 from ..screening.procedure import PlannedProcedure
+from .paper import PAGE_SIZES
 from .printed import (
     blank_question,
     identity_questions,
@@ -80,8 +81,6 @@ BLANK_ROLES = ("patient", "legal_representative", "practitioner", "witness", "in
 HEADER_NAME_CHARS = 80
 """Longest patient name the running header prints; longer names end in "…" there (the summary
 and the name field print them whole)."""
-PAGE_SIZES = ("letter", "a4")
-"""Paper sizes packets print on: US Letter (the default) and ISO A4."""
 
 
 @dataclass(frozen=True)
