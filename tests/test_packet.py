@@ -20,7 +20,13 @@ from tpi_forms._resources import templates_folder
 from tpi_forms.consent.document import consent_hash_of
 from tpi_forms.definitions.clinic import sample_clinic
 from tpi_forms.errors import TpiFormsError
-from tpi_forms.pdf.batch import BlankPacketRequest, render_blank_packets, render_packets
+from tpi_forms.pdf.batch import (
+    BlankPacketRequest,
+    iter_blank_packets,
+    iter_packets,
+    render_blank_packets,
+    render_packets,
+)
 from tpi_forms.pdf.packet import (
     MAX_ANSWER_CHARS,
     BlankPatient,
@@ -463,3 +469,19 @@ def test_a_long_prefilled_name_does_not_overflow(size: str, tmp_path: Path) -> N
             top = image.convert("L").crop((0, 0, image.width, round(image.height * 4 / height_mm)))
             low = top.getextrema()[0]
             assert isinstance(low, int) and low > 200  # the header stays off the top 4 mm
+
+
+def test_iter_blank_packets_can_stop_early() -> None:
+    items = [BlankPacketRequest(patient=BlankPatient(f"Patient Number {i}")) for i in range(3)]
+    seen: list[tuple[int, int]] = []
+    stream = iter_blank_packets(items, workers=2, progress=lambda d, t: seen.append((d, t)))
+    index, pdf = next(stream)  # (index, pdf) as soon as one is ready
+    stream.close()  # the pool shuts down cleanly, the packets not started are cancelled
+    assert squash(f"Patient Number {index}") in squash(pdf_text(pdf)[0])
+    assert seen == [(1, 3)] and list(stream) == []
+
+
+def test_iter_packets_yields_index_and_pdf() -> None:
+    ((index, pdf),) = iter_packets([make_record("en", name="Patient Number 0")])
+    assert index == 0
+    assert json.loads(embedded(pdf))["answers"]["patient_name"] == "Patient Number 0"
