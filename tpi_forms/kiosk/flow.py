@@ -132,10 +132,12 @@ def render_consent(
 
 
 def read_signing(
-    formdata: Mapping[str, Any], document: ConsentDocument, device_id: str
+    formdata: Mapping[str, Any], document: ConsentDocument, device_id: str, now: dt.datetime
 ) -> ConsentSubmission:
-    """The checked signatures and review evidence; raises `ConsentFormError`."""
-    return parse_consent_submission(document, formdata, roles=SIGNER_ROLES, device_id=device_id)
+    """The checked signatures and review evidence, signed at ``now``; raises `ConsentFormError`."""
+    return parse_consent_submission(
+        document, formdata, roles=SIGNER_ROLES, now=now, device_id=device_id
+    )
 
 
 def audit_trail(events: Sequence[Event], device_id: str) -> list[AuditEvent]:

@@ -219,8 +219,9 @@ def consent(state: CheckInState) -> Any:
     with one_at_a_time(token):
         if already_done(token, state, CONSENT, STEP_CONSENT):
             return redirect(url_for("patient.next_step"))
+        now = svc.now()
         try:
-            signing = flow.read_signing(request.form, document, svc.config.device_id)
+            signing = flow.read_signing(request.form, document, svc.config.device_id, now)
         except ConsentFormError as exc:
             page = flow.render_consent(
                 document, token, locale=locale, values=request.form, errors=exc.errors
@@ -228,7 +229,7 @@ def consent(state: CheckInState) -> Any:
             return page, 422
         events = svc.store.events(state.checkin.id)
         record = flow.make_record(
-            state, document, signing, events, svc.clinic, locale, svc.config.device_id, svc.now()
+            state, document, signing, events, svc.clinic, locale, svc.config.device_id, now
         )
         try:
             svc.store.submit(
