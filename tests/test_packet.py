@@ -15,11 +15,18 @@ import pytest
 from packet_fixtures import HOSTILE_NAME, SIGNED, make_record, no_weasyprint_logs, pdf_text, squash
 from PIL import Image
 
+from tpi_forms import clock
 from tpi_forms._resources import definition_folder
 from tpi_forms.consent.document import consent_hash_of
 from tpi_forms.definitions.clinic import sample_clinic
 from tpi_forms.errors import DefinitionError, TpiFormsError
-from tpi_forms.pdf.batch import BlankPacketRequest, render_blank_packets, render_packets
+from tpi_forms.pdf.batch import (
+    BlankPacketRequest,
+    iter_blank_packets,
+    iter_packets,
+    render_blank_packets,
+    render_packets,
+)
 from tpi_forms.pdf.packet import (
     MAX_ANSWER_CHARS,
     BlankPatient,
@@ -363,7 +370,7 @@ def test_without_a_patient_the_fields_stay_lines_to_write_on(blank_es: bytes) ->
     "kwargs, message",
     [
         ({"name": "x" * 201}, "longer than 200 characters"),
-        ({"date_of_birth": dt.date.today() + dt.timedelta(days=1)}, "in the future"),
+        ({"date_of_birth": clock.latest_today() + dt.timedelta(days=1)}, "in the future"),
         ({"date_of_birth": dt.datetime(1980, 4, 12, 8, 0)}, "without a time"),
         ({"date_of_birth": "1980-04-12"}, "must be a date"),
         ({"name": 42}, "must be text"),
@@ -373,6 +380,10 @@ def test_blank_patient_limits(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(PacketError, match=message) as raised:
         BlankPatient(**kwargs)
     assert "xxxx" not in str(raised.value) and "1980" not in str(raised.value)
+
+
+def test_a_date_of_birth_that_is_today_somewhere_is_not_in_the_future() -> None:
+    assert BlankPatient(date_of_birth=clock.latest_today()).date_of_birth == clock.latest_today()
 
 
 def test_blank_patient_fields_are_optional() -> None:
@@ -500,3 +511,19 @@ def test_a_long_prefilled_name_does_not_overflow(size: str, tmp_path: Path) -> N
             top = image.convert("L").crop((0, 0, image.width, round(image.height * 4 / height_mm)))
             low = top.getextrema()[0]
             assert isinstance(low, int) and low > 200  # the header stays off the top 4 mm
+
+
+def test_iter_blank_packets_can_stop_early() -> None:
+    items = [BlankPacketRequest(patient=BlankPatient(f"Patient Number {i}")) for i in range(3)]
+    seen: list[tuple[int, int]] = []
+    stream = iter_blank_packets(items, workers=2, progress=lambda d, t: seen.append((d, t)))
+    index, pdf = next(stream)  # (index, pdf) as soon as one is ready
+    stream.close()  # the pool shuts down cleanly, the packets not started are cancelled
+    assert squash(f"Patient Number {index}") in squash(pdf_text(pdf)[0])
+    assert seen == [(1, 3)] and list(stream) == []
+
+
+def test_iter_packets_yields_index_and_pdf() -> None:
+    ((index, pdf),) = iter_packets([make_record("en", name="Patient Number 0")])
+    assert index == 0
+    assert json.loads(embedded(pdf))["answers"]["patient_name"] == "Patient Number 0"

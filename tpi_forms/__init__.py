@@ -2,9 +2,9 @@
 injections.
 
 Names that render PDFs (`render_packet`, `render_blank_packet`, `render_packets`,
-`render_blank_packets`, `PacketRenderer`, `PacketSettings`, `BlankPatient`,
-`BlankPacketRequest`, `build_record`) load WeasyPrint on first use, so importing the package
-stays quick for code that only screens or renders HTML.
+`render_blank_packets`, `iter_packets`, `iter_blank_packets`, `PacketRenderer`,
+`PacketSettings`, `BlankPatient`, `BlankPacketRequest`, `build_record`) load WeasyPrint on
+first use, so importing the package stays quick for code that only screens or renders HTML.
 """
 
 import importlib as _importlib
@@ -42,7 +42,13 @@ from .web.forms import build_form_class
 from .web.html import PageOptions, render_consent_page, render_form_html, render_kiosk_page
 
 if _typing.TYPE_CHECKING:
-    from .pdf.batch import BlankPacketRequest, render_blank_packets, render_packets
+    from .pdf.batch import (
+        BlankPacketRequest,
+        iter_blank_packets,
+        iter_packets,
+        render_blank_packets,
+        render_packets,
+    )
     from .pdf.packet import (
         BlankPatient,
         PacketRenderer,
@@ -59,6 +65,8 @@ _LAZY = {
     "PacketRenderer": "pdf.packet",
     "PacketSettings": "pdf.packet",
     "build_record": "pdf.packet",
+    "iter_blank_packets": "pdf.batch",
+    "iter_packets": "pdf.batch",
     "render_blank_packet": "pdf.packet",
     "render_packet": "pdf.packet",
     "render_blank_packets": "pdf.batch",
@@ -116,6 +124,8 @@ __all__ = [
     "example_answers",
     "example_signature_png",
     "finding_reasons",
+    "iter_blank_packets",
+    "iter_packets",
     "load_clinic",
     "load_consent_definition",
     "load_questionnaire",

@@ -1,4 +1,7 @@
-"""Options several commands share: the planned procedure and the clinic."""
+"""Options several commands share: the planned procedure, the clinic and the paper size.
+
+Only cheap imports here: every command's ``register`` uses this module to build the parser.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import argparse
 from pathlib import Path
 
 from ..definitions.clinic import Clinic, load_clinic, sample_clinic
+from ..pdf.paper import PAGE_SIZES
 from ..screening.procedure import PlannedProcedure
 
 
@@ -30,7 +34,22 @@ def add_plan_options(parser: argparse.ArgumentParser, *, sites_default: str) -> 
 
 def plan_from(args: argparse.Namespace) -> PlannedProcedure:
     """The planned procedure the options of `add_plan_options` describe."""
-    return PlannedProcedure.from_cli(args.sites, args.steroid, args.anesthetic)
+    return parse_plan(args.sites, args.steroid, args.anesthetic)
+
+
+def parse_plan(sites: str | None, corticosteroid: bool, local_anesthetic: str) -> PlannedProcedure:
+    """A planned procedure from command-line strings: ``--sites neck,upper_back``."""
+    parsed = None if not sites else tuple(s.strip() for s in sites.split(",") if s.strip())
+    return PlannedProcedure(
+        sites=parsed or None, local_anesthetic=local_anesthetic, corticosteroid=corticosteroid
+    )
+
+
+def add_page_size_option(parser: argparse.ArgumentParser) -> None:
+    """``--page-size letter|a4``."""
+    parser.add_argument(
+        "--page-size", choices=PAGE_SIZES, default="letter", help="paper size (default: letter)"
+    )
 
 
 def add_clinic_options(parser: argparse.ArgumentParser) -> None:

@@ -8,15 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import TpiFormsError
-from ..pdf.packet import (
-    PAGE_SIZES,
-    BlankPatient,
-    PacketRenderer,
-    PacketSettings,
-    render_blank_packet,
-    write_atomically,
+from ._options import (
+    add_clinic_options,
+    add_page_size_option,
+    add_plan_options,
+    clinic_from,
+    plan_from,
 )
-from ._options import add_clinic_options, add_plan_options, clinic_from, plan_from
 
 
 def register(sub: Any) -> None:
@@ -38,9 +36,7 @@ def register(sub: Any) -> None:
         metavar="YYYY-MM-DD",
         help="print this date of birth in the header and the date-of-birth field",
     )
-    parser.add_argument(
-        "--page-size", choices=PAGE_SIZES, default="letter", help="paper size (default: letter)"
-    )
+    add_page_size_option(parser)
     parser.add_argument("-o", "--output", type=Path, required=True, help="PDF file to write")
     parser.set_defaults(func=run)
 
@@ -58,6 +54,14 @@ def parse_date_of_birth(text: str | None) -> dt.date | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..pdf.packet import (
+        BlankPatient,
+        PacketRenderer,
+        PacketSettings,
+        render_blank_packet,
+        write_atomically,
+    )
+
     clinic = clinic_from(args)
     procedure = plan_from(args)
     patient = BlankPatient(args.patient_name, parse_date_of_birth(args.date_of_birth))

@@ -8,15 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..consent.document import build_consent
-from ..definitions.clinic import sample_clinic
-from ..pdf.packet import build_record, render_blank_packet, render_packet, write_atomically
-from ..pdf.render import subsetting_path
-from ..record.model import AuditEvent, Signature
-from ..screening.engine import screen
 from ..screening.procedure import PlannedProcedure
-from ..screening.scenarios import example_answers, example_signature_png
-from ..web.html import write_static_demo
 
 # The demo patient signs at a fixed time, so the sample record is the same on every run.
 SIGNED_AT = dt.datetime(2026, 3, 2, 15, 30, tzinfo=dt.UTC)
@@ -43,6 +35,15 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..consent.document import build_consent
+    from ..definitions.clinic import sample_clinic
+    from ..pdf.packet import build_record, render_blank_packet, render_packet, write_atomically
+    from ..pdf.render import subsetting_path
+    from ..record.model import AuditEvent, Signature
+    from ..screening.engine import screen
+    from ..screening.scenarios import example_answers, example_signature_png
+    from ..web.html import write_static_demo
+
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = list(write_static_demo(out))

@@ -4,26 +4,19 @@ from __future__ import annotations
 
 import argparse
 import base64
-import datetime as dt
 import json
 import os
 from pathlib import Path
 from typing import Any
 
-from ..consent.signature import DATA_URL_PREFIX, validate_drawn_signature
 from ..errors import TpiFormsError
-from ..pdf.packet import (
-    PAGE_SIZES,
-    PacketRenderer,
-    PacketSettings,
-    assemble_consent,
-    build_record,
-    render_packet,
-    write_atomically,
+from ._options import (
+    add_clinic_options,
+    add_page_size_option,
+    add_plan_options,
+    clinic_from,
+    plan_from,
 )
-from ..record.model import AuditEvent, Signature
-from ..screening.answers import validate_answers
-from ._options import add_clinic_options, add_plan_options, clinic_from, plan_from
 
 
 def register(sub: Any) -> None:
@@ -58,9 +51,7 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--passphrase-env", metavar="VAR", help="environment variable holding the key's passphrase"
     )
-    parser.add_argument(
-        "--page-size", choices=PAGE_SIZES, default="letter", help="paper size (default: letter)"
-    )
+    add_page_size_option(parser)
     parser.add_argument("-o", "--output", type=Path, required=True, help="PDF file to write")
     parser.set_defaults(func=run)
 
@@ -76,6 +67,19 @@ def _read_answers(path: Path) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .. import clock
+    from ..consent.signature import DATA_URL_PREFIX, validate_drawn_signature
+    from ..pdf.packet import (
+        PacketRenderer,
+        PacketSettings,
+        assemble_consent,
+        build_record,
+        render_packet,
+        write_atomically,
+    )
+    from ..record.model import AuditEvent, Signature
+    from ..screening.answers import validate_answers
+
     if (args.seal is None) != (args.cert is None):
         raise TpiFormsError("--seal and --cert go together")
     clinic = clinic_from(args)
@@ -85,8 +89,9 @@ def run(args: argparse.Namespace) -> int:
     png = args.signature.read_bytes()
     drawn = validate_drawn_signature(DATA_URL_PREFIX + base64.b64encode(png).decode("ascii"))
     role = "legal_representative" if args.representative else "patient"
-    now = dt.datetime.now(dt.UTC)
-    valid = validate_answers(answers, today=now.date(), locale=locale)  # before any other use
+    now = clock.utc_now()
+    today = clock.today(clinic.time_zone, now)
+    valid = validate_answers(answers, today=today, locale=locale)  # before any other use
     consent = assemble_consent(procedure, clinic, locale, answers=valid)
     meaning = next(
         (r["meaning"] for r in consent.get("signer_roles", ()) if r.get("id") == role), role

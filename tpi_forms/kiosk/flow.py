@@ -41,10 +41,11 @@ def locales() -> tuple[str, ...]:
     return load_questionnaire().locales
 
 
-def screening_form(locale: str, prefill: Mapping[str, Any] | None = None) -> Any:
+def screening_form(locale: str, as_of: dt.date, prefill: Mapping[str, Any] | None = None) -> Any:
     """The screening form (Flask-WTF, so CSRF-protected), bound to the posted data if any.
 
-    ``prefill`` (a check-in's patient data) fills the name and date of birth staff entered.
+    ``as_of`` is the clinic's day (its date checks use it); ``prefill`` (a check-in's patient
+    data) fills the name and date of birth staff entered.
     """
     cls = _FORM_CLASSES.get(locale)
     if cls is None:
@@ -57,7 +58,9 @@ def screening_form(locale: str, prefill: Mapping[str, Any] | None = None) -> Any
             data["patient_name"] = prefill["name"]
         if prefill.get("date_of_birth"):
             data["date_of_birth"] = dt.date.fromisoformat(str(prefill["date_of_birth"]))
-    return cls(data=data) if data else cls()
+    form = cls(data=data) if data else cls()
+    form.as_of = as_of
+    return form
 
 
 def _page_options() -> PageOptions:
@@ -94,9 +97,11 @@ def planned_procedure(patient: Mapping[str, Any]) -> PlannedProcedure:
     )
 
 
-def screen_answers(answers: Mapping[str, Any], patient: Mapping[str, Any], locale: str) -> Any:
-    """Screen validated answers for the check-in's plan; the result as JSON-native data."""
-    return screen(answers, planned_procedure(patient), locale=locale).to_dict()
+def screen_answers(
+    answers: Mapping[str, Any], patient: Mapping[str, Any], locale: str, today: dt.date
+) -> Any:
+    """Screen validated answers for the check-in's plan on the clinic's day, as JSON-native data."""
+    return screen(answers, planned_procedure(patient), locale=locale, today=today).to_dict()
 
 
 def consent_document(state: CheckInState, clinic: Clinic, locale: str) -> ConsentDocument:
@@ -127,10 +132,12 @@ def render_consent(
 
 
 def read_signing(
-    formdata: Mapping[str, Any], document: ConsentDocument, device_id: str
+    formdata: Mapping[str, Any], document: ConsentDocument, device_id: str, now: dt.datetime
 ) -> ConsentSubmission:
-    """The checked signatures and review evidence; raises `ConsentFormError`."""
-    return parse_consent_submission(document, formdata, roles=SIGNER_ROLES, device_id=device_id)
+    """The checked signatures and review evidence, signed at ``now``; raises `ConsentFormError`."""
+    return parse_consent_submission(
+        document, formdata, roles=SIGNER_ROLES, now=now, device_id=device_id
+    )
 
 
 def audit_trail(events: Sequence[Event], device_id: str) -> list[AuditEvent]:
@@ -151,8 +158,14 @@ def make_record(
     clinic: Clinic,
     locale: str,
     device_id: str,
+    now: dt.datetime,
 ) -> ConsentRecord:
-    """The signed record the packet prints; its audit trail starts with the kiosk's events."""
+    """The signed record the packet prints; its audit trail starts with the kiosk's events.
+
+    The record screens the answers on the day the kiosk screened them, so signing just after
+    midnight cannot change the result staff saw.
+    """
+    screened_on = (state.screening or {}).get("as_of")
     return build_record(
         state.answers or {},
         signing.signatures,
@@ -161,7 +174,9 @@ def make_record(
         locale=locale,
         audit=[*audit_trail(events, device_id), *signing.events],
         device_id=device_id,
+        created_at=now,
         consent=document.to_dict(),
+        as_of=dt.date.fromisoformat(screened_on) if screened_on else None,
     )
 
 

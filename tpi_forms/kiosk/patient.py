@@ -170,18 +170,19 @@ def already_done(token: str, state: CheckInState, kind: str, step: str) -> bool:
 def screening(state: CheckInState) -> Any:
     svc = services()
     locale = locale_of(state)
+    today = svc.today()
     if request.method == "GET":
-        form = flow.screening_form(locale, prefill=state.checkin.patient)
+        form = flow.screening_form(locale, today, prefill=state.checkin.patient)
         return flow.render_screening(form, new_token(), locale=locale)
     token = submission_token()
     with one_at_a_time(token):
         if already_done(token, state, SCREENING, STEP_SCREENING):
             return redirect(url_for("patient.next_step"))
-        form = flow.screening_form(locale)
+        form = flow.screening_form(locale, today)
         if not form.validate():
             return flow.render_screening(form, token, locale=locale), 422
         answers = form.answers()
-        result = flow.screen_answers(answers, state.checkin.patient, locale)
+        result = flow.screen_answers(answers, state.checkin.patient, locale, today)
         try:
             svc.store.submit(
                 token,
@@ -220,8 +221,9 @@ def consent(state: CheckInState) -> Any:
     with one_at_a_time(token):
         if already_done(token, state, CONSENT, STEP_CONSENT):
             return redirect(url_for("patient.next_step"))
+        now = svc.now()
         try:
-            signing = flow.read_signing(request.form, document, svc.config.device_id)
+            signing = flow.read_signing(request.form, document, svc.config.device_id, now)
         except ConsentFormError as exc:
             page = flow.render_consent(
                 document, token, locale=locale, values=request.form, errors=exc.errors
@@ -229,7 +231,7 @@ def consent(state: CheckInState) -> Any:
             return page, 422
         events = svc.store.events(state.checkin.id)
         record = flow.make_record(
-            state, document, signing, events, svc.clinic, locale, svc.config.device_id
+            state, document, signing, events, svc.clinic, locale, svc.config.device_id, now
         )
         try:
             svc.store.submit(

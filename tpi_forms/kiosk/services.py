@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from flask import current_app
 
+from .. import clock
 from ..definitions.clinic import Clinic
 from .config import KioskConfig
 from .packets import PacketQueue
@@ -29,6 +31,14 @@ class KioskServices:
     """The clinic whose consent and packets are made."""
     packets: PacketQueue
     """Renders the packets of signed records in the background."""
+
+    def now(self) -> dt.datetime:
+        """The current time, from the configured clock."""
+        return self.config.clock()
+
+    def today(self) -> dt.date:
+        """The clinic's calendar day now: the day every screening on this kiosk is made on."""
+        return clock.today(self.clinic.time_zone, self.now())
 
     def close(self) -> None:
         """Stop the packet workers and close the store (when the server stops)."""

@@ -42,9 +42,10 @@ from ..definitions.words import language_name, words
 from ..i18n import format_list
 from ..pdf.audit import describe_event
 from ..screening.engine import finding_reasons
+from .packets import REASONS
 from .security import KioskSession, client_key
 from .services import services
-from .state import CheckInState, checkin_state
+from .state import CONSENT, PACKET_RETRY, CheckInState, checkin_state
 from .store import CheckIn
 from .text import (
     PATIENT_KEY,
@@ -131,7 +132,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def _not_future(form: FlaskForm, field: DateField) -> None:
-    if field.data is not None and field.data > dt.date.today():
+    if field.data is not None and field.data > services().today():
         raise ValidationError(page_words()["new.future"])
 
 
@@ -205,6 +206,27 @@ def logout() -> BaseResponse:
     return redirect(url_for("patient.start"))
 
 
+def packet_problem(state: CheckInState) -> dict[str, str] | None:
+    """Why the packet could not be made, in words (reason, error type, tries), or None.
+
+    Only the stored reason key, error type and count are shown: never an exception's message.
+    """
+    failure = state.packet_failure
+    if failure is None:
+        return None
+    words = page_words()
+    reason = failure.get("reason")
+    attempts = failure.get("attempts")
+    return {
+        "title": words["packet_failure.title"],
+        "reason": words[f"packet_failure.reason_{reason if reason in REASONS else 'render'}"],
+        "error": str(failure.get("error") or ""),
+        "text": words["packet_failure.text"].format(
+            attempts=attempts if isinstance(attempts, int) else "?"
+        ),
+    }
+
+
 @blueprint.get("/")
 @staff_required
 def dashboard() -> str:
@@ -273,6 +295,7 @@ def checkin(checkin_id: str) -> str:
         patient_language=language_name(patient_locale) if patient_locale else "",
         plan_text=_plan_text(state, here),
         on_this_tablet=session.get("checkin") == checkin_id,
+        packet_problem=packet_problem(state),
     )
 
 
@@ -321,6 +344,21 @@ def act(checkin_id: str, action: str) -> BaseResponse:
     if action == "stop" and state.signed:
         abort(409)
     svc.store.add_event(checkin_id, events[action], {"by": "staff"})
+    return redirect(url_for("staff.checkin", checkin_id=checkin_id))
+
+
+@blueprint.post("/checkins/<checkin_id>/packet/retry")
+@staff_required
+def retry_packet(checkin_id: str) -> BaseResponse:
+    """Staff's "try again" for a packet the kiosk stopped trying to make."""
+    svc = services()
+    state = checkin_state(svc.store, _load(checkin_id))
+    signed = svc.store.latest_submission(checkin_id, CONSENT)
+    if state.packet_failure is None or signed is None:
+        abort(409)
+    svc.store.add_event(checkin_id, PACKET_RETRY, {"by": "staff"})
+    svc.packets.retry(signed.token)
+    log.info("packet retry requested by staff")
     return redirect(url_for("staff.checkin", checkin_id=checkin_id))
 
 

@@ -1,20 +1,24 @@
 """Render many packets at once over a process pool: signed packets and pre-filled blank ones.
 
-`render_packets` takes consent records; `render_blank_packets` takes `BlankPacketRequest` items
-(planned procedure, clinic, language, and optionally the patient's name and date of birth).
-Both return the PDFs in input order and call ``progress(done, total)`` in the calling process
-after each packet. Each worker process builds one `PacketRenderer` from the batch's settings
-and renders every packet it is given with it.
+`iter_packets` takes consent records and `iter_blank_packets` takes `BlankPacketRequest` items
+(planned procedure, clinic, language, and optionally the patient's name and date of birth); both
+yield ``(index, pdf_bytes)`` as each packet is ready, so a caller can write each file at once.
+`render_packets` and `render_blank_packets` return the PDFs in input order. All four call
+``progress(done, total)`` in the calling process after each packet. Each worker process builds
+one `PacketRenderer` from the batch's settings and renders every packet it is given with it. One
+failure stops the batch: the packets not yet started are cancelled and the error is raised.
 
 >>> from tpi_forms.pdf.batch import BlankPacketRequest, render_blank_packets  # doctest: +SKIP
 >>> pdfs = render_blank_packets([BlankPacketRequest(locale="es")], workers=1)  # doctest: +SKIP
+>>> for index, pdf in iter_blank_packets(requests):  # doctest: +SKIP
+...     Path(f"packet-{index}.pdf").write_bytes(pdf)
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -47,6 +51,38 @@ class BlankPacketRequest:
     """Name and date of birth to print; None: lines to write them on."""
 
 
+def iter_packets(
+    records: Iterable[ConsentRecord],
+    *,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    settings: PacketSettings | None = None,
+) -> Iterator[tuple[int, bytes]]:
+    """Render signed packets over ``workers`` processes (default: all cores), yielding
+    ``(index, pdf)`` as each is ready (not necessarily in input order).
+
+    With one worker (or one record) the packets render in this process, in order.
+    """
+    payloads = [r.to_json() for r in records]
+    return _iterate(_render_record, payloads, workers=workers, progress=progress, settings=settings)
+
+
+def iter_blank_packets(
+    items: Iterable[BlankPacketRequest],
+    *,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    settings: PacketSettings | None = None,
+) -> Iterator[tuple[int, bytes]]:
+    """Render blank packets over ``workers`` processes (default: all cores), yielding
+    ``(index, pdf)`` as each is ready (not necessarily in input order).
+
+    With one worker (or one item) the packets render in this process, in order.
+    """
+    payloads = list(items)
+    return _iterate(_render_blank, payloads, workers=workers, progress=progress, settings=settings)
+
+
 def render_packets(
     records: Iterable[ConsentRecord],
     *,
@@ -58,8 +94,9 @@ def render_packets(
 
     With one worker (or one record) the packets render in this process.
     """
-    payloads = [r.to_json() for r in records]
-    return _run(_render_record, payloads, workers=workers, progress=progress, settings=settings)
+    records = list(records)
+    found = iter_packets(records, workers=workers, progress=progress, settings=settings)
+    return _in_order(found, len(records))
 
 
 def render_blank_packets(
@@ -73,8 +110,16 @@ def render_blank_packets(
 
     With one worker (or one item) the packets render in this process.
     """
-    payloads = list(items)
-    return _run(_render_blank, payloads, workers=workers, progress=progress, settings=settings)
+    items = list(items)
+    found = iter_blank_packets(items, workers=workers, progress=progress, settings=settings)
+    return _in_order(found, len(items))
+
+
+def _in_order(found: Iterable[tuple[int, bytes]], total: int) -> list[bytes]:
+    results: list[bytes | None] = [None] * total
+    for index, pdf in found:
+        results[index] = pdf
+    return [r for r in results if r is not None]
 
 
 def _render_record(renderer: PacketRenderer, record_json: bytes) -> bytes:
@@ -105,26 +150,29 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _run(
+def _iterate(
     job: _Job[_Payload],
     payloads: Sequence[_Payload],
     *,
     workers: int | None,
     progress: Progress | None,
     settings: PacketSettings | None,
-) -> list[bytes]:
-    """``job(renderer, payload)`` for every payload, in order, in this process or over a pool."""
+) -> Iterator[tuple[int, bytes]]:
+    """``(index, job(renderer, payload))`` for every payload, in this process or over a pool.
+
+    Stopping early (closing the generator) or a failure cancels what has not started yet.
+    """
     total = len(payloads)
     workers = workers or os.cpu_count() or 1
     settings = settings or PacketSettings()
-    results: list[bytes | None] = [None] * total
     if workers == 1 or total <= 1:
         renderer = PacketRenderer(settings)
         for i, payload in enumerate(payloads):
-            results[i] = job(renderer, payload)
+            pdf = job(renderer, payload)
             if progress:
                 progress(i + 1, total)
-        return [r for r in results if r is not None]
+            yield i, pdf
+        return
     with ProcessPoolExecutor(
         max_workers=min(workers, total),
         mp_context=_pool_context(),
@@ -134,10 +182,10 @@ def _run(
         futures = {pool.submit(_in_worker, job, p): i for i, p in enumerate(payloads)}
         try:
             for done, future in enumerate(as_completed(futures), start=1):
-                results[futures[future]] = future.result()
+                pdf = future.result()
                 if progress:
                     progress(done, total)
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)  # one failure stops the batch
+                yield futures[future], pdf
+        except BaseException:  # a failure, or the caller stopped early (GeneratorExit)
+            pool.shutdown(wait=True, cancel_futures=True)
             raise
-    return [r for r in results if r is not None]

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import clock
 from .._resources import make_environment
 from ..definitions.clinic import Clinic, sample_clinic
 from ..definitions.questionnaire import Questionnaire, load_questionnaire
@@ -42,6 +43,7 @@ from ..record.model import MAX_NAME, RECORD_ATTACHMENT, AuditEvent, ConsentRecor
 from ..screening.engine import finding_reasons
 from ..screening.procedure import PlannedProcedure
 from .audit import describe_event
+from .paper import PAGE_SIZES
 from .printed import (
     blank_question,
     identity_questions,
@@ -83,8 +85,6 @@ BLANK_ROLES = ("patient", "legal_representative", "practitioner", "witness", "in
 HEADER_NAME_CHARS = 80
 """Longest patient name the running header prints; longer names end in "…" there (the summary
 and the name field print them whole)."""
-PAGE_SIZES = ("letter", "a4")
-"""Paper sizes packets print on: US Letter (the default) and ISO A4."""
 TITLE_PLACEHOLDERS = ("consent_title", "consent_id", "consent_version")
 """What a clinic's own packet title, blank title and footer notice may name."""
 _TITLE_KEYS = ("packet_title", "blank_title", "template_notice")
@@ -135,7 +135,7 @@ class BlankPatient:
         if dob is not None:
             if isinstance(dob, dt.datetime) or not isinstance(dob, dt.date):
                 raise PacketError("the date of birth must be a date (without a time)")
-            if dob > dt.date.today():
+            if dob > clock.latest_today():
                 raise PacketError("the date of birth is in the future")
 
 

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .. import clock
 from ..definitions.clinic import Clinic, clinic_to_dict, sample_clinic
 from ..definitions.questionnaire import Questionnaire, load_questionnaire
 from ..screening.procedure import PlannedProcedure
@@ -46,11 +47,14 @@ def build_record(
     created_at: dt.datetime | None = None,
     questionnaire: Questionnaire | None = None,
     consent: Mapping[str, Any] | None = None,
+    as_of: dt.date | None = None,
 ) -> ConsentRecord:
     """Screen ``answers``, assemble the consent, and make the record the packet will print.
 
     :param consent: the consent as shown and signed (``ConsentDocument.to_dict()``); default:
         the shipped consent assembled for ``procedure`` and ``clinic``.
+    :param as_of: the day the answers were screened (a kiosk passes the day it screened them);
+        default: the day of ``created_at`` in the clinic's time zone.
     """
     from ..screening.answers import validate_answers
     from ..screening.engine import screen
@@ -58,9 +62,10 @@ def build_record(
     q = questionnaire or load_questionnaire()
     procedure = procedure or PlannedProcedure()
     clinic = clinic or sample_clinic()
-    created = created_at or dt.datetime.now(dt.UTC)
-    result = screen(answers, procedure, questionnaire=q, locale=locale, today=created.date())
-    valid = validate_answers(answers, q, today=created.date(), locale=locale)
+    created = created_at or clock.utc_now()
+    day = as_of or clock.today(clinic.time_zone, created)
+    result = screen(answers, procedure, questionnaire=q, locale=locale, today=day)
+    valid = validate_answers(answers, q, today=day, locale=locale)
     if consent is None:
         consent = assemble_consent(procedure, clinic, locale, answers=valid)
     screening = result.to_dict()

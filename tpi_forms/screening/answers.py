@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from .. import clock
 from ..definitions.conditions import AllOf, AnyOf, Comparison, Condition, Not, evaluate
 from ..definitions.question_core import Invalid
 from ..definitions.questionnaire import Question, Questionnaire, load_questionnaire
@@ -43,7 +44,7 @@ def validate_answers(
     ``locale`` picks the language of the error messages (English when it has none).
     """
     q = questionnaire or load_questionnaire()
-    today = today or dt.date.today()
+    today = today or clock.today(None)
     messages = _messages(locale)
     if not isinstance(raw, Mapping):
         raise AnswersError({"": [messages["object"]]})
@@ -66,7 +67,7 @@ def enabled_questions(
     A follow-up is asked when its condition holds on the valid answers before it, the same
     decision `validate_answers` makes.
     """
-    today = today or dt.date.today()
+    today = today or clock.today(None)
     return _walk(raw, questionnaire, today, _messages("en"), "en")[2]
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from .. import clock
 from ..definitions.conditions import evaluate, referenced
 from ..definitions.questionnaire import Questionnaire, load_questionnaire
 from .answers import compute_scores, validate_answers
@@ -122,7 +123,7 @@ def screen(
     definition does not know, and `UnknownLocaleError` for a language it lacks.
     """
     q = questionnaire or load_questionnaire()
-    today = today or dt.date.today()
+    today = today or clock.today(None)
     procedure = procedure or PlannedProcedure()
     q.title.get(locale)  # refuse an unknown locale before any work
     valid = validate_answers(answers, q, today=today, locale=locale)

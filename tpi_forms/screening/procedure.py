@@ -25,16 +25,6 @@ class PlannedProcedure:
     corticosteroid: bool = False
     """Whether a corticosteroid is mixed in."""
 
-    @classmethod
-    def from_cli(
-        cls, sites: str | None, corticosteroid: bool, local_anesthetic: str
-    ) -> PlannedProcedure:
-        """Build from command-line strings: ``--sites neck,upper_back``."""
-        parsed = None if not sites else tuple(s.strip() for s in sites.split(",") if s.strip())
-        return cls(
-            sites=parsed or None, local_anesthetic=local_anesthetic, corticosteroid=corticosteroid
-        )
-
     def check(self, questionnaire: Questionnaire) -> None:
         """Raise `ProcedureError` naming the first site or medicine the definition lacks."""
         known_sites = [c.id for c in questionnaire.plan.sites]

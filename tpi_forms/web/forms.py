@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 import wtforms
 from wtforms.fields.core import Field
 
+from .. import clock
 from ..definitions.conditions import to_data
 from ..definitions.question_core import posted_values
 from ..definitions.questionnaire import Question, Questionnaire, Section, load_questionnaire
@@ -155,7 +156,7 @@ class ScreeningFormMixin:
         return ok
 
     def _today(self) -> dt.date:
-        return self.as_of or dt.date.today()
+        return self.as_of or clock.today(None)
 
 
 def build_form_class(

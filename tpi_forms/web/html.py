@@ -31,6 +31,7 @@ import jinja2
 from markupsafe import Markup
 from wtforms.fields.choices import SelectFieldBase
 
+from .. import clock
 from .._resources import default_environment, make_environment, static_folder
 from ..consent.document import ConsentDocument
 from ..consent.signing import RISKS_SECTION, SUMMARY_SECTION, SignerBlock, signer_blocks
@@ -228,7 +229,7 @@ def _form_context(
     form: Any, *, action: str, method: str, plan: Mapping[str, Any] | None, kiosk: bool
 ) -> dict[str, Any]:
     sections = _sections(form, kiosk)
-    as_of = getattr(form, "as_of", None) or dt.date.today()
+    as_of = getattr(form, "as_of", None) or clock.today(None)
     return {
         "form": form,
         "ui": ui_text(form.locale),
