@@ -157,7 +157,7 @@ class LocalPki:
 
 
 class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base name
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
