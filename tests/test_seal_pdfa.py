@@ -11,6 +11,7 @@ import pytest
 from packet_fixtures import make_record, no_weasyprint_logs
 from seal_fixtures import Pki, make_pki
 
+from tpi_forms.errors import SealError
 from tpi_forms.pdf.packet import render_packet
 from tpi_forms.pdf.seal import seal_pdf
 from tpi_forms.verify.packet import verify_packet
@@ -98,3 +99,39 @@ def test_sealed_packet_verifies(sealed: bytes, pki: Pki) -> None:
     result = verify_packet(sealed, trust_roots=[pki.ca_cert])
     assert result.ok, result.failed()
     assert result.seal_level == "B-B"
+
+
+def test_the_xmp_update_handles_either_form_and_adds_what_is_missing() -> None:
+    from tpi_forms.pdf.seal import _updated_xmp
+
+    packet = (
+        b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF'
+        b' xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+        b' xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/">'
+        b'<rdf:Description rdf:about="" pdfaid:part="3" xmp:MetadataDate="2020-01-01T00:00:00Z"/>'
+        b'<rdf:Description rdf:about=""><xmp:ModifyDate>2020-01-01T00:00:00Z</xmp:ModifyDate>'
+        b'</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="r"?>'
+    )
+    when = dt.datetime(2030, 3, 2, 9, 30, tzinfo=dt.UTC)
+    updated = _updated_xmp(packet, "WeasyPrint 70.0; pyHanko 0.38.0", when)
+    assert updated.startswith(b'<?xpacket begin="\xef\xbb\xbf"') and updated.endswith(b'end="r"?>')
+    assert b"<xmp:ModifyDate>2030-03-02T09:30:00+00:00</xmp:ModifyDate>" in updated
+    assert b'xmp:MetadataDate="2030-03-02T09:30:00+00:00"' in updated
+    assert b'pdf:Producer="WeasyPrint 70.0; pyHanko 0.38.0"' in updated  # added: it was missing
+    assert b'pdfaid:part="3"' in updated
+    assert updated.count(b"ModifyDate>") == 2  # not added a second time
+
+
+@pytest.mark.parametrize(
+    "xmp",
+    [
+        b"<x:xmpmeta",
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a SYSTEM "file:///etc/passwd">]><x>&a;</x>',
+    ],
+)
+def test_broken_or_hostile_xmp_is_a_clear_error(xmp: bytes) -> None:
+    from tpi_forms.pdf.seal import _updated_xmp
+
+    with pytest.raises(SealError, match="XMP metadata"):
+        _updated_xmp(xmp, "p", dt.datetime(2030, 1, 1, tzinfo=dt.UTC))

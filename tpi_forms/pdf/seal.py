@@ -93,7 +93,12 @@ class _ArchivalWriter(IncrementalPdfFileWriter):
         super().register_extension(ext)
 
     def _update_meta(self) -> None:
-        """Write one producer and one modification time to both Info and XMP."""
+        """Write one producer and one modification time to both Info and XMP.
+
+        This replaces pyHanko's own hook, which it calls just before writing an update; the
+        tests check that Info and XMP agree after every kind of update, so a pyHanko release
+        that stopped calling it would show there.
+        """
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         producer = VENDOR
         info_ref = self.trailer.raw_get("/Info") if "/Info" in self.trailer else None
@@ -109,7 +114,10 @@ class _ArchivalWriter(IncrementalPdfFileWriter):
             self.mark_update(info_ref)
         if "/Metadata" not in self.root:
             return
-        xmp = _updated_xmp(self.root["/Metadata"].data, producer, now)
+        data = getattr(self.root["/Metadata"], "data", None)
+        if not isinstance(data, bytes):
+            raise SealError("the packet's XMP metadata is not a stream")
+        xmp = _updated_xmp(data, producer, now)
         stream = generic.StreamObject(
             {
                 generic.pdf_name("/Type"): generic.pdf_name("/Metadata"),
@@ -129,15 +137,12 @@ def _updated_xmp(data: bytes, producer: str, when: dt.datetime) -> bytes:
     except etree.XMLSyntaxError:
         raise SealError("the packet's XMP metadata is not well-formed XML") from None
     stamp = when.isoformat()
-    values = {f"{{{_NS_PDF}}}Producer": producer, f"{{{_NS_XMP}}}ModifyDate": stamp}
-    if root.find(f".//{{{_NS_XMP}}}MetadataDate") is not None or any(
-        f"{{{_NS_XMP}}}MetadataDate" in d.attrib for d in root.iter(f"{{{_NS_RDF}}}Description")
-    ):
-        values[f"{{{_NS_XMP}}}MetadataDate"] = stamp
+    required = {f"{{{_NS_PDF}}}Producer": producer, f"{{{_NS_XMP}}}ModifyDate": stamp}
+    optional = {f"{{{_NS_XMP}}}MetadataDate": stamp}  # updated only where it is written
     descriptions = list(root.iter(f"{{{_NS_RDF}}}Description"))
     if not descriptions:
         raise SealError("the packet's XMP metadata has no rdf:Description")
-    for name, value in values.items():
+    for name, value in (required | optional).items():
         found = False
         for description in descriptions:
             if name in description.attrib:
@@ -146,7 +151,7 @@ def _updated_xmp(data: bytes, producer: str, when: dt.datetime) -> bytes:
             for element in description.findall(name):
                 element.text = value
                 found = True
-        if not found:
+        if not found and name in required:
             descriptions[0].set(name, value)
     out: bytes = etree.tostring(root.getroottree(), encoding="utf-8", xml_declaration=False)
     return out
