@@ -21,6 +21,7 @@ from . import (
     fhir,
     kiosk,
     packet,
+    reseal,
     schema,
     screen,
     verify,
@@ -38,6 +39,7 @@ COMMANDS = [
     blank,
     day_packets,
     verify,
+    reseal,
     fhir,
     kiosk,
 ]

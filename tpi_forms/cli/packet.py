@@ -17,6 +17,7 @@ from ._options import (
     clinic_from,
     plan_from,
 )
+from ._seal_options import LEVELS, add_trust_options, add_tsa_option, read_all
 
 
 def register(sub: Any) -> None:
@@ -51,6 +52,17 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--passphrase-env", metavar="VAR", help="environment variable holding the key's passphrase"
     )
+    add_tsa_option(parser, required=False, what="for the seal's timestamp (PAdES B-T)")
+    parser.add_argument(
+        "--level",
+        choices=LEVELS,
+        help=(
+            "PAdES level of the seal (default: B-T with --tsa, else B-B); B-LT also embeds the "
+            "certificates' revocation data (OCSP, CRL) and B-LTA adds a document timestamp: "
+            "both need --tsa and --trust"
+        ),
+    )
+    add_trust_options(parser, purpose="with --level B-LT or B-LTA, to fetch revocation data")
     add_page_size_option(parser)
     parser.add_argument("-o", "--output", type=Path, required=True, help="PDF file to write")
     parser.set_defaults(func=run)
@@ -82,6 +94,16 @@ def run(args: argparse.Namespace) -> int:
 
     if (args.seal is None) != (args.cert is None):
         raise TpiFormsError("--seal and --cert go together")
+    if args.seal is None and (args.tsa or args.level or args.trust or args.tsa_trust):
+        raise TpiFormsError("--tsa, --level, --trust and --tsa-trust need --seal")
+    level = args.level or ("B-T" if args.tsa else "B-B")
+    rank = LEVELS.index(level)
+    if rank == 0 and args.tsa:
+        raise TpiFormsError("--level B-B takes no --tsa (a timestamp makes it B-T)")
+    if rank >= 1 and not args.tsa:
+        raise TpiFormsError(f"--level {level} needs --tsa")
+    if rank >= 2 and not args.trust:
+        raise TpiFormsError(f"--level {level} needs --trust (the seal's root certificate)")
     clinic = clinic_from(args)
     locale = args.locale or clinic.default_locale
     procedure = plan_from(args)
@@ -129,7 +151,16 @@ def run(args: argparse.Namespace) -> int:
             if value is None:
                 raise TpiFormsError(f"environment variable {args.passphrase_env} is not set")
             passphrase = value.encode("utf-8")
-        pdf = seal_pdf(pdf, args.seal.read_bytes(), args.cert.read_bytes(), passphrase=passphrase)
+        pdf = seal_pdf(
+            pdf,
+            args.seal.read_bytes(),
+            args.cert.read_bytes(),
+            passphrase=passphrase,
+            level=level,
+            tsa_url=args.tsa,
+            trust_roots=read_all(args.trust + args.tsa_trust),
+        )
     write_atomically(args.output, pdf)
-    print(f"wrote {args.output} ({len(pdf) // 1024} KiB{', sealed' if args.seal else ''})")
+    sealed = f", sealed PAdES {level}" if args.seal else ""
+    print(f"wrote {args.output} ({len(pdf) // 1024} KiB{sealed})")
     return 0

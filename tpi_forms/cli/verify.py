@@ -6,7 +6,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from ..errors import TpiFormsError
 from ..verify.packet import verify_packet
+from ._seal_options import LEVELS, add_trust_options, read_all
 
 
 def register(sub: Any) -> None:
@@ -15,27 +17,44 @@ def register(sub: Any) -> None:
         help="verify a signed packet (record hash, pages, signatures, consent, seal)",
         description=(
             "Re-read the record embedded in a packet, recompute its hash, compare it with the "
-            "pages, the signature images and the consent definition, and validate the seal. "
-            "Prints each check; exits 0 when all pass, 1 when one fails, 2 on bad input."
+            "pages, the signature images and the consent definition, and validate the seal and "
+            "its timestamps and revocation data, reporting the PAdES level reached (B-B, B-T, "
+            "B-LT, B-LTA). Prints each check; exits 0 when all pass, 1 when one fails, 2 on bad "
+            "input."
         ),
     )
     parser.add_argument("packet", type=Path, help="the packet PDF")
+    add_trust_options(parser, purpose="requires a seal")
     parser.add_argument(
-        "--trust",
-        type=Path,
-        action="append",
-        metavar="CERT.pem",
-        help="a root certificate the seal must chain to (repeatable); requires a seal",
+        "--level",
+        choices=LEVELS,
+        help="fail unless the seal reaches at least this PAdES level (needs --trust)",
+    )
+    parser.add_argument(
+        "--online",
+        action="store_true",
+        help="also fetch today's revocation status of the seal's certificates (needs --trust)",
     )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    roots = [p.read_bytes() for p in args.trust] if args.trust else None
-    result = verify_packet(args.packet.read_bytes(), trust_roots=roots)
+    if not args.trust and (args.tsa_trust or args.level or args.online):
+        raise TpiFormsError("--tsa-trust, --level and --online need --trust")
+    roots = read_all(args.trust) if args.trust else None
+    result = verify_packet(
+        args.packet.read_bytes(),
+        trust_roots=roots,
+        tsa_roots=read_all(args.tsa_trust),
+        online=args.online,
+        require_level=args.level,
+    )
     for check in result.checks:
         print(f"{'PASS' if check.passed else 'FAIL'} {check.name}: {check.detail}")
+    level = f" (seal: PAdES {result.seal_level})" if result.seal_level else ""
     print(
-        "ok: every check passed" if result.ok else f"FAILED: {len(result.failed())} check(s) failed"
+        f"ok: every check passed{level}"
+        if result.ok
+        else f"FAILED: {len(result.failed())} check(s) failed{level}"
     )
     return 0 if result.ok else 1

@@ -2,7 +2,8 @@
 
 `verify_packet` runs every check it can and reports each one; ``ok`` is true only when all
 passed. It reads the PDF with pypdf (a small, pure-Python dependency), and validates a PAdES
-seal with pyHanko when the ``pades`` extra is installed.
+seal with pyHanko when the ``pades`` extra is installed, reporting the PAdES level it reaches
+(B-B, B-T, B-LT or B-LTA, see `tpi_forms.verify.seal`).
 
 >>> result = verify_packet(open("packet.pdf", "rb").read())  # doctest: +SKIP
 >>> result.ok, [c.name for c in result.checks if not c.passed]  # doctest: +SKIP
@@ -50,6 +51,8 @@ class Verification:
     """The embedded record when it could be read."""
     record_sha256: str | None
     """SHA-256 of the embedded record bytes when found."""
+    seal_level: str | None = None
+    """The PAdES level the seal reaches (``B-B`` to ``B-LTA``); None unsealed or without roots."""
 
     @property
     def ok(self) -> bool:
@@ -75,11 +78,17 @@ def verify_packet(
     *,
     trust_roots: Sequence[bytes] | None = None,
     consent_definition: Any | None = None,
+    tsa_roots: Sequence[bytes] = (),
+    online: bool = False,
+    require_level: str | None = None,
 ) -> Verification:
     """Verify a packet made by `render_packet` (sealed or not) and report each check.
 
     :param trust_roots: PEM or DER certificates a seal must chain to; when given, the packet
         must carry a valid PAdES seal that chains to one of them.
+    :param tsa_roots: further roots the seal's timestamps may chain to.
+    :param online: also fetch today's revocation status of the seal's certificates.
+    :param require_level: fail unless the seal reaches this PAdES level (``B-LTA``, ...).
     :param consent_definition: a `ConsentDefinition` to rebuild the consent from; default: the
         shipped definition. It is used only when its id and version are the ones the record
         cites; otherwise the consent is checked against its own hash alone.
@@ -147,9 +156,10 @@ def verify_packet(
     )
     add(*_signature_check(record, reader))
     add(*_consent_check(record, consent_definition))
-    for check in _seal_checks(pdf_bytes, trust_roots):
+    seal_checks, level = _seal_checks(pdf_bytes, trust_roots, tsa_roots, online, require_level)
+    for check in seal_checks:
         add(*check)
-    return Verification(tuple(checks), record, digest)
+    return Verification(tuple(checks), record, digest, level)
 
 
 def _walk(reader: Any) -> Iterator[Any]:
@@ -372,12 +382,20 @@ def _clinic(record: ConsentRecord) -> Any:
 
 
 def _seal_checks(
-    pdf_bytes: bytes, trust_roots: Sequence[bytes] | None
-) -> list[tuple[str, bool, str]]:
+    pdf_bytes: bytes,
+    trust_roots: Sequence[bytes] | None,
+    tsa_roots: Sequence[bytes],
+    online: bool,
+    require_level: str | None,
+) -> tuple[tuple[tuple[str, bool, str], ...], str | None]:
     try:
-        from ..pdf.seal import validate_seals
+        from .seal import validate_seals
     except ImportError:
         if trust_roots is not None:
-            return [("seal", False, "pyHanko is not installed (pip install 'tpi_forms[pades]')")]
-        return []
-    return validate_seals(pdf_bytes, trust_roots)
+            missing = "pyHanko is not installed (pip install 'tpi_forms[pades]')"
+            return (("seal", False, missing),), None
+        return (), None
+    report = validate_seals(
+        pdf_bytes, trust_roots, tsa_roots=tsa_roots, online=online, require_level=require_level
+    )
+    return report.checks, report.level
