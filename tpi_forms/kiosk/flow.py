@@ -19,6 +19,7 @@ from wtforms import HiddenField
 from ..consent.document import ConsentDocument, build_consent
 from ..consent.signing import ConsentSubmission, parse_consent_submission
 from ..definitions.clinic import Clinic
+from ..definitions.consent import consenting_roles
 from ..definitions.questionnaire import load_questionnaire
 from ..errors import ConsentFormError
 from ..pdf.packet import build_record
@@ -29,9 +30,6 @@ from ..web.forms import build_form_class
 from ..web.html import PageOptions, render_consent_page, render_kiosk_page
 from .state import CheckInState
 from .store import Event
-
-SIGNER_ROLES = ("patient",)
-"""The signature blocks shown on the tablet (the patient, or a legal representative)."""
 
 _FORM_CLASSES: dict[str, type[Any]] = {}
 
@@ -44,7 +42,8 @@ def locales() -> tuple[str, ...]:
 def screening_form(locale: str, prefill: Mapping[str, Any] | None = None) -> Any:
     """The screening form (Flask-WTF, so CSRF-protected), bound to the posted data if any.
 
-    ``prefill`` (a check-in's patient data) fills the name and date of birth staff entered.
+    ``prefill`` (a check-in's patient data) fills the name and date of birth staff entered, in
+    the questions the questionnaire's ``[identity]`` names.
     """
     cls = _FORM_CLASSES.get(locale)
     if cls is None:
@@ -52,11 +51,12 @@ def screening_form(locale: str, prefill: Mapping[str, Any] | None = None) -> Any
         cls = type(base.__name__, (base,), {"submission_token": HiddenField()})
         _FORM_CLASSES[locale] = cls
     data: dict[str, Any] = {}
-    if prefill:
+    identity = load_questionnaire().identity
+    if prefill and identity is not None:
         if prefill.get("name"):
-            data["patient_name"] = prefill["name"]
+            data[identity.name] = prefill["name"]
         if prefill.get("date_of_birth"):
-            data["date_of_birth"] = dt.date.fromisoformat(str(prefill["date_of_birth"]))
+            data[identity.date_of_birth] = dt.date.fromisoformat(str(prefill["date_of_birth"]))
     return cls(data=data) if data else cls()
 
 
@@ -106,6 +106,12 @@ def consent_document(state: CheckInState, clinic: Clinic, locale: str) -> Consen
     )
 
 
+def signer_roles(document: ConsentDocument) -> tuple[str, ...]:
+    """The signature block shown on the tablet: the person consenting (the patient, or whoever
+    the consent lets sign in their place); the clinician and others sign elsewhere."""
+    return consenting_roles(document.signer_roles)[:1]
+
+
 def render_consent(
     document: ConsentDocument,
     token: str,
@@ -118,7 +124,7 @@ def render_consent(
     return render_consent_page(
         document,
         action=url_for("patient.consent"),
-        roles=SIGNER_ROLES,
+        roles=signer_roles(document),
         values=values,
         errors=errors,
         hidden={"csrf_token": generate_csrf(), "submission_token": token},
@@ -130,7 +136,9 @@ def read_signing(
     formdata: Mapping[str, Any], document: ConsentDocument, device_id: str
 ) -> ConsentSubmission:
     """The checked signatures and review evidence; raises `ConsentFormError`."""
-    return parse_consent_submission(document, formdata, roles=SIGNER_ROLES, device_id=device_id)
+    return parse_consent_submission(
+        document, formdata, roles=signer_roles(document), device_id=device_id
+    )
 
 
 def audit_trail(events: Sequence[Event], device_id: str) -> list[AuditEvent]:
@@ -175,4 +183,5 @@ __all__ = [
     "render_screening",
     "screen_answers",
     "screening_form",
+    "signer_roles",
 ]

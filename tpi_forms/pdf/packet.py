@@ -46,12 +46,11 @@ from .printed import (
     medicine_name,
     patient_identity,
     readable_answers,
-    signer_meaning,
+    signer_roles,
 )
 from .render import DEFAULT_VARIANT, Attachment, PdfMetadata, render_pdf
 
 __all__ = [
-    "BLANK_ROLES",
     "HEADER_NAME_CHARS",
     "MAX_ANSWER_CHARS",
     "MAX_RECORD_BYTES",
@@ -75,7 +74,6 @@ MAX_ANSWER_CHARS = 5000
 """Longest single answer a packet prints, in characters."""
 MAX_RECORD_BYTES = 8 * 1024 * 1024
 """Largest record a packet embeds, in bytes of canonical JSON."""
-BLANK_ROLES = ("patient", "legal_representative", "practitioner", "witness", "interpreter")
 HEADER_NAME_CHARS = 80
 """Longest patient name the running header prints; longer names end in "…" there (the summary
 and the name field print them whole)."""
@@ -262,12 +260,15 @@ class PacketRenderer:
                 }
             )
         status = str(record.screening.get("status", ""))
+        roles = {role["id"]: role for role in signer_roles(record.consent)}
         signers = [
             {
                 "printed_name": s.printed_name,
-                "role": t.get(f"role_{s.role}", s.role),
-                "relationship": s.relationship,
-                "language": s.language,
+                "role": roles[s.role]["title"],
+                "fields": [
+                    {"label": f["label"], "value": getattr(s, f["id"])}
+                    for f in roles[s.role]["fields"]
+                ],
                 "signed_at": format_datetime(s.signed_at, locale, tz),
                 "meaning": s.meaning,
                 "method": t[f"method_{s.method}"],
@@ -365,14 +366,6 @@ class PacketRenderer:
                     "questions": questions,
                 }
             )
-        roles = [
-            {
-                "id": role,
-                "title": t[f"role_{role}"],
-                "meaning": signer_meaning(consent, role),
-            }
-            for role in BLANK_ROLES
-        ]
         context = {
             "t": t,
             "locale": locale,
@@ -386,7 +379,7 @@ class PacketRenderer:
             "consent": consent,
             "intro": q.intro.get(locale) if q.intro else None,
             "sections": sections,
-            "roles": roles,
+            "roles": signer_roles(consent),
         }
         return self.env.get_template("pdf/blank.html").render(context)
 

@@ -127,7 +127,7 @@ def verify_packet(
         f"{RECORD_ATTACHMENT} parses as a {record.format} record"
         + ("" if canonical else " but is not in canonical form"),
     )
-    facts = _facts(record)
+    facts = _facts(record, _questionnaire(record, consent_definition))
     facts["record hash"] = digest
     missing = _find_on_pages(pages, facts)
     printed = "record hash" not in missing
@@ -201,7 +201,17 @@ def _attachment(reader: Any) -> bytes | None:
     return data
 
 
-def _facts(record: ConsentRecord) -> dict[str, str]:
+def _questionnaire(record: ConsentRecord, definition: Any | None) -> Any | None:
+    """The questionnaire the record cites: the given consent's, else the shipped one; or None."""
+    from ..definitions.questionnaire import load_questionnaire
+
+    for q in (getattr(definition, "questionnaire", None), load_questionnaire()):
+        if q is not None and getattr(q, "id", None) == record.questionnaire_id:
+            return q
+    return None
+
+
+def _facts(record: ConsentRecord, questionnaire: Any | None) -> dict[str, str]:
     facts = {
         "consent version": record.consent_version,
         "consent hash": record.consent_hash,
@@ -210,7 +220,8 @@ def _facts(record: ConsentRecord) -> dict[str, str]:
     for i, s in enumerate(record.signatures, start=1):
         facts[f"signer {i} name"] = s.printed_name
         facts[f"signer {i} meaning"] = s.meaning
-    name = record.answers.get("patient_name")
+    identity = getattr(questionnaire, "identity", None)
+    name = record.answers.get(identity.name) if identity is not None else None
     if isinstance(name, str):
         facts["patient name"] = name
     return {k: _norm(v) for k, v in facts.items() if v}
