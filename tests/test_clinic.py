@@ -169,7 +169,7 @@ def test_from_dict_refuses_a_logo_that_is_not_the_recorded_one(tmp_path: Path) -
     logo = ClinicLogo("logo.png", image_bytes())
     data = dataclasses.replace(sample_clinic(), logo=logo).to_dict()
     other = base64.b64encode(image_bytes("PNG", "RGB")).decode()
-    for change, message in [
+    changes: list[tuple[dict[str, Any], str]] = [
         ({"data_base64": other}, "does not match its recorded SHA-256"),
         ({"sha256": "0" * 64}, "does not match its recorded SHA-256"),
         ({"media_type": "image/jpeg"}, "does not match its recorded SHA-256 and type"),
@@ -177,7 +177,8 @@ def test_from_dict_refuses_a_logo_that_is_not_the_recorded_one(tmp_path: Path) -
         ({"data_base64": None}, "has no image data"),
         ({"data_base64": "A" * (2 * MAX_LOGO_BYTES)}, "larger than"),
         ({"file": "logo.svg"}, "must be a PNG or JPEG file"),
-    ]:
+    ]
+    for change, message in changes:
         with pytest.raises(ClinicError, match=message):
             Clinic.from_dict(_tampered(data, **change))
     with pytest.raises(ClinicError, match="missing a field"):

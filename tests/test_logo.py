@@ -76,7 +76,11 @@ def packet(clinic: Clinic) -> tuple[ConsentRecord, bytes]:
 def page_images(page: Any) -> list[Any]:
     """The images the page's content draws (``Do``), read with pikepdf's own parser."""
     xobjects = page.obj.Resources.get("/XObject", {})
-    drawn = {str(ops[0]) for ops, op in pikepdf.parse_content_stream(page) if str(op) == "Do"}
+    drawn = {
+        str(i.operands[0])
+        for i in pikepdf.parse_content_stream(page)
+        if isinstance(i, pikepdf.ContentStreamInstruction) and str(i.operator) == "Do"
+    }
     return [xobjects[n] for n in drawn if xobjects[n].get("/Subtype") == "/Image"]
 
 
