@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pypdf
 
-from tpi_forms.definitions.clinic import sample_clinic
+from tpi_forms.definitions.clinic import Clinic, sample_clinic
 from tpi_forms.pdf.packet import build_record
 from tpi_forms.record.model import AuditEvent, ConsentRecord, Signature
 from tpi_forms.screening.procedure import PlannedProcedure
@@ -34,6 +34,7 @@ def make_record(
     answers: dict[str, Any] | None = None,
     steroid: bool = True,
     representative: bool = False,
+    clinic: Clinic | None = None,
 ) -> ConsentRecord:
     """A realistic record: real screening and consent, four signers, a short audit trail."""
     raw = example_answers(scenario)
@@ -81,12 +82,30 @@ def make_record(
         raw,
         signatures,
         procedure=PlannedProcedure(sites=("neck", "upper_back"), corticosteroid=steroid),
-        clinic=sample_clinic(),
+        clinic=clinic or sample_clinic(),
         locale=locale,
         audit=audit,
         device_id="kiosk-7",
         created_at=SIGNED + dt.timedelta(minutes=4),
     )
+
+
+def reembed(pdf: bytes, change: Callable[[dict[str, Any]], None]) -> bytes:
+    """Rewrite the embedded record the way a forger would: valid PDF, valid JSON, new content."""
+    import json
+
+    import pikepdf
+
+    from tpi_forms.record.model import canonical_json
+
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        stream = doc.attachments["record.json"].obj.EF.F
+        data = json.loads(stream.read_bytes())
+        change(data)
+        stream.write(canonical_json(data))
+        out = io.BytesIO()
+        doc.save(out)
+        return out.getvalue()
 
 
 def pdf_text(pdf: bytes) -> list[str]:

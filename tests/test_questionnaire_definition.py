@@ -273,3 +273,91 @@ def test_adding_a_language_is_adding_a_file(tmp_path: Path) -> None:
 def test_definition_text_is_dedented_example() -> None:
     # The README's format example must stay loadable: it is this module's STRUCTURE.
     assert textwrap.dedent(STRUCTURE) == STRUCTURE
+
+
+# --- identity questions -----------------------------------------------------------------------
+
+IDENTITY_QUESTIONS = """
+[[sections]]
+id = "who"
+
+[[sections.questions]]
+id = "full_name"
+type = "string"
+personal = true
+
+[[sections.questions]]
+id = "born"
+type = "date"
+personal = true
+"""
+
+IDENTITY_TEXT = """
+[sections.who]
+title = "Who"
+
+[questions.full_name]
+label = "Name"
+
+[questions.born]
+label = "Born"
+"""
+
+
+def with_identity(table: str | None) -> dict[str, str]:
+    head, _, rest = STRUCTURE.partition("[[sections]]")
+    identity = "" if table is None else f"[identity]\n{table}\n"
+    structure = head + identity + IDENTITY_QUESTIONS + "\n[[sections]]" + rest
+    text = TEXT + IDENTITY_TEXT
+    return {"structure": structure, "en": text, "es": text}
+
+
+def test_the_questionnaire_names_its_identity_questions(tmp_path: Path) -> None:
+    from tpi_forms.definitions.questionnaire import Identity
+    from tpi_forms.pdf.printed import identity_questions, patient_identity
+
+    q = load_questionnaire(
+        write(tmp_path, **with_identity('name = "full_name"\ndate_of_birth = "born"'))
+    )
+    assert q.identity == Identity(name="full_name", date_of_birth="born")
+    assert identity_questions(q) == ("full_name", "born")
+    answers = {"full_name": "Ana Ruiz", "born": "1980-04-12"}
+    assert patient_identity(answers, q, "es") == ("Ana Ruiz", "12 de abril de 1980")
+    assert load_questionnaire().identity == Identity("patient_name", "date_of_birth")
+
+
+def test_without_an_identity_table_nothing_is_guessed(tmp_path: Path) -> None:
+    from tpi_forms.pdf.printed import identity_questions, patient_identity
+
+    q = load_questionnaire(write(tmp_path, **with_identity(None)))
+    assert q.identity is None
+    assert identity_questions(q) == (None, None)
+    assert patient_identity({"full_name": "Ana", "born": "1980-04-12"}, q, "en") == ("", "")
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        ('name = "nobody"\ndate_of_birth = "born"', "identity.name: unknown question 'nobody'"),
+        (
+            'name = "born"\ndate_of_birth = "born"',
+            "identity.name: 'born' is a date question; it must be a string one",
+        ),
+        (
+            'name = "full_name"\ndate_of_birth = "full_name"',
+            "identity.date_of_birth: 'full_name' is a string question; it must be a date one",
+        ),
+        (
+            'name = "thinner_name"\ndate_of_birth = "born"',
+            "identity.name: 'thinner_name' must be marked personal = true",
+        ),
+        ('name = "full_name"', "identity: missing required key 'date_of_birth'"),
+        (
+            'name = "full_name"\ndate_of_birth = "born"\nphone = "x"',
+            "identity.phone: unknown key",
+        ),
+    ],
+)
+def test_identity_errors_name_the_key(tmp_path: Path, table: str, expected: str) -> None:
+    message = load_error(tmp_path, **with_identity(table))
+    assert message.startswith(f"mini.toml: {expected}"), message

@@ -96,7 +96,8 @@ def test_a_swapped_signature_image_is_detected(record: ConsentRecord) -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"role": "friend"}, "unknown signer role"),
+        ({"role": "Friend!"}, "signer role is an id"),
+        ({"role": ""}, "signer role is an id"),
         ({"method": "stamped"}, "unknown signature method"),
         ({"printed_name": " "}, "printed name must not be empty"),
         ({"printed_name": "x" * (MAX_NAME + 1)}, "longer than"),
@@ -104,8 +105,6 @@ def test_a_swapped_signature_image_is_detected(record: ConsentRecord) -> None:
         ({"image_png": None}, "needs its image"),
         ({"image_png": b"GIF89a" + b"\0" * 40}, "not a PNG"),
         ({"image_png": b"\x89PNG\r\n\x1a\n" + b"\0" * MAX_IMAGE_BYTES}, "larger than"),
-        ({"role": "legal_representative"}, "relationship"),
-        ({"role": "interpreter"}, "language is required"),
         ({"method": "typed"}, "typed signature has no image"),
     ],
 )
@@ -140,8 +139,79 @@ def test_audit_events_are_checked_and_frozen() -> None:
 
 
 def test_a_record_needs_the_patient_or_a_representative(record: ConsentRecord) -> None:
-    with pytest.raises(RecordError, match="patient"):
+    with pytest.raises(RecordError, match="^a consent record needs a signature of one of: "):
         ConsentRecord(**{**record.__dict__, "signatures": record.signatures[1:2]})
+
+
+def _signed(role: str, **extra: Any) -> Signature:
+    return Signature(role, "Ana Ruiz", SIGNED, "I agree.", method="typed", **extra)
+
+
+@pytest.mark.parametrize(
+    ("signature", "message"),
+    [
+        (_signed("friend"), "unknown signer role 'friend' (the consent's roles: patient, "),
+        (
+            _signed("legal_representative"),
+            "the 'legal_representative' signature needs its relationship",
+        ),
+        (_signed("legal_representative", relationship=" "), "the 'legal_representative' signature"),
+        (_signed("interpreter"), "the 'interpreter' signature needs its language"),
+        (
+            _signed("patient", relationship="Mother"),
+            "the 'patient' signature has no relationship field",
+        ),
+        (_signed("witness", language="Español"), "the 'witness' signature has no language field"),
+    ],
+)
+def test_signatures_follow_the_roles_of_the_consent(
+    record: ConsentRecord, signature: Signature, message: str
+) -> None:
+    with pytest.raises(RecordError) as info:
+        ConsentRecord(**{**record.__dict__, "signatures": (*record.signatures, signature)})
+    assert str(info.value).startswith(message) and "\n" not in str(info.value)
+
+
+def test_the_consenting_roles_come_from_the_consent_not_from_fixed_ids(
+    record: ConsentRecord,
+) -> None:
+    """A consent whose person consenting is a ``client`` (or their ``guardian``)."""
+    consent = json.loads(json.dumps(record.to_dict()["consent"]))
+    roles = consent["signer_roles"]
+    roles[0]["id"], roles[1]["id"], roles[1]["alternative_to"] = "client", "guardian", "client"
+    guardian = _signed("guardian", relationship="Aunt")
+    practitioner = record.signatures[1]
+    made = ConsentRecord(**{**record.__dict__, "consent": consent, "signatures": (guardian,)})
+    assert made.signatures == (guardian,)
+    with pytest.raises(RecordError, match="^unknown signer role 'patient'"):
+        ConsentRecord(**{**record.__dict__, "consent": consent})
+    with pytest.raises(RecordError, match="needs a signature of one of: client, guardian$"):
+        ConsentRecord(**{**record.__dict__, "consent": consent, "signatures": (practitioner,)})
+    for role in roles:
+        role["required"] = role["id"] != "client"
+    again = ConsentRecord(
+        **{**record.__dict__, "consent": consent, "signatures": (practitioner,)}
+    )  # the first required role that signs for themselves is now the practitioner
+    assert again.signatures == (practitioner,)
+
+
+@pytest.mark.parametrize(
+    "roles",
+    [
+        None,
+        [],
+        "patient",
+        [{"id": "patient"}],
+        [1],
+        [{"id": "patient", "required": True, "fields": [{"id": "image_png", "label": "x"}]}],
+    ],
+)
+def test_a_consent_without_usable_signer_roles_is_refused(
+    record: ConsentRecord, roles: Any
+) -> None:
+    consent = {**json.loads(json.dumps(record.to_dict()["consent"])), "signer_roles": roles}
+    with pytest.raises(RecordError, match="signer role"):
+        ConsentRecord(**{**record.__dict__, "consent": consent})
 
 
 def test_with_events_appends_and_keeps_earlier_entries(record: ConsentRecord) -> None:

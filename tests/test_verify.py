@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import importlib.util
 import io
 import json
 import re
-from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pytest
-from packet_fixtures import make_record, no_weasyprint_logs, signature_png
+from packet_fixtures import make_record, no_weasyprint_logs, reembed, signature_png
 from PIL import Image
 
+from tpi_forms.consent.document import build_consent
 from tpi_forms.definitions.consent import load_consent_definition
-from tpi_forms.pdf.packet import render_packet
-from tpi_forms.record.model import canonical_json, sha256_hex
+from tpi_forms.definitions.questionnaire import load_questionnaire
+from tpi_forms.pdf.packet import PacketRenderer, PacketSettings, build_record, render_packet
+from tpi_forms.record.model import Signature, sha256_hex
+from tpi_forms.screening.procedure import PlannedProcedure
 from tpi_forms.verify.packet import PacketReadError, Verification, pixel_digest, verify_packet
 
 CHECKS = [
@@ -24,6 +30,7 @@ CHECKS = [
     "record_hash_printed",
     "record_matches_pages",
     "signature_images",
+    "logo_image",
     "consent_hash",
 ]
 
@@ -81,23 +88,11 @@ def test_one_changed_byte_in_the_page_content_fails(packet: bytes, page: int) ->
     assert "streams_intact" in failed(result)
 
 
-def _reembed(pdf: bytes, change: Callable[[dict[str, object]], None]) -> bytes:
-    """Rewrite the embedded record the way a forger would: valid PDF, valid JSON, new content."""
-    with pikepdf.open(io.BytesIO(pdf)) as doc:
-        stream = doc.attachments["record.json"].obj.EF.F
-        data = json.loads(stream.read_bytes())
-        change(data)
-        stream.write(canonical_json(data))
-        out = io.BytesIO()
-        doc.save(out)
-        return out.getvalue()
-
-
 def test_a_changed_answer_in_the_record_fails(packet: bytes) -> None:
     def change(data: dict[str, object]) -> None:
         data["answers"]["takes_blood_thinner"] = False  # type: ignore[index]
 
-    result = verify_packet(_reembed(packet, change))
+    result = verify_packet(reembed(packet, change))
     assert result.checks[1].passed  # the file itself is well formed
     assert failed(result) == {"record_hash_printed"}
 
@@ -106,7 +101,7 @@ def test_one_changed_byte_in_the_record_fails(packet: bytes) -> None:
     def change(data: dict[str, object]) -> None:
         data["device_id"] = "kiosk-8"
 
-    assert "record_hash_printed" in failed(verify_packet(_reembed(packet, change)))
+    assert "record_hash_printed" in failed(verify_packet(reembed(packet, change)))
 
 
 def test_a_moved_signature_fails(packet: bytes) -> None:
@@ -120,7 +115,7 @@ def test_a_moved_signature_fails(packet: bytes) -> None:
         signer["image_png_base64"] = base64.b64encode(other).decode()
         signer["image_sha256"] = sha256_hex(other)
 
-    assert failed(verify_packet(_reembed(packet, change))) >= {
+    assert failed(verify_packet(reembed(packet, change))) >= {
         "record_hash_printed",
         "signature_images",
     }
@@ -151,7 +146,7 @@ def test_consent_text_changed_with_its_hash_fails(packet: bytes) -> None:
         consent["sections"][0]["paragraphs"][0] = "Nothing can go wrong."  # type: ignore[index]
         consent["content_hash"] = consent_hash_of(consent)  # type: ignore[arg-type]
 
-    assert failed(verify_packet(_reembed(packet, change))) >= {
+    assert failed(verify_packet(reembed(packet, change))) >= {
         "record_hash_printed",
         "consent_hash",
         "record_matches_pages",
@@ -210,7 +205,7 @@ def test_an_undecodable_recorded_image_fails_the_check(packet: bytes) -> None:
         signer["image_png_base64"] = base64.b64encode(broken).decode()
         signer["image_sha256"] = sha256_hex(broken)
 
-    result = verify_packet(_reembed(packet, change))
+    result = verify_packet(reembed(packet, change))
     assert {"record_hash_printed", "signature_images"} <= failed(result)
 
 
@@ -254,3 +249,46 @@ def test_a_changed_consent_claiming_the_shipped_id_still_fails() -> None:
     assert not check.passed and "differs from the consent definition tpi_consent 0.1.0" in (
         check.detail
     )
+
+
+def test_the_patient_name_is_found_by_the_questionnaires_identity(tmp_path: Path) -> None:
+    """A questionnaire whose name question is ``full_name``: verification looks for that answer."""
+    example = Path(__file__).resolve().parent.parent / "examples" / "custom_procedure"
+    for source in (example / "definitions").glob("*.toml"):
+        text = source.read_text(encoding="utf-8").replace("patient_name", "full_name")
+        (tmp_path / source.name).write_text(text, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("joint_example", example / "run.py")
+    assert spec is not None and spec.loader is not None
+    run = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run)
+    answers = {("full_name" if k == "patient_name" else k): v for k, v in run.ANSWERS.items()}
+
+    q = load_questionnaire(tmp_path / "joint_screening.toml")
+    definition = load_consent_definition(tmp_path / "joint_consent.toml", q)
+    assert q.identity is not None and q.identity.name == "full_name"
+    plan = PlannedProcedure(sites=("shoulder_right",), corticosteroid=True)
+    now = dt.datetime(2026, 3, 2, 15, 30, tzinfo=dt.UTC)
+    document = build_consent(plan, locale="en", definition=definition)
+    signer = Signature("patient", "Sam Example", now, "I agree.", "drawn", signature_png(3))
+    record = build_record(
+        answers,
+        [signer],
+        procedure=plan,
+        questionnaire=q,
+        created_at=now,
+        consent=document.to_dict(),
+    )
+    renderer = PacketRenderer(
+        PacketSettings(questionnaire_path=str(tmp_path / "joint_screening.toml"))
+    )
+    with no_weasyprint_logs():
+        pdf = render_packet(record, renderer=renderer)
+    assert verify_packet(pdf, consent_definition=definition).ok
+
+    def rename(data: dict[str, Any]) -> None:
+        data["answers"]["full_name"] = "Someone Else"
+
+    result = verify_packet(reembed(pdf, rename), consent_definition=definition)
+    checks = {c.name: c for c in result.checks}
+    assert not checks["record_matches_pages"].passed
+    assert checks["record_matches_pages"].detail == "not found on the pages: patient name"

@@ -1,7 +1,8 @@
 """Read a submitted consent review-and-sign form into signatures and evidence of review.
 
-The page comes from `tpi_forms.web.html.render_consent_page`; its field names are made here
-(`signer_blocks`, `field_id`) so the two cannot drift. `parse_consent_submission` checks every
+The page comes from `tpi_forms.web.html.render_consent_page`; its blocks are made here
+(`signer_blocks`) and its field names in `tpi_forms.consent.fields`, which the templates use
+too, so the page and the parser cannot drift. `parse_consent_submission` checks every
 signature with `tpi_forms.consent.signature`, and returns `record.Signature` objects plus the audit
 events a record keeps (time on the consent, sections viewed, risks acknowledged, who signed).
 On any problem it raises `ConsentFormError`, whose ``errors`` map the id of the page element to
@@ -19,6 +20,7 @@ from ..definitions.ui_text import ui_locales, ui_text
 from ..errors import ConsentFormError, SignatureError
 from ..record.model import MAX_NAME, AuditEvent, Signature
 from .document import ConsentDocument, ConsentSignerRole
+from .fields import NAMES, RISKS_SECTION, SUMMARY_SECTION, SignerFields
 from .signature import (
     DEFAULT_LIMITS,
     SignatureLimits,
@@ -28,10 +30,6 @@ from .signature import (
 )
 
 MAX_REVIEW_SECONDS = 24 * 3600
-SUMMARY_SECTION = "summary"
-"""Id of the consent text's opening block (facility, procedure, sites, medicines)."""
-RISKS_SECTION = "risks"
-"""Id of the consent text's list of risks."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +42,11 @@ class SignerBlock:
     """The main role first, then its alternatives (a legal representative for the patient)."""
     required: bool
     """The consent is incomplete without a signature in this block."""
+
+    @property
+    def fields(self) -> SignerFields:
+        """The names of the block's fields."""
+        return NAMES.signer(self.id)
 
 
 @dataclass(frozen=True)
@@ -78,11 +81,6 @@ class ConsentSubmission:
     """Audit events to add to the record."""
 
 
-def field_id(block: str, name: str) -> str:
-    """Name and id of a signer block's field, e.g. ``patient-printed_name``."""
-    return f"{block}-{name}"
-
-
 def signer_blocks(
     document: ConsentDocument, roles: Sequence[str] | None = None
 ) -> tuple[SignerBlock, ...]:
@@ -110,18 +108,19 @@ def _ticked(formdata: Mapping[str, Any], key: str) -> bool:
 
 
 def _review(document: ConsentDocument, formdata: Mapping[str, Any]) -> ReviewEvidence:
-    if _get(formdata, "review-script") != "1":
+    if _get(formdata, NAMES.review("script")) != "1":
         return ReviewEvidence(False, None, (), None)
-    raw_seconds = _get(formdata, "review-seconds")
+    raw_seconds = _get(formdata, NAMES.review("seconds"))
     seconds = int(raw_seconds) if raw_seconds.isascii() and raw_seconds.isdigit() else None
     if seconds is not None:
         seconds = min(seconds, MAX_REVIEW_SECONDS)
     known = {SUMMARY_SECTION, RISKS_SECTION, *(s.id for s in document.sections)}
     seen: dict[str, None] = {}
-    for item in _get(formdata, "review-sections").split():
+    for item in _get(formdata, NAMES.review("sections")).split():
         if item in known:
             seen[item] = None
-    return ReviewEvidence(True, seconds, tuple(seen), _get(formdata, "review-reached_end") == "1")
+    reached_end = _get(formdata, NAMES.review("reached_end")) == "1"
+    return ReviewEvidence(True, seconds, tuple(seen), reached_end)
 
 
 def parse_consent_submission(
@@ -145,17 +144,17 @@ def parse_consent_submission(
     def fail(key: str, message: str) -> None:
         errors.setdefault(key, []).append(message)
 
-    if _get(formdata, "consent_hash") != document.content_hash:
+    if _get(formdata, NAMES.consent_hash) != document.content_hash:
         fail("", ui["errors.consent_changed"])
     review = _review(document, formdata)
     if review.script_ran and not review.reached_end:
         fail("", ui["errors.not_reviewed"])
-    acknowledged = [r.id for r in document.risks if _ticked(formdata, f"risk-{r.id}")]
+    acknowledged = [r.id for r in document.risks if _ticked(formdata, NAMES.risk(r.id))]
     missing = [r.id for r in document.risks if r.id not in acknowledged]
     if missing:  # one message, at the first box left empty
-        fail(f"risk-{missing[0]}", ui["errors.risk_ack"])
-    if not _ticked(formdata, "esign_consent"):
-        fail("esign_consent", ui["errors.esign_consent"])
+        fail(NAMES.risk(missing[0]), ui["errors.risk_ack"])
+    if not _ticked(formdata, NAMES.esign_consent):
+        fail(NAMES.esign_consent, ui["errors.esign_consent"])
 
     signatures: list[Signature] = []
     strokes: dict[str, tuple[Stroke, ...]] = {}
@@ -216,12 +215,12 @@ def _signer(
     fail: Any,
 ) -> tuple[Signature, tuple[Stroke, ...]] | None:
     """One block's signature, or None when an optional block was left empty."""
-    b = block.id
+    f = block.fields
     title = block.roles[0].title
-    name = " ".join(_get(formdata, field_id(b, "printed_name")).split())
-    method = _get(formdata, field_id(b, "method"))
-    png = _get(formdata, field_id(b, "png"))
-    intent = _ticked(formdata, field_id(b, "intent"))
+    name = " ".join(_get(formdata, f.printed_name).split())
+    method = _get(formdata, f.method)
+    png = _get(formdata, f.png)
+    intent = _ticked(formdata, f.intent)
     if not block.required and not name and not png and not intent:
         return None
     problems = 0
@@ -233,44 +232,44 @@ def _signer(
 
     role = block.roles[0]
     if len(block.roles) > 1:
-        chosen = _get(formdata, field_id(b, "signer"))
+        chosen = _get(formdata, f.signer)
         match = [r for r in block.roles if r.id == chosen]
         if not match:
-            problem(field_id(b, f"signer-{block.roles[0].id}"), ui["errors.signer_role"])
+            problem(f.signer_option(block.roles[0].id), ui["errors.signer_role"])
         else:
             role = match[0]
     extra: dict[str, str] = {}
     for extra_field in role.fields:
-        value = " ".join(_get(formdata, field_id(b, extra_field.id)).split())
+        value = " ".join(_get(formdata, f.extra(extra_field.id)).split())
         if not value or len(value) > MAX_NAME:
-            problem(field_id(b, extra_field.id), ui["errors.signer_field"])
+            problem(f.extra(extra_field.id), ui["errors.signer_field"])
         extra[extra_field.id] = value
     if not name or len(name) > MAX_NAME:
-        problem(field_id(b, "printed_name"), ui["errors.printed_name"])
+        problem(f.printed_name, ui["errors.printed_name"])
     image: bytes | None = None
     drawn_strokes: tuple[Stroke, ...] = ()
     if method == "drawn":
         try:
-            drawn = validate_drawn_signature(png, _get(formdata, field_id(b, "strokes")), limits)
+            drawn = validate_drawn_signature(png, _get(formdata, f.strokes), limits)
             image, drawn_strokes = drawn.png, drawn.strokes
         except SignatureError as exc:
             key = (
                 "errors.unreadable" if exc.code not in ("blank", "faint") else f"errors.{exc.code}"
             )
-            problem(field_id(b, "pad"), ui[key])
+            problem(f.pad, ui[key])
         if not intent:
-            problem(field_id(b, "intent"), ui["errors.typed_intent"])
+            problem(f.intent, ui["errors.typed_intent"])
     elif method == "typed":
         if name:
             try:
                 validate_typed_signature(name, intent)
             except SignatureError as exc:
-                target = "intent" if exc.code == "typed_intent" else "printed_name"
-                problem(field_id(b, target), ui[f"errors.{exc.code}"])
+                target = f.intent if exc.code == "typed_intent" else f.printed_name
+                problem(target, ui[f"errors.{exc.code}"])
         elif not intent:
-            problem(field_id(b, "intent"), ui["errors.typed_intent"])
+            problem(f.intent, ui["errors.typed_intent"])
     else:
-        problem(field_id(b, "method-typed"), ui["errors.signature_required"])
+        problem(f.method_option("typed"), ui["errors.signature_required"])
     if problems:
         return None
     signature = Signature(

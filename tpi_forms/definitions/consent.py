@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import functools
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 from .._resources import definition_folder
 from .._toml import Node, read_toml, unique_ids
@@ -26,6 +26,8 @@ DEFAULT_CONSENT = "tpi_consent"
 FREQUENCIES = ("common", "uncommon", "rare")
 MEDICINE_KINDS = ("local_anesthetic", "corticosteroid")
 SIGNER_FIELDS = ("relationship", "language")
+"""Extra fields a signer role may ask for; each is a field of every signature
+(``tpi_forms.record.model.Signature``)."""
 PLACEHOLDERS = (
     "facility",
     "phone",
@@ -128,6 +130,35 @@ class SignerRoleDef:
     """Extra fields this signer fills in (``relationship``, ``language``) and their labels."""
 
 
+class SignerRoleLike(Protocol):
+    """What `consenting_roles` reads of a signer role (definition, document or record)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def required(self) -> bool: ...
+    @property
+    def alternative_to(self) -> str | None: ...
+
+
+def consenting_roles(roles: Sequence[SignerRoleLike]) -> tuple[str, ...]:
+    """Ids of the roles of which one must sign every record: the person consenting.
+
+    That is the first required role that signs for themselves (``patient`` in the shipped
+    consent), then the roles that may sign in its place (``alternative_to`` it). Empty when no
+    role is required.
+
+    >>> [r.id for r in load_consent_definition().signers][:2]
+    ['patient', 'legal_representative']
+    >>> consenting_roles(load_consent_definition().signers)
+    ('patient', 'legal_representative')
+    """
+    main = next((r.id for r in roles if r.required and r.alternative_to is None), None)
+    if main is None:
+        return ()
+    return (main, *(r.id for r in roles if r.alternative_to == main))
+
+
 @dataclass(frozen=True)
 class ConsentDefinition:
     """A consent definition, complete in every language it ships."""
@@ -151,6 +182,7 @@ class ConsentDefinition:
     risk_groups: tuple[RiskGroupDef, ...]
     risks: tuple[RiskDef, ...]
     signers: tuple[SignerRoleDef, ...]
+    """Who signs, in order; the first required one is the person consenting (`consenting_roles`)."""
 
 
 def load_consent_definition(
@@ -234,6 +266,7 @@ def _load(root: Node, text_files: Mapping[str, Any], q: Questionnaire) -> Consen
     unique_ids(((n, n.str("id")) for n in signer_nodes), "signer")
     signer_ids = [n.str("id") for n in signer_nodes]
     signers = tuple(_signer(n, texts, signer_ids) for n in signer_nodes)
+    _check_signers(root, signer_nodes, signers)
 
     result = ConsentDefinition(
         id=root.str("id"),
@@ -383,3 +416,19 @@ def _signer(n: Node, texts: TextCatalog, signer_ids: list[str]) -> SignerRoleDef
         alternative_to=alternative_to,
         fields=tuple((f, texts.text("signers", sid, "fields", f)) for f in fields),
     )
+
+
+def _check_signers(root: Node, nodes: list[Node], signers: tuple[SignerRoleDef, ...]) -> None:
+    """One required signer signs for themselves; an alternative signs for a role, not for one."""
+    if not consenting_roles(signers):
+        root.fail(
+            "needs a required signer without 'alternative_to' (the person consenting)", "signers"
+        )
+    by_id = {s.id: s for s in signers}
+    for node, signer in zip(nodes, signers, strict=True):
+        target = by_id.get(signer.alternative_to or "")
+        if target is not None and target.alternative_to is not None:
+            node.fail(
+                f"'{target.id}' signs in place of '{target.alternative_to}' itself; name that one",
+                "alternative_to",
+            )

@@ -150,6 +150,20 @@ class PlanSpec:
 
 
 @dataclass(frozen=True)
+class Identity:
+    """The questions that say who the patient is (the ``[identity]`` table of a definition)."""
+
+    name: str
+    """Id of the string question holding the patient's name."""
+    date_of_birth: str
+    """Id of the date question holding the patient's date of birth."""
+
+
+IDENTITY_TYPES = {"name": "string", "date_of_birth": "date"}
+"""The question type each identity question must have."""
+
+
+@dataclass(frozen=True)
 class Questionnaire:
     """A screening questionnaire definition, complete in every language it ships."""
 
@@ -165,6 +179,9 @@ class Questionnaire:
     plan: PlanSpec
     questions: Mapping[str, Question]
     """Every question by id, in order."""
+    identity: Identity | None = None
+    """Which questions hold the patient's name and date of birth: printed in packet headers,
+    filled in from a check-in, checked by verification. None when the definition names none."""
 
     def question(self, question_id: str) -> Question:
         return self.questions[question_id]
@@ -210,7 +227,7 @@ def _read(
 def _load(
     root: Node, text_files: Mapping[str, Any], types: Mapping[str, QuestionType]
 ) -> Questionnaire:
-    root.check_keys(["id", "version", "plan", "sections", "scores", "rules"])
+    root.check_keys(["id", "version", "plan", "identity", "sections", "scores", "rules"])
     texts = TextCatalog.from_entries(root.file, text_files)
     plan_node = root.table("plan")
     plan_node.check_keys(["sites_question", "local_anesthetics"])
@@ -288,9 +305,30 @@ def _load(
         scores=scores,
         plan=plan,
         questions=MappingProxyType(questions),
+        identity=_identity(root, questions),
     )
     texts.check_all_used()
     return result
+
+
+def _identity(root: Node, questions: Mapping[str, Question]) -> Identity | None:
+    """The ``[identity]`` table: each key names a personal question of the type it needs."""
+    node = root.opt_table("identity")
+    if node is None:
+        return None
+    node.check_keys(IDENTITY_TYPES)
+    ids = {}
+    for key, qtype in IDENTITY_TYPES.items():
+        qid = node.str(key)
+        question = questions.get(qid)
+        if question is None:
+            node.fail(f"unknown question '{qid}'", key)
+        if question.type != qtype:
+            node.fail(f"'{qid}' is a {question.type} question; it must be a {qtype} one", key)
+        if not question.personal:
+            node.fail(f"'{qid}' must be marked personal = true", key)
+        ids[key] = qid
+    return Identity(**ids)
 
 
 _QUESTION_KEYS = {"id", "type", "required", "enable_when", "personal", *DEFINITION_KEYS}

@@ -19,6 +19,7 @@ from wtforms import HiddenField
 from ..consent.document import ConsentDocument, build_consent
 from ..consent.signing import ConsentSubmission, parse_consent_submission
 from ..definitions.clinic import Clinic
+from ..definitions.consent import consenting_roles
 from ..definitions.questionnaire import load_questionnaire
 from ..errors import ConsentFormError
 from ..pdf.packet import build_record
@@ -29,9 +30,6 @@ from ..web.forms import build_form_class
 from ..web.html import PageOptions, render_consent_page, render_kiosk_page
 from .state import CheckInState
 from .store import Event
-
-SIGNER_ROLES = ("patient",)
-"""The signature blocks shown on the tablet (the patient, or a legal representative)."""
 
 _FORM_CLASSES: dict[str, type[Any]] = {}
 
@@ -45,7 +43,8 @@ def screening_form(locale: str, as_of: dt.date, prefill: Mapping[str, Any] | Non
     """The screening form (Flask-WTF, so CSRF-protected), bound to the posted data if any.
 
     ``as_of`` is the clinic's day (its date checks use it); ``prefill`` (a check-in's patient
-    data) fills the name and date of birth staff entered.
+    data) fills the name and date of birth staff entered, in the questions the questionnaire's
+    ``[identity]`` names.
     """
     cls = _FORM_CLASSES.get(locale)
     if cls is None:
@@ -53,11 +52,12 @@ def screening_form(locale: str, as_of: dt.date, prefill: Mapping[str, Any] | Non
         cls = type(base.__name__, (base,), {"submission_token": HiddenField()})
         _FORM_CLASSES[locale] = cls
     data: dict[str, Any] = {}
-    if prefill:
+    identity = load_questionnaire().identity
+    if prefill and identity is not None:
         if prefill.get("name"):
-            data["patient_name"] = prefill["name"]
+            data[identity.name] = prefill["name"]
         if prefill.get("date_of_birth"):
-            data["date_of_birth"] = dt.date.fromisoformat(str(prefill["date_of_birth"]))
+            data[identity.date_of_birth] = dt.date.fromisoformat(str(prefill["date_of_birth"]))
     form = cls(data=data) if data else cls()
     form.as_of = as_of
     return form
@@ -111,6 +111,12 @@ def consent_document(state: CheckInState, clinic: Clinic, locale: str) -> Consen
     )
 
 
+def signer_roles(document: ConsentDocument) -> tuple[str, ...]:
+    """The signature block shown on the tablet: the person consenting (the patient, or whoever
+    the consent lets sign in their place); the clinician and others sign elsewhere."""
+    return consenting_roles(document.signer_roles)[:1]
+
+
 def render_consent(
     document: ConsentDocument,
     token: str,
@@ -123,7 +129,7 @@ def render_consent(
     return render_consent_page(
         document,
         action=url_for("patient.consent"),
-        roles=SIGNER_ROLES,
+        roles=signer_roles(document),
         values=values,
         errors=errors,
         hidden={"csrf_token": generate_csrf(), "submission_token": token},
@@ -136,7 +142,7 @@ def read_signing(
 ) -> ConsentSubmission:
     """The checked signatures and review evidence, signed at ``now``; raises `ConsentFormError`."""
     return parse_consent_submission(
-        document, formdata, roles=SIGNER_ROLES, now=now, device_id=device_id
+        document, formdata, roles=signer_roles(document), now=now, device_id=device_id
     )
 
 
@@ -190,4 +196,5 @@ __all__ = [
     "render_screening",
     "screen_answers",
     "screening_form",
+    "signer_roles",
 ]

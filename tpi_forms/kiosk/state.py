@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..definitions.questionnaire import load_questionnaire
 from ..errors import ConflictError
 from .store import CheckIn, Event, KioskStore, Packet
 
@@ -73,14 +74,17 @@ class CheckInState:
     @property
     def display_name(self) -> str:
         """The patient's name as staff entered it, or as the patient answered it."""
-        name = self.checkin.patient.get("name") or (self.answers or {}).get("patient_name")
-        return str(name or "")
+        return self._identity("name")
 
     @property
     def date_of_birth(self) -> str:
         """The date of birth as staff entered it, or as the patient answered it."""
-        dob = self.checkin.patient.get("date_of_birth") or (self.answers or {}).get("date_of_birth")
-        return str(dob or "")
+        return self._identity("date_of_birth")
+
+    def _identity(self, part: str) -> str:
+        identity = load_questionnaire().identity
+        answered = (self.answers or {}).get(getattr(identity, part)) if identity else None
+        return str(self.checkin.patient.get(part) or answered or "")
 
 
 def checkin_state(store: KioskStore, checkin: CheckIn) -> CheckInState:

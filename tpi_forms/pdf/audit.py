@@ -86,6 +86,8 @@ def value_words(
     listed = t.get(f"values.{key}.{slug}")
     if listed is not None:
         return listed
+    if key == "role" and consent is not None:
+        return _title_of(consent, "signer_roles", "title", text)
     if key in ("role", "method", "status"):
         return t.get(f"{key}_{text}") or humanise(text)
     if key == "section":

@@ -15,8 +15,10 @@ patient's name and date of birth (`BlankPatient`) so the front desk prints it re
 `tpi_forms.record.assemble`) makes the record a packet prints.
 
 The procedure's name comes from the consent (its title), never from these templates, so a
-clinic's own consent definition names its own procedure on every page. The words are the
-``packet.<locale>.toml`` word set (`packet_words`), audit events included
+clinic's own consent definition names its own procedure on every page; so do the signer roles
+(titles, meanings and the fields each signer fills in). The clinic's logo, when it has one, is
+printed at the top of the first page and on the consent, from the bytes the record carries.
+The words are the ``packet.<locale>.toml`` word set (`packet_words`), audit events included
 (`tpi_forms.pdf.audit`); a clinic replaces them with its own folder of such files
 (`PacketSettings.text_dir`).
 """
@@ -33,10 +35,10 @@ from typing import Any
 
 from .. import clock
 from .._resources import make_environment
-from ..definitions.clinic import Clinic, sample_clinic
+from ..definitions.clinic import Clinic, ClinicLogo, sample_clinic
 from ..definitions.questionnaire import Questionnaire, load_questionnaire
 from ..definitions.words import WordSet, load_words, word_set
-from ..errors import PacketError
+from ..errors import ClinicError, PacketError
 from ..i18n import format_date, format_datetime, format_list, to_zone
 from ..record.assemble import assemble_consent, build_record
 from ..record.model import MAX_NAME, RECORD_ATTACHMENT, AuditEvent, ConsentRecord, record_hash
@@ -50,12 +52,11 @@ from .printed import (
     medicine_name,
     patient_identity,
     readable_answers,
-    signer_meaning,
+    signer_roles,
 )
 from .render import DEFAULT_VARIANT, Attachment, PdfMetadata, render_pdf
 
 __all__ = [
-    "BLANK_ROLES",
     "HEADER_NAME_CHARS",
     "MAX_ANSWER_CHARS",
     "MAX_RECORD_BYTES",
@@ -81,7 +82,6 @@ MAX_ANSWER_CHARS = 5000
 """Longest single answer a packet prints, in characters."""
 MAX_RECORD_BYTES = 8 * 1024 * 1024
 """Largest record a packet embeds, in bytes of canonical JSON."""
-BLANK_ROLES = ("patient", "legal_representative", "practitioner", "witness", "interpreter")
 HEADER_NAME_CHARS = 80
 """Longest patient name the running header prints; longer names end in "…" there (the summary
 and the name field print them whole)."""
@@ -163,6 +163,25 @@ def _titles(t: Mapping[str, str], consent: Mapping[str, Any]) -> dict[str, str]:
         "consent_version": str(consent.get("version", "")),
     }
     return {key: t[key].format(**values) for key in _TITLE_KEYS}
+
+
+def _logo_view(logo: ClinicLogo | None, consent: Mapping[str, Any], alt: str) -> Any:
+    """The logo as the templates print it, once it is checked to be the one the consent names."""
+    facility = consent.get("facility")
+    named = facility.get("logo_sha256") if isinstance(facility, Mapping) else None
+    if (None if logo is None else logo.sha256) != named:
+        raise PacketError("the clinic's logo is not the one the consent names")
+    return None if logo is None else {"src": logo.data_uri(), "alt": alt}
+
+
+def _record_logo(record: ConsentRecord) -> ClinicLogo | None:
+    data = record.clinic.get("logo")
+    if data is None:
+        return None
+    try:
+        return ClinicLogo.from_dict(data)
+    except (ClinicError, AttributeError) as exc:
+        raise PacketError(f"the record's clinic logo cannot be printed: {exc}") from None
 
 
 def _header_name(name: str) -> str:
@@ -274,12 +293,15 @@ class PacketRenderer:
                 }
             )
         status = str(record.screening.get("status", ""))
+        roles = {role["id"]: role for role in signer_roles(record.consent)}
         signers = [
             {
                 "printed_name": s.printed_name,
-                "role": t.get(f"role_{s.role}", s.role),
-                "relationship": s.relationship,
-                "language": s.language,
+                "role": roles[s.role]["title"],
+                "fields": [
+                    {"label": f["label"], "value": getattr(s, f["id"])}
+                    for f in roles[s.role]["fields"]
+                ],
                 "signed_at": format_datetime(s.signed_at, locale, tz),
                 "meaning": s.meaning,
                 "method": t[f"method_{s.method}"],
@@ -302,6 +324,9 @@ class PacketRenderer:
             "title": titles["packet_title"],
             "notice": titles["template_notice"],
             "facility": record.clinic.get("name", ""),
+            "logo": _logo_view(
+                _record_logo(record), record.consent, str(record.clinic.get("name", ""))
+            ),
             "header_patient": _header_name(name),
             "header_dob": dob,
             "patient_name": name,
@@ -374,20 +399,13 @@ class PacketRenderer:
                     "questions": questions,
                 }
             )
-        roles = [
-            {
-                "id": role,
-                "title": t[f"role_{role}"],
-                "meaning": signer_meaning(consent, role),
-            }
-            for role in BLANK_ROLES
-        ]
         context = {
             "t": t,
             "locale": locale,
             "title": titles["blank_title"],
             "notice": titles["template_notice"],
             "facility": clinic.name,
+            "logo": _logo_view(clinic.logo, consent, clinic.name),
             "header_patient": _header_name(name),
             "header_dob": dob,
             "consent_version": consent.get("version", ""),
@@ -395,7 +413,7 @@ class PacketRenderer:
             "consent": consent,
             "intro": q.intro.get(locale) if q.intro else None,
             "sections": sections,
-            "roles": roles,
+            "roles": signer_roles(consent),
         }
         return self.env.get_template("pdf/blank.html").render(context)
 

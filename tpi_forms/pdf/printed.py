@@ -12,12 +12,22 @@ from typing import Any
 from ..definitions.questionnaire import Question, Questionnaire
 
 
-def signer_meaning(consent: Mapping[str, Any], role: str) -> str | None:
+def signer_roles(consent: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The consent's signer roles as printed: id, title, meaning and the labels of their fields."""
+    roles = []
     for signer in consent.get("signer_roles", ()) or ():
-        if isinstance(signer, Mapping) and signer.get("id") == role:
-            meaning = signer.get("meaning")
-            return str(meaning) if meaning else None
-    return None
+        if not isinstance(signer, Mapping):
+            continue
+        fields = [f for f in signer.get("fields", ()) or () if isinstance(f, Mapping)]
+        roles.append(
+            {
+                "id": str(signer.get("id", "")),
+                "title": str(signer.get("title", "")),
+                "meaning": str(signer.get("meaning") or "") or None,
+                "fields": [{"id": str(f.get("id")), "label": str(f.get("label"))} for f in fields],
+            }
+        )
+    return roles
 
 
 def medicine_name(consent: Mapping[str, Any], medicine: str) -> str:
@@ -44,13 +54,13 @@ def blank_question(question: Question, locale: str, value: str | None) -> dict[s
 
 
 def identity_questions(q: Questionnaire) -> tuple[str | None, str | None]:
-    """Ids of the questions that hold the patient's name and date of birth, when it has them.
+    """Ids of the questions that hold the patient's name and date of birth.
 
-    They are the first personal question of type string and of type date.
+    They are the ones the questionnaire's ``[identity]`` table names; (None, None) without it.
     """
-    name = next((x.id for x in q.questions.values() if x.personal and x.type == "string"), None)
-    dob = next((x.id for x in q.questions.values() if x.personal and x.type == "date"), None)
-    return name, dob
+    if q.identity is None:
+        return None, None
+    return q.identity.name, q.identity.date_of_birth
 
 
 def patient_identity(answers: Mapping[str, Any], q: Questionnaire, locale: str) -> tuple[str, str]:

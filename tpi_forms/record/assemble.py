@@ -14,8 +14,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import clock
-from ..definitions.clinic import Clinic, clinic_to_dict, sample_clinic
+from ..definitions.clinic import Clinic, sample_clinic
 from ..definitions.questionnaire import Questionnaire, load_questionnaire
+from ..errors import RecordError
 from ..screening.procedure import PlannedProcedure
 from .model import AuditEvent, ConsentRecord
 
@@ -55,6 +56,9 @@ def build_record(
         the shipped consent assembled for ``procedure`` and ``clinic``.
     :param as_of: the day the answers were screened (a kiosk passes the day it screened them);
         default: the day of ``created_at`` in the clinic's time zone.
+    :raises RecordError: a signature's role is not one of the consent's, misses a field its
+        role asks for, nobody consenting signed, or the consent names another logo than the
+        clinic's.
     """
     from ..screening.answers import validate_answers
     from ..screening.engine import screen
@@ -68,6 +72,10 @@ def build_record(
     valid = validate_answers(answers, q, today=day, locale=locale)
     if consent is None:
         consent = assemble_consent(procedure, clinic, locale, answers=valid)
+    facility = consent.get("facility")
+    logo_sha256 = facility.get("logo_sha256") if isinstance(facility, Mapping) else None
+    if logo_sha256 != clinic.logo_sha256():
+        raise RecordError("the consent names another logo than the clinic's")
     screening = result.to_dict()
     return ConsentRecord(
         questionnaire_id=q.id,
@@ -77,7 +85,7 @@ def build_record(
         procedure=screening["procedure"],
         screening=screening,
         consent=consent,
-        clinic=clinic_to_dict(clinic),
+        clinic=clinic.to_dict(),
         signatures=tuple(signatures),
         audit=tuple(audit),
         created_at=created,

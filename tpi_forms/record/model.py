@@ -15,6 +15,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,11 +23,11 @@ from types import MappingProxyType
 from typing import Any
 
 from .._canonical import canonical_json as _canonical_text
+from ..definitions.consent import SIGNER_FIELDS, consenting_roles
 from ..errors import RecordError
 
 RECORD_FORMAT = "tpi_forms.consent_record/1"
 """Format id written into every record; bumped when the layout changes."""
-ROLES = ("patient", "legal_representative", "practitioner", "witness", "interpreter")
 METHODS = ("drawn", "typed")
 
 MAX_NAME = 200
@@ -43,6 +44,7 @@ MAX_DETAIL = 500
 """Longest audit detail value, in characters."""
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_ROLE_ID = re.compile(r"[a-z0-9][a-z0-9_]{0,63}")
 RECORD_ATTACHMENT = "record.json"
 """Name of the embedded record in every packet."""
 
@@ -100,7 +102,8 @@ class Signature:
     """One signer's signature, with the printed name, time and meaning Part 11 §11.50 asks for."""
 
     role: str
-    """One of `ROLES`."""
+    """Id of a signer role of the consent signed (``patient``, ``practitioner`` …); the record
+    checks it against its consent's ``signer_roles``."""
     printed_name: str
     """The signer's name as printed under the signature."""
     signed_at: datetime
@@ -112,17 +115,15 @@ class Signature:
     image_png: bytes | None = None
     """The drawn signature as a normalised PNG; None for a typed signature."""
     relationship: str | None = None
-    """A legal representative's relationship to the patient."""
+    """The relationship to the patient, when the role asks for it (a legal representative)."""
     language: str | None = None
-    """The language an interpreter interpreted into."""
+    """The language interpreted into, when the role asks for it (an interpreter)."""
     intent_confirmed: bool = True
     """The signer confirmed they meant to sign electronically."""
 
     def __post_init__(self) -> None:
-        if self.role not in ROLES:
-            raise RecordError(
-                f"unknown signer role '{self.role}' (expected one of: {', '.join(ROLES)})"
-            )
+        if not isinstance(self.role, str) or not _ROLE_ID.fullmatch(self.role):
+            raise RecordError("a signer role is an id of a-z, 0-9 and _ (at most 64 characters)")
         if self.method not in METHODS:
             raise RecordError(f"unknown signature method '{self.method}' (expected drawn or typed)")
         _limit(self.printed_name, MAX_NAME, "printed name", required=True)
@@ -136,10 +137,6 @@ class Signature:
             check_png(self.image_png)
         elif self.image_png is not None:
             raise RecordError("a typed signature has no image")
-        if self.role == "legal_representative" and not self.relationship:
-            raise RecordError("a legal representative's relationship to the patient is required")
-        if self.role == "interpreter" and not self.language:
-            raise RecordError("an interpreter's language is required")
 
     @property
     def image_sha256(self) -> str | None:
@@ -273,7 +270,7 @@ class ConsentRecord:
     consent: Mapping[str, Any]
     """The consent document as assembled (``ConsentDocument.to_dict()``, with version and hash)."""
     clinic: Mapping[str, Any]
-    """The facility (``clinic_to_dict``)."""
+    """The facility (``Clinic.to_dict()``, logo bytes included)."""
     signatures: tuple[Signature, ...]
     """Every signer, in signing order."""
     audit: tuple[AuditEvent, ...]
@@ -292,14 +289,11 @@ class ConsentRecord:
             raise RecordError(f"unknown record format (this version reads '{RECORD_FORMAT}')")
         if len(self.audit) > MAX_EVENTS:
             raise RecordError(f"a record holds at most {MAX_EVENTS} audit events")
-        if not any(s.role in ("patient", "legal_representative") for s in self.signatures):
-            raise RecordError(
-                "a consent record needs the patient's or a legal representative's signature"
-            )
         for name in ("answers", "procedure", "screening", "consent", "clinic"):
             if not isinstance(getattr(self, name), Mapping):
                 raise RecordError(f"record field '{name}' must be a JSON object")
             object.__setattr__(self, name, _frozen(getattr(self, name)))
+        _check_signers(self.signatures, _signer_roles(self.consent))
         object.__setattr__(self, "signatures", tuple(self.signatures))
         object.__setattr__(self, "audit", tuple(self.audit))
         canonical_json(self.to_dict())  # refuse what cannot be stored now, not at render time
@@ -370,6 +364,68 @@ class ConsentRecord:
     def with_events(self, events: Sequence[AuditEvent]) -> ConsentRecord:
         """A copy with ``events`` appended to the audit trail; earlier entries stay as they were."""
         return ConsentRecord(**{**self.__dict__, "audit": (*self.audit, *events)})
+
+
+@dataclass(frozen=True)
+class SignerRole:
+    """A signer role as the record's consent names it: what a signature in that role needs."""
+
+    id: str
+    """The role's id (``patient``, ``guardian`` …)."""
+    required: bool
+    """The consent is incomplete without it (or its alternative's) signature."""
+    alternative_to: str | None
+    """The role this one signs in place of."""
+    fields: tuple[str, ...]
+    """Extra fields a signature in this role must fill (``relationship``, ``language``)."""
+
+
+def _signer_roles(consent: Mapping[str, Any]) -> dict[str, SignerRole]:
+    """The consent's ``signer_roles`` by id; `RecordError` when they are malformed."""
+    raw = consent.get("signer_roles")
+    if not isinstance(raw, Sequence) or isinstance(raw, str) or not raw:
+        raise RecordError("the record's consent names no signer roles")
+    roles: dict[str, SignerRole] = {}
+    try:
+        for item in raw:
+            fields = tuple(str(f["id"]) for f in item.get("fields", ()))
+            alternative = item.get("alternative_to")
+            role = SignerRole(
+                str(item["id"]),
+                bool(item["required"]),
+                None if alternative is None else str(alternative),
+                fields,
+            )
+            roles[role.id] = role
+    except (KeyError, TypeError, AttributeError):
+        raise RecordError("the record's consent has a malformed signer role") from None
+    for role in roles.values():
+        unknown = [f for f in role.fields if f not in SIGNER_FIELDS]
+        if unknown:
+            raise RecordError(
+                f"signer role '{role.id}' of the record's consent asks for an unknown field"
+                f" (known: {', '.join(SIGNER_FIELDS)})"
+            )
+    return roles
+
+
+def _check_signers(signatures: Sequence[Signature], roles: Mapping[str, SignerRole]) -> None:
+    """Every signature has a role of the consent and that role's fields; the consenter signed."""
+    for signature in signatures:
+        role = roles.get(signature.role)
+        if role is None:
+            raise RecordError(
+                f"unknown signer role '{signature.role}' (the consent's roles: {', '.join(roles)})"
+            )
+        for name in SIGNER_FIELDS:
+            value = getattr(signature, name)
+            if name in role.fields and not (value and value.strip()):
+                raise RecordError(f"the '{role.id}' signature needs its {name}")
+            if name not in role.fields and value is not None:
+                raise RecordError(f"the '{role.id}' signature has no {name} field")
+    consenting = consenting_roles(tuple(roles.values()))
+    if consenting and not any(s.role in consenting for s in signatures):
+        raise RecordError(f"a consent record needs a signature of one of: {', '.join(consenting)}")
 
 
 def record_hash(record: ConsentRecord) -> str:

@@ -34,7 +34,8 @@ from wtforms.fields.choices import SelectFieldBase
 from .. import clock
 from .._resources import default_environment, make_environment, static_folder
 from ..consent.document import ConsentDocument
-from ..consent.signing import RISKS_SECTION, SUMMARY_SECTION, SignerBlock, signer_blocks
+from ..consent.fields import METHODS, NAMES, RISKS_SECTION, SUMMARY_SECTION
+from ..consent.signing import SignerBlock, signer_blocks
 from ..definitions.ui_text import ui_locales, ui_text
 from ..definitions.words import language_name
 
@@ -332,22 +333,24 @@ def render_consent_page(
         "ui": ui,
         "locale": document.locale,
         "action": action,
+        "names": NAMES,
+        "logo": None
+        if document.logo is None
+        else {"src": document.logo.data_uri(), "alt": document.facility.name},
         "blocks": [_block_view(b, values, errors) for b in blocks],
         "risk_groups": [
             (group, [r for r in document.risks if r.group == group.id])
             for group in document.risk_groups
         ],
         "risks": [
-            {"risk": r, "id": f"risk-{r.id}", "checked": _ticked(values, f"risk-{r.id}")}
+            {"risk": r, "id": NAMES.risk(r.id), "checked": _ticked(values, NAMES.risk(r.id))}
             for r in document.risks
         ],
-        "esign_checked": _ticked(values, "esign_consent"),
+        "esign_checked": _ticked(values, NAMES.esign_consent),
         "errors": errors,
         "error_links": [ErrorLink(k, m) for k, ms in errors.items() for m in ms],
         "hidden": dict(hidden or {}),
-        "review": {
-            k: _value(values, f"review-{k}") for k in ("seconds", "sections", "reached_end")
-        },
+        "review": {k: _value(values, NAMES.review(k)) for k in NAMES.review_parts if k != "script"},
         "summary_section": SUMMARY_SECTION,
         "risks_section": RISKS_SECTION,
         "fragment": fragment,
@@ -371,25 +374,22 @@ def _ticked(values: Mapping[str, Any], key: str) -> bool:
 def _block_view(
     block: SignerBlock, values: Mapping[str, Any], errors: Mapping[str, Sequence[str]]
 ) -> dict[str, Any]:
-    b = block.id
-
-    def v(name: str) -> str:
-        return _value(values, f"{b}-{name}")
-
-    chosen = v("signer") or block.roles[0].id
-    method = v("method")
+    f = block.fields
+    chosen = _value(values, f.signer) or block.roles[0].id
+    method = _value(values, f.method)
     return {
         "block": block,
-        "id": b,
+        "id": block.id,
+        "f": f,
         "chosen": chosen,
-        "method": method if method in ("drawn", "typed") else "typed",
-        "method_chosen": method in ("drawn", "typed"),
-        "printed_name": v("printed_name"),
-        "intent": _ticked(values, f"{b}-intent"),
-        "png": v("png"),
-        "strokes": v("strokes"),
-        "extra": {f.id: v(f.id) for role in block.roles for f in role.fields},
-        "has_errors": any(k.startswith(f"{b}-") for k in errors),
+        "method": method if method in METHODS else "typed",
+        "method_chosen": method in METHODS,
+        "printed_name": _value(values, f.printed_name),
+        "intent": _ticked(values, f.intent),
+        "png": _value(values, f.png),
+        "strokes": _value(values, f.strokes),
+        "extra": {x.id: _value(values, f.extra(x.id)) for role in block.roles for x in role.fields},
+        "has_errors": any(k.startswith(f.name("")) for k in errors),
     }
 
 
