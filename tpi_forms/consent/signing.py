@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .._text import hidden_character, nfc
 from ..definitions.ui_text import ui_locales, ui_text
 from ..errors import ConsentFormError, SignatureError
 from ..record.model import MAX_NAME, AuditEvent, Signature
@@ -218,7 +219,7 @@ def _signer(
     """One block's signature, or None when an optional block was left empty."""
     b = block.id
     title = block.roles[0].title
-    name = " ".join(_get(formdata, field_id(b, "printed_name")).split())
+    name = nfc(" ".join(_get(formdata, field_id(b, "printed_name")).split()))
     method = _get(formdata, field_id(b, "method"))
     png = _get(formdata, field_id(b, "png"))
     intent = _ticked(formdata, field_id(b, "intent"))
@@ -241,12 +242,17 @@ def _signer(
             role = match[0]
     extra: dict[str, str] = {}
     for extra_field in role.fields:
-        value = " ".join(_get(formdata, field_id(b, extra_field.id)).split())
+        value = nfc(" ".join(_get(formdata, field_id(b, extra_field.id)).split()))
         if not value or len(value) > MAX_NAME:
             problem(field_id(b, extra_field.id), ui["errors.signer_field"])
+        elif hidden_character(value):
+            problem(field_id(b, extra_field.id), ui["errors.name_hidden"])
         extra[extra_field.id] = value
     if not name or len(name) > MAX_NAME:
         problem(field_id(b, "printed_name"), ui["errors.printed_name"])
+    elif hidden_character(name):
+        problem(field_id(b, "printed_name"), ui["errors.name_hidden"])
+        name = ""  # one message for the name: the typed-signature check below skips it
     image: bytes | None = None
     drawn_strokes: tuple[Stroke, ...] = ()
     if method == "drawn":

@@ -32,6 +32,7 @@ from typing import Any
 import jinja2
 
 from .._resources import make_environment
+from .._text import hidden_character, nfc
 from ..definitions.clinic import Clinic, sample_clinic
 from ..definitions.questionnaire import Questionnaire, load_questionnaire
 from ..errors import PacketError
@@ -110,7 +111,7 @@ class BlankPatient:
     """Who a blank packet is printed for; both fields are optional and printed as given."""
 
     name: str | None = None
-    """The patient's name, printed in the header and the questionnaire's name field."""
+    """The patient's name, printed in the header and the questionnaire's name field (as NFC)."""
     date_of_birth: dt.date | None = None
     """The patient's date of birth, printed in the header and the date-of-birth field."""
 
@@ -120,7 +121,9 @@ class BlankPatient:
                 raise PacketError("the patient's name must be text")
             if len(self.name) > MAX_NAME:
                 raise PacketError(f"the patient's name is longer than {MAX_NAME} characters")
-            object.__setattr__(self, "name", self.name.strip() or None)
+            if hidden_character(self.name):
+                raise PacketError("the patient's name has a hidden or control character")
+            object.__setattr__(self, "name", nfc(self.name.strip()) or None)
         dob = self.date_of_birth
         if dob is not None:
             if isinstance(dob, dt.datetime) or not isinstance(dob, dt.date):

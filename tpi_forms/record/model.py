@@ -22,6 +22,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .._canonical import canonical_json as _canonical_text
+from .._text import hidden_character, nfc
 from ..errors import RecordError
 
 RECORD_FORMAT = "tpi_forms.consent_record/1"
@@ -82,6 +83,24 @@ def _limit(value: str | None, limit: int, what: str, *, required: bool = False) 
         raise RecordError(f"{what} is longer than {limit} characters")
 
 
+def _name(value: str | None, what: str) -> str | None:
+    """A printed name (or relationship, language) in NFC; refused with a hidden character."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise RecordError(f"{what} must be text")
+    if hidden_character(value):
+        raise RecordError(f"{what} has a hidden or control character")
+    return nfc(value)
+
+
+_NAMES = (  # Signature fields read as names
+    ("printed_name", "printed name"),
+    ("relationship", "relationship"),
+    ("language", "interpreter language"),
+)
+
+
 def check_png(data: bytes) -> tuple[int, int]:
     """Check a signature PNG's size limits; return its (width, height) in pixels."""
     if len(data) > MAX_IMAGE_BYTES:
@@ -102,7 +121,7 @@ class Signature:
     role: str
     """One of `ROLES`."""
     printed_name: str
-    """The signer's name as printed under the signature."""
+    """The signer's name as printed under the signature (stored in NFC; no hidden characters)."""
     signed_at: datetime
     """When the signer signed (timezone-aware)."""
     meaning: str
@@ -125,6 +144,8 @@ class Signature:
             )
         if self.method not in METHODS:
             raise RecordError(f"unknown signature method '{self.method}' (expected drawn or typed)")
+        for attr, what in _NAMES:
+            object.__setattr__(self, attr, _name(getattr(self, attr), what))
         _limit(self.printed_name, MAX_NAME, "printed name", required=True)
         _limit(self.meaning, MAX_MEANING, "signature meaning", required=True)
         _limit(self.relationship, MAX_NAME, "relationship")

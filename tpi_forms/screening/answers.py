@@ -17,6 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .._text import hidden_character, nfc
 from ..definitions.conditions import AllOf, AnyOf, Comparison, Condition, Not, evaluate
 from ..definitions.questionnaire import Question, Questionnaire, load_questionnaire
 from ..definitions.ui_text import VALIDATION_KEYS, ui_locales, ui_text
@@ -40,8 +41,10 @@ def validate_answers(
 ) -> dict[str, Any]:
     """Return the normalised answers of the enabled questions, or raise `AnswersError`.
 
-    Strings are stripped (an empty string is no answer), dates are ISO strings, answers to
-    questions that are not enabled are dropped, unknown keys are errors under their own key.
+    Strings are stripped and normalised to NFC (an empty string is no answer); one with a control
+    or invisible formatting character is refused (free text may hold tabs and line breaks). Dates
+    are ISO strings, answers to questions that are not enabled are dropped, unknown keys are
+    errors under their own key.
     ``locale`` picks the language of the error messages (English when it has none).
     """
     q = questionnaire or load_questionnaire()
@@ -119,7 +122,10 @@ def _normalise(
         if not isinstance(value, str):
             problems.append(messages["string"])
             return None
-        text = value.strip()
+        text = nfc(value.strip())
+        if hidden_character(text, multiline=kind == "text"):
+            problems.append(messages["hidden"])
+            return None
         if len(text) > question.max_length:
             problems.append(messages["too_long"].format(max=question.max_length))
         return text or None
