@@ -15,12 +15,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from packet_fixtures import signature_png
 from screening_helpers import TODAY, answers
-from tpi_forms._json import JsonLimits, parse_json
 
 from tpi_forms import AnswersError, validate_answers
+from tpi_forms._json import RECORD_LIMITS, JsonLimits, parse_json
 from tpi_forms._toml import read_toml
 from tpi_forms.definitions.questionnaire import load_questionnaire
-from tpi_forms.errors import DefinitionError, JsonInputError, RecordError
+from tpi_forms.errors import DefinitionError, InputError, RecordError
+from tpi_forms.pdf.packet import MAX_RECORD_BYTES
 from tpi_forms.pdf.render import Attachment, PdfMetadata, render_pdf
 from tpi_forms.record.model import ConsentRecord
 from tpi_forms.screening.answers import MAX_ANSWER_KEYS
@@ -101,7 +102,9 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (path / "sig.png").write_bytes(signature_png(1))
     (path / "deep.toml").write_text("a = " + "[" * 50_000 + "]" * 50_000 + "\n", "utf-8")
     (path / "digits.toml").write_text("a = " + "9" * 5000 + "\n", "utf-8")
-    (path / "dotted.toml").write_text("[" + ".".join(["a"] * 50_000) + "]\nx = 1\n", "utf-8")
+    (path / "dotted.toml").write_text(
+        ".".join(["a"] * 50_000) + " = 1\n", "utf-8"
+    )  # 40 s of tomllib
     enable_when(path / "deep_condition", "{ all = [%s] }", 300)
     enable_when(path / "nested_condition", "{ not = %s }", 20)
     record = render_pdf(
@@ -144,7 +147,7 @@ PACKET = ("--signature", "sig.png", "--signer-name", "Ana Ruiz", "-o", "out.pdf"
         ("screen", ["duplicate.json"], "duplicate.json: an object has the same key twice"),
         ("check", ["clinic", "deep.toml"], "deep.toml: nested more than 64 levels deep"),
         ("check", ["questionnaire", "deep.toml"], "deep.toml: nested more than 64 levels deep"),
-        ("check", ["clinic", "dotted.toml"], "dotted.toml: nested more than 64 levels deep"),
+        ("check", ["clinic", "dotted.toml"], "dotted.toml: a key has more than 16 dotted parts"),
         ("check", ["clinic", "digits.toml"], "digits.toml: invalid TOML: a number has too many"),
         (
             "packet",
@@ -159,7 +162,7 @@ PACKET = ("--signature", "sig.png", "--signer-name", "Ana Ruiz", "-o", "out.pdf"
         (
             "check",
             ["questionnaire", "nested_condition/tpi_screening.toml"],
-            "enable_when: conditions are nested more than 16 levels deep",
+            "conditions are nested more than 16 levels deep",
         ),
         (
             "fhir",
@@ -209,7 +212,7 @@ def test_fhir_refuses_a_packet_with_a_deep_record(folder: Path) -> None:
     ],
 )
 def test_reader_refuses_with_one_line(text: str, message: str) -> None:
-    with pytest.raises(JsonInputError) as info:
+    with pytest.raises(InputError) as info:
         parse_json(text, "in.json", JsonLimits(max_bytes=10_000_000))
     assert str(info.value).startswith(f"in.json: {message}")
     assert "\n" not in str(info.value)
@@ -224,9 +227,9 @@ def test_reader_accepts_what_it_should() -> None:
         "a": [1, 2.5, "é", None, True]
     }
     assert parse_json("1" * 40, "x") == int("1" * 40)
-    with pytest.raises(JsonInputError, match="x: larger than 1 KiB"):
+    with pytest.raises(InputError, match="x: larger than 1 KiB"):
         parse_json(b" " * 1025, "x", JsonLimits(max_bytes=1024))
-    with pytest.raises(JsonInputError, match="x: not UTF-8 text"):
+    with pytest.raises(InputError, match="x: not UTF-8 text"):
         parse_json(b"\xff", "x")
 
 
@@ -235,7 +238,7 @@ def test_reader_accepts_what_it_should() -> None:
 def test_reader_raises_nothing_but_its_own_error(text: str) -> None:
     try:
         parse_json(text, "x")
-    except JsonInputError as exc:
+    except InputError as exc:
         assert "\n" not in str(exc)
 
 
@@ -251,11 +254,33 @@ def test_toml_reader_raises_nothing_but_a_definition_error(text: str) -> None:
             assert "\n" not in str(exc)
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("x = " + "{a = " * 65 + "1" + "}" * 65, "nested more than 64 levels deep"),
+        ("x = " + "[" * 65 + "]" * 65, "nested more than 64 levels deep"),
+        ("[" + ".".join(["a"] * 17) + "]", "a key has more than 16 dotted parts"),
+        (" . ".join(['"\\u0061"'] * 17) + " = 1", "a key has more than 16 dotted parts"),
+    ],
+)
+def test_toml_depth_and_key_length_are_limited(text: str, message: str, tmp_path: Path) -> None:
+    path = tmp_path / "x.toml"
+    path.write_text(text, "utf-8")
+    with pytest.raises(DefinitionError, match=f"x.toml: {message}"):
+        read_toml(path)
+    path.write_text("[" + ".".join(["a"] * 16) + "]\nx = 1\n", "utf-8")
+    assert read_toml(path).data
+
+
 def test_toml_files_are_size_limited(tmp_path: Path) -> None:
     path = tmp_path / "big.toml"
     path.write_text("# " + "x" * (1024 * 1024) + "\n", "utf-8")
     with pytest.raises(DefinitionError, match="big.toml: larger than 1 MiB"):
         read_toml(path)
+
+
+def test_record_limit_is_the_most_a_packet_embeds() -> None:
+    assert RECORD_LIMITS.max_bytes == MAX_RECORD_BYTES
 
 
 def test_record_from_json_is_bounded() -> None:

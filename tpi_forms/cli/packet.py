@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import base64
 import datetime as dt
-import json
 import os
 from pathlib import Path
 from typing import Any
 
-from ..consent.signature import DATA_URL_PREFIX, validate_drawn_signature
+from .._json import ANSWERS_LIMITS, read_json_file, read_limited
+from ..consent.signature import DATA_URL_PREFIX, DEFAULT_LIMITS, validate_drawn_signature
 from ..errors import TpiFormsError
 from ..pdf.packet import (
     PAGE_SIZES,
@@ -66,10 +66,7 @@ def register(sub: Any) -> None:
 
 
 def _read_answers(path: Path) -> dict[str, Any]:
-    try:
-        answers = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError):
-        raise TpiFormsError(f"{path}: not a JSON file") from None
+    answers = read_json_file(path, ANSWERS_LIMITS)
     if not isinstance(answers, dict):
         raise TpiFormsError(f"{path}: answers must be a JSON object")
     return answers
@@ -82,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     locale = args.locale or clinic.default_locale
     procedure = plan_from(args)
     answers = _read_answers(args.answers)
-    png = args.signature.read_bytes()
+    png = read_limited(args.signature, DEFAULT_LIMITS.max_png_bytes)
     drawn = validate_drawn_signature(DATA_URL_PREFIX + base64.b64encode(png).decode("ascii"))
     role = "legal_representative" if args.representative else "patient"
     now = dt.datetime.now(dt.UTC)

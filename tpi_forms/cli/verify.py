@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from .._json import MAX_PACKET_FILE_BYTES, read_limited
 from ..verify.packet import verify_packet
 
 
@@ -32,7 +33,8 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     roots = [p.read_bytes() for p in args.trust] if args.trust else None
-    result = verify_packet(args.packet.read_bytes(), trust_roots=roots)
+    pdf = read_limited(args.packet, MAX_PACKET_FILE_BYTES)
+    result = verify_packet(pdf, trust_roots=roots)
     for check in result.checks:
         print(f"{'PASS' if check.passed else 'FAIL'} {check.name}: {check.detail}")
     print(

@@ -36,6 +36,7 @@ VALIDATION_KEYS = (
     "choices",
     "exclusive",
     "min_items",
+    "too_many",
 )
 """Messages when an answer breaks a rule (``validation.<key>``); they never repeat the answer."""
 

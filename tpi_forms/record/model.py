@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,8 +21,9 @@ from types import MappingProxyType
 from typing import Any
 
 from .._canonical import canonical_json as _canonical_text
+from .._json import RECORD_LIMITS, parse_json
 from .._text import hidden_character, nfc
-from ..errors import RecordError
+from ..errors import InputError, RecordError
 
 RECORD_FORMAT = "tpi_forms.consent_record/1"
 """Format id written into every record; bumped when the layout changes."""
@@ -379,11 +379,14 @@ class ConsentRecord:
 
     @classmethod
     def from_json(cls, data: bytes | str) -> ConsentRecord:
-        """Read a record written by `to_json`; `RecordError` when it is not one."""
+        """Read a record written by `to_json`; `RecordError` when it is not one.
+
+        The JSON is read within `RECORD_LIMITS` (8 MiB, 64 levels deep, numbers of 40 characters).
+        """
         try:
-            parsed = json.loads(data)
-        except (ValueError, UnicodeDecodeError):
-            raise RecordError("record is not valid UTF-8 JSON") from None
+            parsed = parse_json(data, "record", RECORD_LIMITS)
+        except InputError as exc:
+            raise RecordError(str(exc)) from None
         if not isinstance(parsed, dict):
             raise RecordError("record is not a JSON object")
         return cls.from_dict(parsed)

@@ -25,6 +25,9 @@ from ..errors import AnswersError, UnknownLocaleError
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
+MAX_ANSWER_KEYS = 1000
+"""Most keys an answers object may hold; more is refused as a whole, before any is read."""
+
 
 def _messages(locale: str) -> Mapping[str, str]:
     """The validation messages in ``locale``, or in English when the UI text lacks it."""
@@ -44,7 +47,7 @@ def validate_answers(
     Strings are stripped and normalised to NFC (an empty string is no answer); one with a control
     or invisible formatting character is refused (free text may hold tabs and line breaks). Dates
     are ISO strings, answers to questions that are not enabled are dropped, unknown keys are
-    errors under their own key.
+    errors under their own key; more than `MAX_ANSWER_KEYS` keys are refused as a whole.
     ``locale`` picks the language of the error messages (English when it has none).
     """
     q = questionnaire or load_questionnaire()
@@ -52,6 +55,8 @@ def validate_answers(
     messages = _messages(locale)
     if not isinstance(raw, Mapping):
         raise AnswersError({"": [messages["object"]]})
+    if len(raw) > MAX_ANSWER_KEYS:
+        raise AnswersError({"": [messages["too_many"].format(max=MAX_ANSWER_KEYS)]})
     errors: dict[str, list[str]] = {}
     for key in raw:
         if not isinstance(key, str) or key not in q.questions:
@@ -204,6 +209,9 @@ def _multichoice(
         problems.append(messages["choices"])
         return None
     if not value:
+        return None
+    if len(value) > len(question.choice_ids):  # a repeat, at the least: refused before any scan
+        problems.append(messages["choices"])
         return None
     if any(not isinstance(v, str) or v not in question.choice_ids for v in value) or len(
         set(value)
