@@ -117,8 +117,8 @@ def test_invalid_answers_print_errors_and_exit_2(
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("{not json", "is not valid JSON (line 1, column 2"),
-        ("", "is not valid JSON"),
+        ("{not json", "answers.json: not valid JSON (line 1, column 2"),
+        ("", "answers.json: not valid JSON"),
         (b"\xff\xfe", "not UTF-8 text"),
     ],
 )

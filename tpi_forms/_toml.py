@@ -3,27 +3,62 @@
 from __future__ import annotations
 
 import builtins
+import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
+from ._json import nested_deeper_than
 from .errors import DefinitionError
+
+MAX_TOML_BYTES = 1024 * 1024
+"""Largest definition or clinic file, in bytes (the shipped ones are under 13 KiB)."""
+MAX_TOML_DEPTH = 64
+"""Most levels of tables and arrays inside one another in a definition or clinic file."""
+MAX_KEY_PARTS = 16
+"""Most parts of one dotted key (``a.b.c`` has 3): tomllib's time grows with their square."""
+
+# A dotted key of more than MAX_KEY_PARTS parts, found before parsing. The look-behind lets a
+# match start only where a key can, so the search stays fast on any text.
+_KEY_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\\n]|\\.)*"|'[^'\n]*')"""
+_LONG_KEY = re.compile(
+    rf"""(?<![\w."'\\-]){_KEY_PART}(?:[ \t]*\.[ \t]*{_KEY_PART}){{{MAX_KEY_PARTS}}}"""
+)
 
 
 def read_toml(path: Path | Any, display_name: str | None = None) -> Node:
-    """Parse a TOML file (a path or an ``importlib.resources`` traversable) into a `Node`."""
+    """Parse a TOML file (a path or an ``importlib.resources`` traversable) into a `Node`.
+
+    Files larger than `MAX_TOML_BYTES` or nested deeper than `MAX_TOML_DEPTH` are refused with a
+    `DefinitionError` before anything else reads them.
+    """
     name: str = display_name or getattr(path, "name", None) or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_TOML_BYTES + 1)
     except FileNotFoundError:
         raise DefinitionError(name, "", "file not found") from None
+    except OSError as exc:
+        raise DefinitionError(name, "", f"cannot read it ({exc.strerror or exc})") from None
+    if len(raw) > MAX_TOML_BYTES:
+        raise DefinitionError(name, "", f"larger than {MAX_TOML_BYTES // (1024 * 1024)} MiB")
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise DefinitionError(name, "", f"not UTF-8 text ({exc.reason})") from None
+    if _LONG_KEY.search(text):
+        raise DefinitionError(name, "", f"a key has more than {MAX_KEY_PARTS} dotted parts")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise DefinitionError(name, "", f"invalid TOML: {exc}") from None
+    except RecursionError:  # deeper than tomllib can go: far deeper than the limit
+        raise DefinitionError(name, "", f"nested more than {MAX_TOML_DEPTH} levels deep") from None
+    except ValueError:  # Python refuses to convert integers of more than 4300 digits
+        raise DefinitionError(name, "", "invalid TOML: a number has too many digits") from None
+    if nested_deeper_than(data, MAX_TOML_DEPTH):
+        raise DefinitionError(name, "", f"nested more than {MAX_TOML_DEPTH} levels deep")
     return Node(data, name, "")
 
 

@@ -37,6 +37,14 @@ class AnswersError(TpiFormsError):
         super().__init__(f"{count} invalid answer(s); first: {name}: {first[1][0]}")
 
 
+class InputError(TpiFormsError, ValueError):
+    """An input (answers file, embedded record, image file) is unreadable, too large or bad JSON.
+
+    The message names the input and the limit it breaks, e.g.
+    ``answers.json: nested more than 64 levels deep``; it never repeats the content.
+    """
+
+
 class FormatError(TpiFormsError, ValueError):
     """A locale, time zone or time that cannot be formatted as asked."""
 

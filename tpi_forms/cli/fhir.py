@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .._json import MAX_PACKET_FILE_BYTES, read_limited
 from ..definitions.questionnaire import load_questionnaire
 from ..fhir.bundle import FhirExportError, FhirSettings, bundle_from_packet, to_fhir_questionnaire
 
@@ -65,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         raise FhirExportError("give a packet PDF, or --questionnaire")
     else:
         resource = bundle_from_packet(
-            args.packet.read_bytes(),
+            read_limited(args.packet, MAX_PACKET_FILE_BYTES),
             packet_url=args.packet_url,
             questionnaire=questionnaire,
             patient=args.patient,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import base64
-import json
 import os
 from pathlib import Path
 from typing import Any
 
+from .._json import ANSWERS_LIMITS, read_json_file, read_limited
 from ..errors import TpiFormsError
 from ._options import (
     add_clinic_options,
@@ -69,10 +69,7 @@ def register(sub: Any) -> None:
 
 
 def _read_answers(path: Path) -> dict[str, Any]:
-    try:
-        answers = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError):
-        raise TpiFormsError(f"{path}: not a JSON file") from None
+    answers = read_json_file(path, ANSWERS_LIMITS)
     if not isinstance(answers, dict):
         raise TpiFormsError(f"{path}: answers must be a JSON object")
     return answers
@@ -80,7 +77,7 @@ def _read_answers(path: Path) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     from .. import clock
-    from ..consent.signature import DATA_URL_PREFIX, validate_drawn_signature
+    from ..consent.signature import DATA_URL_PREFIX, DEFAULT_LIMITS, validate_drawn_signature
     from ..pdf.packet import (
         PacketRenderer,
         PacketSettings,
@@ -108,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     locale = args.locale or clinic.default_locale
     procedure = plan_from(args)
     answers = _read_answers(args.answers)
-    png = args.signature.read_bytes()
+    png = read_limited(args.signature, DEFAULT_LIMITS.max_png_bytes)
     drawn = validate_drawn_signature(DATA_URL_PREFIX + base64.b64encode(png).decode("ascii"))
     role = "legal_representative" if args.representative else "patient"
     now = clock.utc_now()

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .._json import ANSWERS_LIMITS, read_json_file
 from ..errors import AnswersError
 from ..screening.engine import screen
 from ._options import add_plan_options, plan_from
@@ -42,30 +43,8 @@ def _iso_date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError("expected a date as YYYY-MM-DD") from None
 
 
-def read_answers(path: Path) -> Any | None:
-    """The parsed JSON of ``path``, or None after printing why it cannot be read."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
-        print(f"tpi-forms screen: error: cannot read {path}: {reason}", file=sys.stderr)
-        return None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        # The position only: the message must not echo patient data.
-        print(
-            f"tpi-forms screen: error: {path} is not valid JSON "
-            f"(line {exc.lineno}, column {exc.colno}: {exc.msg})",
-            file=sys.stderr,
-        )
-        return None
-
-
 def run(args: argparse.Namespace) -> int:
-    raw = read_answers(args.answers)
-    if raw is None:
-        return 2
+    raw = read_json_file(args.answers, ANSWERS_LIMITS)  # size, depth and number limits
     procedure = plan_from(args)
     try:
         result = screen(raw, procedure, locale=args.locale, today=args.today)

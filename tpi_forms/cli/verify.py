@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from .._json import MAX_PACKET_FILE_BYTES, read_limited
 from ..errors import TpiFormsError
 from ..verify.packet import verify_packet
 from ._seal_options import LEVELS, add_trust_options, read_all
@@ -43,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         raise TpiFormsError("--tsa-trust, --level and --online need --trust")
     roots = read_all(args.trust) if args.trust else None
     result = verify_packet(
-        args.packet.read_bytes(),
+        read_limited(args.packet, MAX_PACKET_FILE_BYTES),
         trust_roots=roots,
         tsa_roots=read_all(args.tsa_trust),
         online=args.online,

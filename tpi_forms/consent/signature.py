@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from PIL import Image, ImageChops, ImageOps
 
+from .._text import hidden_character
 from ..errors import SignatureError
 
 DATA_URL_PREFIX = "data:image/png;base64,"
@@ -316,7 +317,7 @@ def validate_typed_signature(name: str, intent_confirmed: bool, max_length: int 
         raise SignatureError(
             f"the typed name is too long (at most {max_length} characters)", "typed_name"
         )
-    if any(unicodedata.category(ch).startswith("C") for ch in cleaned):
+    if hidden_character(cleaned):
         raise SignatureError(
             "the typed name contains characters that cannot be printed", "typed_name"
         )

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .._text import hidden_character, nfc
 from ..definitions.ui_text import ui_locales, ui_text
 from ..errors import ConsentFormError, SignatureError
 from ..record.model import MAX_NAME, AuditEvent, Signature
@@ -217,7 +218,7 @@ def _signer(
     """One block's signature, or None when an optional block was left empty."""
     f = block.fields
     title = block.roles[0].title
-    name = " ".join(_get(formdata, f.printed_name).split())
+    name = nfc(" ".join(_get(formdata, f.printed_name).split()))
     method = _get(formdata, f.method)
     png = _get(formdata, f.png)
     intent = _ticked(formdata, f.intent)
@@ -240,12 +241,17 @@ def _signer(
             role = match[0]
     extra: dict[str, str] = {}
     for extra_field in role.fields:
-        value = " ".join(_get(formdata, f.extra(extra_field.id)).split())
+        value = nfc(" ".join(_get(formdata, f.extra(extra_field.id)).split()))
         if not value or len(value) > MAX_NAME:
             problem(f.extra(extra_field.id), ui["errors.signer_field"])
+        elif hidden_character(value):
+            problem(f.extra(extra_field.id), ui["errors.name_hidden"])
         extra[extra_field.id] = value
     if not name or len(name) > MAX_NAME:
         problem(f.printed_name, ui["errors.printed_name"])
+    elif hidden_character(name):
+        problem(f.printed_name, ui["errors.name_hidden"])
+        name = ""  # one message for the name: the typed-signature check below skips it
     image: bytes | None = None
     drawn_strokes: tuple[Stroke, ...] = ()
     if method == "drawn":

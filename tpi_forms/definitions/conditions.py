@@ -23,6 +23,9 @@ from .question_types import QUESTION_TYPES
 
 Source = Literal["question", "plan"]
 
+MAX_CONDITION_DEPTH = 16
+"""Most levels of ``all``, ``any`` and ``not`` a comparison may sit under."""
+
 
 OPERATORS = (
     "answered",
@@ -110,10 +113,18 @@ def parse_condition(
     key: str,
     questions: Mapping[str, Operand],
     plan: Mapping[str, Operand],
+    *,
+    depth: int = 0,
 ) -> Condition:
-    """Parse ``parent[key]`` (already read from TOML) into a `Condition`, checking every name."""
+    """Parse ``parent[key]`` (already read from TOML) into a `Condition`, checking every name.
+
+    ``depth`` counts the combinators above this condition; deeper than `MAX_CONDITION_DEPTH`
+    is refused, so evaluating, explaining and exporting a condition never recurses far.
+    """
     if not isinstance(raw, dict):
         parent.fail("a condition must be a table", key)
+    if depth > MAX_CONDITION_DEPTH:
+        parent.fail(f"conditions are nested more than {MAX_CONDITION_DEPTH} levels deep", key)
     node = Node(raw, parent.file, f"{parent.path}.{key}" if parent.path else key)
     for combinator in ("all", "any"):
         if combinator in raw:
@@ -123,13 +134,15 @@ def parse_condition(
                 node.fail(f"'{combinator}' needs a non-empty array of conditions", combinator)
             list_node = Node({str(i): v for i, v in enumerate(items)}, node.file, node.path)
             parts = tuple(
-                parse_condition(item, list_node, f"{combinator}[{i}]", questions, plan)
+                parse_condition(
+                    item, list_node, f"{combinator}[{i}]", questions, plan, depth=depth + 1
+                )
                 for i, item in enumerate(items)
             )
             return AllOf(parts) if combinator == "all" else AnyOf(parts)
     if "not" in raw:
         node.check_keys(["not"])
-        return Not(parse_condition(raw["not"], node, "not", questions, plan))
+        return Not(parse_condition(raw["not"], node, "not", questions, plan, depth=depth + 1))
     if "question" in raw:
         source: Source = "question"
         operands = questions

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from wtforms import fields, widgets
 from wtforms.fields.core import Field
 
+from .._text import hidden_character, nfc
 from ..errors import UnknownLocaleError
 from ..i18n import format_date, format_list
 from .question_core import (
@@ -86,7 +87,9 @@ def _choice_words(question: Question, choice: str, locale: str) -> str:
 def _normalise_text(question: Question, value: Any, today: dt.date, locale: str) -> Any:
     if not isinstance(value, str):
         return invalid("string")
-    text = value.strip()
+    text = nfc(value.strip())
+    if hidden_character(text, multiline=question.type == "text"):
+        return invalid("hidden")
     if len(text) > question.max_length:
         return invalid("too_long", max=question.max_length)
     return text or None
@@ -405,6 +408,8 @@ def _normalise_multichoice(question: Question, value: Any, today: dt.date, local
         return invalid("choices")
     if not value:
         return None
+    if len(value) > len(question.choice_ids):  # a repeat, at the least: refused before any scan
+        return invalid("choices")
     if any(not isinstance(v, str) or v not in question.choice_ids for v in value) or len(
         set(value)
     ) != len(value):

@@ -23,6 +23,7 @@ VALIDATION_KEYS = (
     "unknown",
     "required",
     "string",
+    "hidden",
     "too_long",
     "integer",
     "range",
@@ -34,6 +35,7 @@ VALIDATION_KEYS = (
     "choices",
     "exclusive",
     "min_items",
+    "too_many",
 )
 """Messages when an answer breaks a rule (``validation.<key>``); they never repeat the answer."""
 
@@ -57,6 +59,7 @@ UI_KEYS: tuple[str, ...] = (
     "errors.signer_role",
     "errors.signer_field",
     "errors.printed_name",
+    "errors.name_hidden",
     "errors.blank",
     "errors.faint",
     "errors.unreadable",

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +34,7 @@ from typing import Any
 
 from .. import clock
 from .._resources import make_environment
+from .._text import hidden_character, nfc
 from ..definitions.clinic import Clinic, ClinicLogo, sample_clinic
 from ..definitions.questionnaire import Questionnaire, load_questionnaire
 from ..definitions.words import WordSet, load_words, word_set
@@ -45,7 +45,7 @@ from ..record.model import MAX_NAME, RECORD_ATTACHMENT, AuditEvent, ConsentRecor
 from ..screening.engine import finding_reasons
 from ..screening.procedure import PlannedProcedure
 from .audit import describe_event
-from .paper import PAGE_SIZES
+from .paper import PAGE_SIZES, write_atomically
 from .printed import (
     blank_question,
     identity_questions,
@@ -120,7 +120,7 @@ class BlankPatient:
     """Who a blank packet is printed for; both fields are optional and printed as given."""
 
     name: str | None = None
-    """The patient's name, printed in the header and the questionnaire's name field."""
+    """The patient's name, printed in the header and the questionnaire's name field (as NFC)."""
     date_of_birth: dt.date | None = None
     """The patient's date of birth, printed in the header and the date-of-birth field."""
 
@@ -130,7 +130,9 @@ class BlankPatient:
                 raise PacketError("the patient's name must be text")
             if len(self.name) > MAX_NAME:
                 raise PacketError(f"the patient's name is longer than {MAX_NAME} characters")
-            object.__setattr__(self, "name", self.name.strip() or None)
+            if hidden_character(self.name):
+                raise PacketError("the patient's name has a hidden or control character")
+            object.__setattr__(self, "name", nfc(self.name.strip()) or None)
         dob = self.date_of_birth
         if dob is not None:
             if isinstance(dob, dt.datetime) or not isinstance(dob, dt.date):
@@ -486,14 +488,3 @@ def _default_renderer() -> PacketRenderer:
     if _DEFAULT_RENDERER is None:
         _DEFAULT_RENDERER = PacketRenderer()
     return _DEFAULT_RENDERER
-
-
-def write_atomically(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file, so no half-written file is left."""
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)

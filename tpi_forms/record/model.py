@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,8 +22,10 @@ from types import MappingProxyType
 from typing import Any
 
 from .._canonical import canonical_json as _canonical_text
+from .._json import RECORD_LIMITS, parse_json
+from .._text import hidden_character, nfc
 from ..definitions.consent import SIGNER_FIELDS, consenting_roles
-from ..errors import RecordError
+from ..errors import InputError, RecordError
 
 RECORD_FORMAT = "tpi_forms.consent_record/1"
 """Format id written into every record; bumped when the layout changes."""
@@ -84,6 +85,24 @@ def _limit(value: str | None, limit: int, what: str, *, required: bool = False) 
         raise RecordError(f"{what} is longer than {limit} characters")
 
 
+def _name(value: str | None, what: str) -> str | None:
+    """A printed name (or relationship, language) in NFC; refused with a hidden character."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise RecordError(f"{what} must be text")
+    if hidden_character(value):
+        raise RecordError(f"{what} has a hidden or control character")
+    return nfc(value)
+
+
+_NAMES = (  # Signature fields read as names
+    ("printed_name", "printed name"),
+    ("relationship", "relationship"),
+    ("language", "interpreter language"),
+)
+
+
 def check_png(data: bytes) -> tuple[int, int]:
     """Check a signature PNG's size limits; return its (width, height) in pixels."""
     if len(data) > MAX_IMAGE_BYTES:
@@ -105,7 +124,7 @@ class Signature:
     """Id of a signer role of the consent signed (``patient``, ``practitioner`` …); the record
     checks it against its consent's ``signer_roles``."""
     printed_name: str
-    """The signer's name as printed under the signature."""
+    """The signer's name as printed under the signature (stored in NFC; no hidden characters)."""
     signed_at: datetime
     """When the signer signed (timezone-aware)."""
     meaning: str
@@ -126,6 +145,8 @@ class Signature:
             raise RecordError("a signer role is an id of a-z, 0-9 and _ (at most 64 characters)")
         if self.method not in METHODS:
             raise RecordError(f"unknown signature method '{self.method}' (expected drawn or typed)")
+        for attr, what in _NAMES:
+            object.__setattr__(self, attr, _name(getattr(self, attr), what))
         _limit(self.printed_name, MAX_NAME, "printed name", required=True)
         _limit(self.meaning, MAX_MEANING, "signature meaning", required=True)
         _limit(self.relationship, MAX_NAME, "relationship")
@@ -352,11 +373,14 @@ class ConsentRecord:
 
     @classmethod
     def from_json(cls, data: bytes | str) -> ConsentRecord:
-        """Read a record written by `to_json`; `RecordError` when it is not one."""
+        """Read a record written by `to_json`; `RecordError` when it is not one.
+
+        The JSON is read within `RECORD_LIMITS` (8 MiB, 64 levels deep, numbers of 40 characters).
+        """
         try:
-            parsed = json.loads(data)
-        except (ValueError, UnicodeDecodeError):
-            raise RecordError("record is not valid UTF-8 JSON") from None
+            parsed = parse_json(data, "record", RECORD_LIMITS)
+        except InputError as exc:
+            raise RecordError(str(exc)) from None
         if not isinstance(parsed, dict):
             raise RecordError("record is not a JSON object")
         return cls.from_dict(parsed)

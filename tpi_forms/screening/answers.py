@@ -23,6 +23,9 @@ from ..definitions.questionnaire import Question, Questionnaire, load_questionna
 from ..definitions.ui_text import VALIDATION_KEYS, ui_locales, ui_text
 from ..errors import AnswersError
 
+MAX_ANSWER_KEYS = 1000
+"""Most keys an answers object may hold; more is refused as a whole, before any is read."""
+
 
 def _messages(locale: str) -> Mapping[str, str]:
     """The validation messages in ``locale``, or in English when the UI text lacks it."""
@@ -39,8 +42,10 @@ def validate_answers(
 ) -> dict[str, Any]:
     """Return the normalised answers of the enabled questions, or raise `AnswersError`.
 
-    Strings are stripped (an empty string is no answer), dates are ISO strings, answers to
-    questions that are not enabled are dropped, unknown keys are errors under their own key.
+    Strings are stripped and normalised to NFC (an empty string is no answer); one with a control
+    or invisible formatting character is refused (free text may hold tabs and line breaks). Dates
+    are ISO strings, answers to questions that are not enabled are dropped, unknown keys are
+    errors under their own key; more than `MAX_ANSWER_KEYS` keys are refused as a whole.
     ``locale`` picks the language of the error messages (English when it has none).
     """
     q = questionnaire or load_questionnaire()
@@ -48,6 +53,8 @@ def validate_answers(
     messages = _messages(locale)
     if not isinstance(raw, Mapping):
         raise AnswersError({"": [messages["object"]]})
+    if len(raw) > MAX_ANSWER_KEYS:
+        raise AnswersError({"": [messages["too_many"].format(max=MAX_ANSWER_KEYS)]})
     errors: dict[str, list[str]] = {}
     for key in raw:
         if not isinstance(key, str) or key not in q.questions:
