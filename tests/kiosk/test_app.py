@@ -339,12 +339,20 @@ def test_pin_lockout_after_too_many_wrong_tries(app: Flask) -> None:
     limiter = svc(app).limiter
     limiter.clock = lambda: now[0]
     client = app.test_client()
-    codes = [staff_login(client, "000000").status_code for _ in range(limiter.max_attempts)]
+    responses = [staff_login(client, "000000") for _ in range(limiter.max_attempts)]
+    codes = [r.status_code for r in responses]
     assert codes[:-1] == [401] * (limiter.max_attempts - 1) and codes[-1] == 429
+    texts = [r.get_data(as_text=True) for r in responses]
+    assert "That PIN is not right. 4 tries left." in texts[0]
+    assert "That PIN is not right. 1 try left." in texts[-2]
+    assert "Too many wrong tries. Try again in 5 minutes." in texts[-1]
     locked = staff_login(client, PIN)
     assert locked.status_code == 429  # even the right PIN waits
+    assert "Try again in 5 minutes." in locked.get_data(as_text=True)
     assert client.get("/staff/").location == "/staff/login"
-    now[0] += limiter.lockout_seconds + 1
+    now[0] += 60
+    assert "Try again in 4 minutes." in client.get("/staff/login").get_data(as_text=True)
+    now[0] += limiter.lockout_seconds
     assert staff_login(client, PIN).location == "/staff/"
     kinds = [e.kind for e in svc(app).store.events()]
     assert kinds.count("staff_login_failed") == limiter.max_attempts

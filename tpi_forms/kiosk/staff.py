@@ -1,7 +1,8 @@
-"""Staff pages: PIN log-in, check-in list, opening a check-in, clearing, packets.
+"""Staff pages: log-in by account, check-in list, opening a check-in, clearing, packets.
 
-Every view here needs a staff session. A patient holding the tablet has none: handing the
-tablet over drops it, and only the PIN brings it back.
+Every view here needs a staff session, which holds the logged-in account's id; every action
+records who did it. A patient holding the tablet has none: handing the tablet over drops it,
+and only a staff member's own PIN brings it back. `role_required` keeps a view to some roles.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, cast
 
 import wtforms.fields.choices
@@ -17,6 +18,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    g,
     make_response,
     redirect,
     render_template,
@@ -39,16 +41,24 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 from ..definitions.questionnaire import load_questionnaire
 from ..screening.engine import finding_reasons
-from .security import KioskSession, client_key
+from .accounts import MAX_PIN_LENGTH, ROLES, SHARED_PIN, Actor, StaffUser
+from .security import KioskSession, Lockout, client_key
 from .services import services
 from .state import checkin_state
 from .store import CheckIn
+from .text import kiosk_text
 
 log = logging.getLogger("tpi_forms.kiosk")
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 
 F = TypeVar("F", bound=Callable[..., Any])
 LOCALES = (("en", "English"), ("es", "Español"))
+STAFF_LOCALE = "en"
+"""Language of the words on the staff pages (the staff pages are not translated yet)."""
+CLINICAL = ("clinician", "admin")
+"""Roles that decide whether a patient may go on to the consent (clear, stop)."""
+ACTION_ROLES = {"clear": CLINICAL, "stop": CLINICAL, "copy-given": ROLES}
+"""Which roles may take each check-in action."""
 # WTForms 3.3 deprecates (value, label) tuples as choices in favour of SelectChoice.
 _SELECT_CHOICE: Any = getattr(wtforms.fields.choices, "SelectChoice", None)
 
@@ -63,13 +73,44 @@ def choices(pairs: Any) -> list[Any]:
 NO_AUTOFILL = {"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false"}
 
 
+def staff_text() -> Mapping[str, str]:
+    """The words of the staff pages."""
+    return kiosk_text(STAFF_LOCALE)
+
+
+def current_user() -> StaffUser | None:
+    """The logged-in staff account; None when nobody is, or the account was disabled since."""
+    if "staff_account" not in g:
+        uid = session.get("staff_user")
+        user = services().accounts.user(uid) if isinstance(uid, str) else None
+        g.staff_account = user if user is not None and user.active else None
+    found = g.staff_account
+    return found if isinstance(found, StaffUser) else None
+
+
+def current_actor() -> Actor:
+    """The logged-in account as the doer of an action (the view must require a log-in)."""
+    user = current_user()
+    assert user is not None
+    return user.actor
+
+
 def is_staff() -> bool:
-    """True when this session logged in with the staff PIN."""
-    return session.get("staff") is True
+    """True when this session is logged in to an active staff account."""
+    return current_user() is not None
+
+
+def refused() -> tuple[str, int]:
+    """The page for a staff member whose role may not do what was asked (403)."""
+    t = staff_text()
+    page = render_template(
+        "kiosk/error.html", code=403, title="Not allowed", text=t["staff_role_refused"]
+    )
+    return page, 403
 
 
 def staff_required(view: F) -> F:
-    """Send a session without staff log-in to the PIN page."""
+    """Send a session without staff log-in to the log-in page."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -80,14 +121,50 @@ def staff_required(view: F) -> F:
     return cast(F, wrapper)
 
 
-class LoginForm(FlaskForm):  # type: ignore[misc]
-    """The staff PIN or password."""
+def role_required(*roles: str) -> Callable[[F], F]:
+    """Let only accounts with one of ``roles`` run the view: no log-in goes to the log-in page,
+    another role gets 403. E.g. ``@role_required("clinician")`` for a clinician's decision."""
+    unknown = set(roles) - set(ROLES)
+    if unknown or not roles:
+        raise ValueError(f"role_required needs roles from {', '.join(ROLES)}")
 
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            user = current_user()
+            if user is None:
+                return redirect(url_for("staff.login"))
+            if user.role not in roles:
+                log.warning("staff role %s refused at %s", user.role, request.endpoint)
+                return refused()
+            return view(*args, **kwargs)
+
+        return cast(F, wrapper)
+
+    return decorate
+
+
+class LoginForm(FlaskForm):  # type: ignore[misc]
+    """Who is logging in (a list of the active accounts' names) and their PIN or password."""
+
+    account = SelectField("Name", validators=[InputRequired()])
     pin = PasswordField(
-        "Staff PIN",
-        validators=[DataRequired(), Length(max=128)],
+        "PIN",
+        validators=[DataRequired(), Length(max=MAX_PIN_LENGTH)],
         render_kw={"autocomplete": "off", "inputmode": "numeric"},
     )
+
+    def __init__(self, users: list[StaffUser], *, setup: bool, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        t = staff_text()
+        self.pin.label.text = t["staff_secret_label"]
+        if setup:  # no accounts yet: the shared PIN alone opens the first-account page
+            del self.account
+            return
+        self.account.label.text = t["staff_account_label"]
+        self.account.choices = choices(
+            [("", t["staff_account_choose"]), *((u.id, u.display_name) for u in users)]
+        )
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -126,47 +203,96 @@ class CheckInForm(FlaskForm):  # type: ignore[misc]
         self.locale.choices = choices(LOCALES)
 
 
+def lockout_message(state: Lockout, lockout_seconds: float) -> str:
+    """The lock-out in words, e.g. "Too many wrong tries. Try again in 5 minutes."."""
+    t = staff_text()
+    minutes = max(1, round((state.locked_for or lockout_seconds) / 60))
+    return t["staff_locked_one"] if minutes == 1 else t["staff_locked_many"].format(minutes=minutes)
+
+
+def wrong_pin_message(state: Lockout) -> str:
+    """A wrong PIN in words, e.g. "That PIN is not right. 1 try left."."""
+    t = staff_text()
+    left = state.attempts_left
+    return t["staff_pin_wrong_one"] if left == 1 else t["staff_pin_wrong_many"].format(count=left)
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
 def login() -> Any:
+    """Log in as one account: choose the name, type the PIN.
+
+    Each attempt is reserved with the limiter (per client and per account) before argon2 runs.
+    While no account exists, 0.1.0's shared PIN opens only the first-account page.
+    """
     svc = services()
-    form = LoginForm()
-    client = client_key(request)
-    state = svc.limiter.state(client)
-    message = None
+    t = staff_text()
+    setup = svc.accounts.count() == 0 and svc.pin.is_set()
+    form = LoginForm(svc.accounts.users(active_only=True), setup=setup)
+    client = client_key(request, trust_header=svc.config.trust_client_header)
+    message = session.pop("staff_notice", None)
     code = 200
-    if state.locked_for > 0:
-        minutes = max(1, round(state.locked_for / 60))
-        message = f"Too many wrong tries. Try again in about {minutes} minute(s)."
-        code = 429
-    elif form.validate_on_submit():
-        if svc.pin.verify(form.pin.data or ""):
-            svc.limiter.success(client)
-            kiosk = cast(KioskSession, session)
-            kiosk["staff"] = True
-            kiosk.rotate()
-            svc.store.add_event(None, "staff_login", {})
-            return redirect(url_for("staff.dashboard"))
-        state = svc.limiter.failure(client)
-        svc.store.add_event(None, "staff_login_failed", {})
+    if request.method == "GET":
+        state = svc.limiter.state(client)
         if state.locked_for > 0:
-            svc.store.add_event(None, "staff_locked_out", {})
-            log.warning("staff PIN locked out after %s wrong tries", svc.limiter.max_attempts)
-            message = "Too many wrong tries. The PIN is locked for a few minutes."
-            code = 429
+            message, code = lockout_message(state, svc.limiter.lockout_seconds), 429
+    elif form.validate_on_submit():
+        account = SHARED_PIN.id if setup else str(form.account.data)
+        secret = form.pin.data or ""
+        attempt = svc.limiter.reserve(client, account)
+        if attempt is None:
+            state = svc.limiter.state(client, account)
+            message, code = lockout_message(state, svc.limiter.lockout_seconds), 429
         else:
-            message = f"That PIN is not right. {state.attempts_left} tries left."
-            code = 401
-    elif request.method == "POST":
-        code = 400
-        message = "Enter the staff PIN."
+            with attempt:
+                user = None if setup else svc.accounts.verify(account, secret)
+                if user is not None or (setup and svc.pin.verify(secret)):
+                    attempt.succeeded()
+                    return _logged_in(user, client)
+                state = attempt.failed()
+            tried = {"account": account, "client": client}
+            svc.store.add_event(None, "staff_login_failed", tried)
+            if state.locked_for > 0:
+                scope = "account" if state.account_locked else "client"
+                svc.store.add_event(None, "staff_locked_out", {**tried, "scope": scope})
+                log.warning("staff log-in locked out (%s)", scope)
+                message, code = lockout_message(state, svc.limiter.lockout_seconds), 429
+            else:
+                message, code = wrong_pin_message(state), 401
+    else:
+        message, code = t["staff_login_missing"], 400
     form.pin.data = ""
-    return render_template("kiosk/staff_login.html", form=form, message=message), code
+    page = render_template(
+        "kiosk/staff_login.html",
+        form=form,
+        message=message,
+        setup=setup,
+        no_accounts=not setup and svc.accounts.count() == 0,
+    )
+    return page, code
+
+
+def _logged_in(user: StaffUser | None, client: str) -> BaseResponse:
+    """Start the staff session of ``user`` (None: the shared PIN's set-up session)."""
+    kiosk = cast(KioskSession, session)
+    for key in ("staff_user", "staff_setup"):
+        kiosk.pop(key, None)
+    kiosk.rotate()
+    g.pop("staff_account", None)
+    store = services().store
+    if user is None:
+        kiosk["staff_setup"] = True
+        store.add_event(None, "staff_login", {**SHARED_PIN.detail(), "client": client})
+        return redirect(url_for("staff_users.users"))
+    kiosk["staff_user"] = user.id
+    store.add_event(None, "staff_login", {**user.actor.detail(), "client": client})
+    return redirect(url_for("staff.dashboard"))
 
 
 @blueprint.post("/logout")
 @staff_required
 def logout() -> BaseResponse:
-    session.pop("staff", None)
+    services().store.add_event(None, "staff_logout", current_actor().detail())
+    session.pop("staff_user", None)
     cast(KioskSession, session).rotate()
     return redirect(url_for("patient.start"))
 
@@ -200,7 +326,9 @@ def new_checkin() -> Any:
             },
             "locale": form.locale.data,
         }
-        checkin = services().store.create_checkin(patient, mode="staff")
+        checkin = services().store.create_checkin(
+            patient, mode="staff", detail=current_actor().detail()
+        )
         log.info("check-in opened by staff")
         return redirect(url_for("staff.checkin", checkin_id=checkin.id))
     code = 422 if request.method == "POST" else 200
@@ -224,12 +352,14 @@ def checkin(checkin_id: str) -> str:
         finding_reasons(f, locale=str(screening.get("locale", "en")))
         for f in screening.get("findings", ())
     ]
+    user = current_user()
     return render_template(
         "kiosk/staff_checkin.html",
         state=state,
         reasons=reasons,
         events=svc.store.events(checkin_id),
         on_this_tablet=session.get("checkin") == checkin_id,
+        may_decide=user is not None and user.role in CLINICAL,
     )
 
 
@@ -240,27 +370,33 @@ def handover(checkin_id: str) -> BaseResponse:
     state = checkin_state(svc.store, _load(checkin_id))
     if state.step in ("done", "stopped"):
         abort(409)
+    detail = {"device": svc.config.device_id, **current_actor().detail()}
     kiosk = cast(KioskSession, session)
     kiosk.clear()  # staff log-in and any other check-in leave with the staff member
     kiosk["checkin"] = checkin_id
     kiosk.rotate()
-    svc.store.add_event(checkin_id, "handed_to_tablet", {"device": svc.config.device_id})
+    svc.store.add_event(checkin_id, "handed_to_tablet", detail)
     return redirect(url_for("patient.next_step"))
 
 
 @blueprint.post("/checkins/<checkin_id>/<action>")
 @staff_required
-def act(checkin_id: str, action: str) -> BaseResponse:
+def act(checkin_id: str, action: str) -> Any:
     events = {"clear": "cleared", "stop": "stopped", "copy-given": "copy_given"}
     if action not in events:
         abort(404)
+    user = current_user()
+    assert user is not None
+    if user.role not in ACTION_ROLES[action]:
+        log.warning("staff role %s refused for %s", user.role, action)
+        return refused()
     svc = services()
     state = checkin_state(svc.store, _load(checkin_id))
     if action == "clear" and (state.screening is None or state.signed):
         abort(409)
     if action == "stop" and state.signed:
         abort(409)
-    svc.store.add_event(checkin_id, events[action], {"by": "staff"})
+    svc.store.add_event(checkin_id, events[action], user.actor.detail())
     return redirect(url_for("staff.checkin", checkin_id=checkin_id))
 
 
