@@ -297,7 +297,7 @@ def run(args: argparse.Namespace) -> int:
     services = app.extensions["tpi_kiosk"]
     try:
         new_pin = _setup_pin(services, args.staff_pin_file)
-    except (PinError, AccountError, OSError) as exc:
+    except (PinError, OSError) as exc:
         services.close()
         print(f"tpi-forms kiosk: error: {exc}", file=sys.stderr)
         return 2
@@ -335,12 +335,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _setup_pin(services: Any, pin_file: Path | None) -> str | None:
-    """The set-up PIN to print once, while no staff account exists; None when there is none."""
+    """The set-up PIN to print once, while no staff account exists; None when there is none.
+
+    Once accounts exist the shared PIN is retired, and ``--staff-pin-file`` (perhaps still in
+    a service file from 0.1.0) is ignored with a warning rather than stopping the kiosk.
+    """
     if services.accounts.count() > 0:
         if pin_file is not None:
-            raise AccountError(
-                "this kiosk has staff accounts, so the shared staff PIN is retired: "
-                "add people with tpi-forms kiosk add-user"
+            print(
+                "tpi-forms kiosk: warning: --staff-pin-file is ignored: this kiosk has staff "
+                "accounts, so the shared staff PIN is retired (add people with "
+                "tpi-forms kiosk add-user)",
+                file=sys.stderr,
             )
         services.pin.retire()
         return None
