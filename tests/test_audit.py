@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
 
 from tpi_forms.definitions.words import words
+from tpi_forms.kiosk.accounts import ROLES
 from tpi_forms.pdf.audit import describe_event, duration, humanise
 
 EN = words("packet", "en")
@@ -60,6 +62,30 @@ SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")
         ),
         ("kiosk_cleared", {"by": "staff"}, "Cleared for consent", "By: Staff"),
         (
+            "kiosk_cleared",
+            {"by": "u7KqL2", "by_name": "Sam Lee", "role": "clinician"},
+            "Cleared for consent by Sam Lee (clinician)",
+            "",
+        ),
+        (
+            "kiosk_handed_to_tablet",
+            {"device": "tablet-2", "by": "u9", "by_name": "Dee Desk", "role": "front_desk"},
+            "Tablet handed to the patient by Dee Desk (front desk)",
+            "Device: tablet-2",
+        ),
+        (
+            "kiosk_staff_user_created",
+            {"by": "command_line", "by_name": "command line (ana)", "role": "command_line"},
+            "Staff account added by command line (ana)",
+            "",
+        ),
+        (
+            "kiosk_packet_gave_up",
+            {"attempts": 3, "error": "OSError", "reason": "disk_full"},
+            "Packet could not be made; the kiosk stopped trying",
+            "Tries: 3; Reason: OSError; Why: The disk is full",
+        ),
+        (
             "kiosk_packet_failed",
             {"error": "OSError"},
             "Packet could not be made; it will be tried again",
@@ -98,6 +124,21 @@ def test_events_in_spanish() -> None:
     assert worded.detail == "Leyó hasta el final: No"
     risks = describe_event("risks_acknowledged", {"risks": "bruising pneumothorax"}, ES, consent)
     assert risks.detail == "Riesgos: Bruising y Collapsed lung"  # Babel's Spanish list
+
+
+def test_a_staff_action_names_the_person_in_spanish() -> None:
+    who = {"by": "u7KqL2", "by_name": "Sam Lee", "role": "admin"}
+    worded = describe_event("kiosk_stopped", who, ES)
+    assert worded.what == "Detenido: no hay procedimiento hoy por Sam Lee (administrador)"
+    assert worded.detail == ""
+
+
+@pytest.mark.parametrize("t", [EN, ES], ids=["en", "es"])
+def test_every_staff_role_is_worded(t: Mapping[str, str]) -> None:
+    for role in ROLES:
+        worded = describe_event("kiosk_cleared", {"by_name": "Sam Lee", "role": role}, t)
+        assert worded.what.endswith(f" Sam Lee ({t[f'values.role.{role}']})"), role
+        assert not SNAKE.search(worded.what)
 
 
 def test_another_device_is_named() -> None:

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 
 # Runs inside the copy: every call a clinic portal, the kiosk and the CLI make, in "fr".
 RENDER_IN_FRENCH = r"""
-import datetime as dt, io, json, sys, tempfile
+import datetime as dt, io, json, re, sys, tempfile
 from pathlib import Path
 
 import pypdf
@@ -35,6 +35,7 @@ assert tpi_forms.__file__.startswith(sys.argv[1]), tpi_forms.__file__
 from tpi_forms.consent.document import build_consent
 from tpi_forms.definitions.clinic import sample_clinic
 from tpi_forms.definitions.ui_text import ui_locales
+from tpi_forms.kiosk.accounts import COMMAND_LINE
 from tpi_forms.kiosk.app import create_app
 from tpi_forms.kiosk.config import KioskConfig
 from tpi_forms.pdf.packet import build_record, render_blank_packet, render_packet
@@ -90,10 +91,28 @@ out["blank_packet"] = pdf(render_blank_packet(plan, clinic, locale="fr"))
 app = create_app(KioskConfig(data_dir=Path(tempfile.mkdtemp()), log_file=False))
 client = app.test_client()
 out["kiosk_start"] = client.get("/?lang=fr").get_data(as_text=True)
-out["kiosk_staff_login"] = client.get("/staff/login?lang=fr").get_data(as_text=True)
+out["kiosk_staff_login_no_accounts"] = client.get("/staff/login?lang=fr").get_data(as_text=True)
 missing = client.get("/no-such-page")
 out["kiosk_error"] = [missing.status_code, missing.get_data(as_text=True)]
-app.extensions["tpi_kiosk"].close()
+
+def token(page):
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+kiosk = app.extensions["tpi_kiosk"]
+ana = kiosk.accounts.create("Ana Ruiz", "admin", "246810", credentials="MD", by=COMMAND_LINE)
+login = client.get("/staff/login").get_data(as_text=True)
+out["kiosk_staff_login"] = login
+wrong = client.post("/staff/login", data={"csrf_token": token(login), "account": ana.id, "pin": "1"})
+out["kiosk_staff_wrong_pin"] = [wrong.status_code, wrong.get_data(as_text=True)]
+client.post("/staff/login", data={"csrf_token": token(login), "account": ana.id, "pin": "246810"})
+out["kiosk_staff_users"] = client.get("/staff/users").get_data(as_text=True)
+new = client.get("/staff/checkins/new").get_data(as_text=True)
+opened = client.post("/staff/checkins/new", data={
+    "csrf_token": token(new), "name": "Alex Example", "date_of_birth": "1980-04-12",
+    "local_anesthetic": "lidocaine", "locale": "fr",
+})
+out["kiosk_staff_checkin"] = client.get(opened.location).get_data(as_text=True)
+kiosk.close()
 print(json.dumps(out))
 """
 
@@ -190,11 +209,27 @@ def test_the_kiosk_speaks_french(french: dict[str, Any]) -> None:
     assert '<input type="hidden" name="locale" value="fr">' in start
     switch = language_switch(start)
     assert "Français" in switch and 'href="/?lang=fr"' in switch
-    login = french["kiosk_staff_login"]
-    assert '<html lang="fr"' in login and "Staff log-in" in login and "Staff PIN" in login
-    assert "Français" in language_switch(login)
+    empty = french["kiosk_staff_login_no_accounts"]
+    assert '<html lang="fr"' in empty and "Staff log-in" in empty
+    assert "There are no staff accounts yet." in empty and "Français" in language_switch(empty)
     code, error = french["kiosk_error"]
     assert code == 404 and '<html lang="fr"' in error and "Page not found" in error
+
+
+def test_the_kiosk_staff_pages_with_accounts_speak_french(french: dict[str, Any]) -> None:
+    login = french["kiosk_staff_login"]
+    assert '<html lang="fr"' in login and "Français" in language_switch(login)
+    assert "Your name" in login and "Choose your name" in login and "Your PIN" in login
+    assert ">Ana Ruiz, MD</option>" in login
+    code, wrong = french["kiosk_staff_wrong_pin"]
+    assert code == 401 and "That PIN is not right. 4 tries left." in wrong
+    users = french["kiosk_staff_users"]
+    assert '<html lang="fr"' in users and "Français" in language_switch(users)
+    assert "Staff accounts" in users and "Logged in: Ana Ruiz, MD" in users
+    assert "<td>Admin</td>" in users and "Add account" in users and "Front desk" in users
+    checkin = french["kiosk_staff_checkin"]
+    assert '<html lang="fr"' in checkin and "Français" in language_switch(checkin)
+    assert "Check-in opened by Ana Ruiz, MD (admin)" in checkin
 
 
 # -- a text missing in one language is a one-line error naming the file and key -----------------

@@ -61,6 +61,10 @@ class PinError(TpiFormsError, ValueError):
     """A staff PIN does not meet the rules."""
 
 
+class AccountError(StoreError, ValueError):
+    """A staff account cannot be made or changed as asked (e.g. a name already taken)."""
+
+
 class ConflictError(StoreError):
     """A submission token was reused for another check-in or kind, or the step is already done."""
 

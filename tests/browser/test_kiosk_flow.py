@@ -16,16 +16,21 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 from werkzeug.serving import make_server
 
+from tpi_forms.kiosk.accounts import COMMAND_LINE
 from tpi_forms.kiosk.app import create_app
 from tpi_forms.kiosk.config import KioskConfig
-from tpi_forms.kiosk.security import StaffPin
 from tpi_forms.kiosk.services import KioskServices
 from tpi_forms.screening.scenarios import example_answers
+
+from .harness import assert_no_axe_violations
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "kiosk"
 PIN = "468024"
+CLINICIAN = "Casey Clinician, MD"
+DESK = "Frankie Desk"
+DESK_PIN = "357913"
 TABLET = {"width": 1024, "height": 768}
 SIGNATURE = [
     [(0.1, 0.6), (0.2, 0.3), (0.3, 0.7), (0.4, 0.35), (0.5, 0.65)],
@@ -39,8 +44,13 @@ class KioskServer:
     """A kiosk app served on 127.0.0.1 in a thread."""
 
     def __init__(self, data: Path, idle_timeout: int) -> None:
-        StaffPin(data).set(PIN)
-        self.app = create_app(KioskConfig(data_dir=data, idle_timeout=idle_timeout))
+        # Each browser context names its own client address (X-Forwarded-For), so two contexts
+        # on one loopback address are two devices to the lock-out.
+        config = KioskConfig(data_dir=data, idle_timeout=idle_timeout, trust_client_header=True)
+        self.app = create_app(config)
+        accounts = self.services.accounts
+        accounts.create("Casey Clinician", "clinician", PIN, credentials="MD", by=COMMAND_LINE)
+        accounts.create(DESK, "front_desk", DESK_PIN, by=COMMAND_LINE)
         self.httpd = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.url = f"http://127.0.0.1:{self.httpd.server_port}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -72,9 +82,13 @@ def kiosk(tmp_path: Path) -> Iterator[Callable[[int], KioskServer]]:
         server.stop()
 
 
-def tablet(browser: Browser, server: KioskServer) -> tuple[BrowserContext, Page, list[str]]:
-    """One tablet browser context; requests outside the server are refused and recorded."""
-    context = browser.new_context(viewport=TABLET, has_touch=True)
+def tablet(
+    browser: Browser, server: KioskServer, address: str = "192.0.2.10"
+) -> tuple[BrowserContext, Page, list[str]]:
+    """One device's browser context; requests outside the server are refused and recorded."""
+    context = browser.new_context(
+        viewport=TABLET, has_touch=True, extra_http_headers={"X-Forwarded-For": address}
+    )
     problems: list[str] = []
 
     def guard(route: Any) -> None:
@@ -98,11 +112,18 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def staff_login(page: Page, server: KioskServer) -> None:
+def try_login(page: Page, server: KioskServer, name: str, pin: str) -> None:
+    """Choose the account by its name and type the PIN, as staff do on the tablet."""
     page.goto(f"{server.url}/staff/login")
-    page.locator("#pin").fill(PIN)
+    page.get_by_label("Your name").select_option(label=name)
+    page.get_by_label("Your PIN").fill(pin)
     page.get_by_role("button", name="Log in").click()
+
+
+def staff_login(page: Page, server: KioskServer, name: str = CLINICIAN, pin: str = PIN) -> None:
+    try_login(page, server, name, pin)
     page.wait_for_url(f"{server.url}/staff/")
+    assert page.locator("#kiosk-staff-user").inner_text() == f"Logged in: {name}"
 
 
 def open_checkin(page: Page, server: KioskServer, patient: dict[str, str]) -> str:
@@ -310,5 +331,104 @@ def test_idle_timeout_returns_an_abandoned_tablet_to_the_start(
     assert_nothing_of(page, SECOND)
     (checkin,) = server.services.store.checkins()
     assert server.services.store.events(checkin.id)[-1].kind == "tablet_timed_out"
+    assert problems == [], problems
+    context.close()
+
+
+def test_two_accounts_one_after_the_other_and_who_cleared(browser: Browser, kiosk: Any) -> None:
+    server: KioskServer = kiosk(120)
+    context, page, problems = tablet(browser, server)
+    staff_login(page, server, DESK, DESK_PIN)
+    url = open_checkin(page, server, SECOND)
+    page.get_by_role("button", name="Hand this tablet to the patient").click()
+    page.wait_for_url(f"{server.url}/kiosk/screening")
+    answers = example_answers("review") | {
+        "patient_name": SECOND["name"],
+        "date_of_birth": SECOND["dob"],
+    }
+    fill_screening(page, answers, "accounts")
+    page.wait_for_url(f"{server.url}/kiosk/wait")
+    staff_login(page, server, DESK, DESK_PIN)  # the front desk cannot clear a review
+    page.goto(url)
+    assert page.get_by_role("button", name="Clear for consent").count() == 0
+    assert "Only a clinician or an admin" in page.locator("#kiosk-clinician-only").inner_text()
+    shot(page, "front-desk-checkin")
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(f"{server.url}/kiosk/wait")  # the tablet still holds the patient's check-in
+    staff_login(page, server)  # then the clinician, on the same tablet
+    page.goto(url)
+    page.get_by_role("button", name="Clear for consent").click()
+    page.wait_for_url(url)
+    trail = page.locator(".kiosk-events").inner_text()
+    assert f"Check-in opened by {DESK} (front desk)" in trail
+    assert f"Tablet handed to the patient by {DESK} (front desk)" in trail
+    assert f"Cleared for consent by {CLINICIAN} (clinician)" in trail
+    assert "handed_to_tablet" not in trail and "by_name" not in trail
+    assert page.locator("#kiosk-staff-user").inner_text() == f"Logged in: {CLINICIAN}"
+    shot(page, "clinician-cleared")
+    assert_no_axe_violations(page, "staff check-in with who cleared it")
+    assert problems == [], problems
+    context.close()
+
+
+def test_wrong_pins_on_the_tablet_do_not_lock_out_the_desk(browser: Browser, kiosk: Any) -> None:
+    server: KioskServer = kiosk(120)
+    limit = server.services.limiter.max_attempts
+    context, page, problems = tablet(browser, server, "192.0.2.10")
+    for tries_left in range(limit - 1, 0, -1):
+        try_login(page, server, CLINICIAN, "000000")
+        word = "try" if tries_left == 1 else "tries"
+        alert = page.get_by_role("alert").inner_text()
+        assert alert == f"That PIN is not right. {tries_left} {word} left.", alert
+    try_login(page, server, CLINICIAN, "000000")
+    assert page.get_by_role("alert").inner_text() == "Too many wrong tries. Try again in 5 minutes."
+    shot(page, "tablet-locked-out")
+    assert_no_axe_violations(page, "staff log-in, locked out")
+    try_login(page, server, CLINICIAN, PIN)  # the tablet waits, even with the right PIN
+    assert "Too many wrong tries" in page.get_by_role("alert").inner_text()
+    desk, desk_page, desk_problems = tablet(browser, server, "192.0.2.20")
+    staff_login(desk_page, server)  # the desk logs in to the same account at once
+    shot(desk_page, "desk-after-tablet-lockout")
+    refused = re.compile(r"console error: .* status of (401|429) ")
+    assert [p for p in problems if not refused.match(p)] == [], problems  # the refusals only
+    assert desk_problems == [], desk_problems
+    context.close()
+    desk.close()
+
+
+def test_an_admin_adds_and_disables_an_account(browser: Browser, kiosk: Any) -> None:
+    server: KioskServer = kiosk(120)
+    server.services.accounts.create("Ada Admin", "admin", "975310", by=COMMAND_LINE)
+    context, page, problems = tablet(browser, server, "192.0.2.20")
+    staff_login(page, server, "Ada Admin", "975310")
+    page.get_by_role("link", name="Staff accounts").click()
+    page.get_by_label("Full name").fill("Gus Nurse")
+    page.get_by_label("Credentials").fill("RN")
+    page.get_by_label("Role").select_option(label="Front desk")
+    page.get_by_role("button", name="Add account").click()
+    shown = page.locator("#kiosk-shown-once").inner_text()
+    pin = shown.split(" is ", 1)[1][:8]
+    assert pin.isdigit(), shown
+    shot(page, "admin-accounts")
+    assert_no_axe_violations(page, "staff accounts")
+    page.get_by_role("button", name="Disable: Frankie Desk").click()
+    page.wait_for_url(f"{server.url}/staff/users")
+    page.get_by_role("link", name="Español").click()  # the staff pages' language switch
+    page.wait_for_url(f"{server.url}/staff/users?lang=es")
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert page.get_by_role("heading", level=1).inner_text() == "Cuentas del personal"
+    row = page.get_by_role("row").filter(has_text="Frankie Desk").inner_text()
+    assert "Recepción" in row and "Desactivada" in row, row
+    assert page.get_by_role("button", name="Activar: Frankie Desk").count() == 1
+    assert page.locator("#kiosk-staff-user").inner_text() == "Sesión de: Ada Admin"
+    shot(page, "admin-accounts-es")
+    assert_no_axe_violations(page, "staff accounts in Spanish")
+    page.get_by_role("link", name="English").click()
+    page.wait_for_url(f"{server.url}/staff/users?lang=en")
+    page.get_by_role("button", name="Log out").click()
+    page.goto(f"{server.url}/staff/login")
+    names = page.get_by_label("Your name").locator("option").all_inner_texts()
+    assert names == ["Choose your name", "Ada Admin", CLINICIAN, "Gus Nurse, RN"]
+    staff_login(page, server, "Gus Nurse, RN", pin)
     assert problems == [], problems
     context.close()

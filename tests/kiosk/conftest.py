@@ -1,4 +1,4 @@
-"""Fixtures of the kiosk tests: an app over a temporary data folder with a known staff PIN."""
+"""Fixtures of the kiosk tests: an app over a temporary data folder with one clinician account."""
 
 from __future__ import annotations
 
@@ -9,17 +9,27 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from tpi_forms.kiosk.accounts import COMMAND_LINE, StaffUser
 from tpi_forms.kiosk.app import create_app
 from tpi_forms.kiosk.config import KioskConfig
-from tpi_forms.kiosk.security import StaffPin
 from tpi_forms.kiosk.services import KioskServices
 
-from .kiosk_client import PIN
+from .kiosk_client import CLINICIAN, CREDENTIALS, PIN
 
 
-def make_app(data_dir: Path, **settings: object) -> Flask:
-    StaffPin(data_dir).set(PIN)
-    return create_app(KioskConfig(data_dir=data_dir, **settings))  # type: ignore[arg-type]
+def make_app(data_dir: Path, *, accounts: bool = True, **settings: object) -> Flask:
+    """The kiosk app; with ``accounts`` its data folder has the clinician account `CLINICIAN`."""
+    app = create_app(KioskConfig(data_dir=data_dir, **settings))  # type: ignore[arg-type]
+    if accounts:
+        add_account(app, CLINICIAN, "clinician", PIN, credentials=CREDENTIALS)
+    return app
+
+
+def add_account(
+    app: Flask, name: str, role: str, secret: str, *, credentials: str = ""
+) -> StaffUser:
+    """Add a staff account as the command line would."""
+    return svc(app).accounts.create(name, role, secret, credentials=credentials, by=COMMAND_LINE)
 
 
 @pytest.fixture

@@ -13,6 +13,10 @@ from tpi_forms.screening.scenarios import example_answers
 from tpi_forms.web.forms import to_formdata
 
 PIN = "246810"
+"""The PIN of the test clinician account."""
+CLINICIAN = "Casey Clinician"
+CREDENTIALS = "MD"
+OPTION = re.compile(r'<option\b[^>]*value="([^"]*)"[^>]*>([^<]*)</option>', re.I)
 INPUT = re.compile(r"<input\b[^>]*>", re.I | re.S)
 ATTR = re.compile(r'([a-zA-Z_:-]+)="([^"]*)"')
 
@@ -70,9 +74,20 @@ def page(client: Any, url: str) -> str:
     return str(response.get_data(as_text=True))
 
 
-def staff_login(client: Any, pin: str = PIN) -> Any:
-    login = client.get("/staff/login").get_data(as_text=True)  # 429 while locked out
-    return client.post("/staff/login", data={"csrf_token": csrf(login), "pin": pin})
+def accounts_offered(page: str) -> dict[str, str]:
+    """The log-in page's account choices: shown name → account id (the placeholder left out)."""
+    return {html.unescape(label): html.unescape(v) for v, label in OPTION.findall(page) if v}
+
+
+def staff_login(client: Any, pin: str = PIN, name: str = CLINICIAN, **request: Any) -> Any:
+    """Log in as the account whose shown name starts with ``name`` (with the set-up PIN while
+    the log-in page offers no account)."""
+    login = client.get("/staff/login", **request).get_data(as_text=True)  # 429 while locked out
+    data = {"csrf_token": csrf(login), "pin": pin}
+    offered = accounts_offered(login)
+    if offered:
+        (data["account"],) = [uid for label, uid in offered.items() if label.startswith(name)]
+    return client.post("/staff/login", data=data, **request)
 
 
 def open_checkin(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 from pathlib import Path
 
+import pypdf
 import pytest
 from flask import Flask
 from werkzeug.datastructures import MultiDict
@@ -15,6 +17,8 @@ from tpi_forms.screening.scenarios import example_answers
 
 from .conftest import make_app, svc
 from .kiosk_client import (
+    CLINICIAN,
+    CREDENTIALS,
     PIN,
     consent_data,
     csrf,
@@ -106,7 +110,15 @@ def test_review_waits_for_staff_then_consent(app: Flask) -> None:
     assert client.get("/kiosk/next").location == "/kiosk/consent"
     assert sign(client, NAME).location == "/kiosk/next"
     assert svc(app).packets.wait_idle(120)
-    assert svc(app).store.packet(svc(app).store.checkins()[0].id) is not None
+    (checkin,) = svc(app).store.checkins()
+    data = svc(app).store.read_packet(checkin.id)
+    assert data is not None
+    printed = " ".join(
+        " ".join(p.extract_text() or "" for p in pypdf.PdfReader(io.BytesIO(data)).pages).split()
+    )
+    who = f"by {CLINICIAN}, {CREDENTIALS} (clinician)"  # the audit page names the person
+    assert f"Cleared for consent {who}" in printed and f"Check-in opened {who}" in printed
+    assert "by_name" not in printed and svc(app).accounts.users()[0].id not in printed
 
 
 def test_staff_stop_keeps_the_patient_from_signing(app: Flask) -> None:
@@ -339,12 +351,20 @@ def test_pin_lockout_after_too_many_wrong_tries(app: Flask) -> None:
     limiter = svc(app).limiter
     limiter.clock = lambda: now[0]
     client = app.test_client()
-    codes = [staff_login(client, "000000").status_code for _ in range(limiter.max_attempts)]
+    responses = [staff_login(client, "000000") for _ in range(limiter.max_attempts)]
+    codes = [r.status_code for r in responses]
     assert codes[:-1] == [401] * (limiter.max_attempts - 1) and codes[-1] == 429
+    texts = [r.get_data(as_text=True) for r in responses]
+    assert "That PIN is not right. 4 tries left." in texts[0]
+    assert "That PIN is not right. 1 try left." in texts[-2]
+    assert "Too many wrong tries. Try again in 5 minutes." in texts[-1]
     locked = staff_login(client, PIN)
     assert locked.status_code == 429  # even the right PIN waits
+    assert "Try again in 5 minutes." in locked.get_data(as_text=True)
     assert client.get("/staff/").location == "/staff/login"
-    now[0] += limiter.lockout_seconds + 1
+    now[0] += 60
+    assert "Try again in 4 minutes." in client.get("/staff/login").get_data(as_text=True)
+    now[0] += limiter.lockout_seconds
     assert staff_login(client, PIN).location == "/staff/"
     kinds = [e.kind for e in svc(app).store.events()]
     assert kinds.count("staff_login_failed") == limiter.max_attempts

@@ -1,4 +1,4 @@
-"""``tpi-forms kiosk``: options, first-start PIN, and a real server answering on 127.0.0.1."""
+"""``tpi-forms kiosk``: options, first-start set-up PIN, staff accounts, and a real server."""
 
 from __future__ import annotations
 
@@ -70,8 +70,12 @@ def free_port() -> int:
 
 
 def serve(data: Path, port: int) -> tuple[subprocess.Popen[str], list[str]]:
+    return serve_with(["--data", str(data), "--port", str(port)])
+
+
+def serve_with(options: list[str]) -> tuple[subprocess.Popen[str], list[str]]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tpi_forms", "kiosk", "--data", str(data), "--port", str(port)],
+        [sys.executable, "-m", "tpi_forms", "kiosk", *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -113,7 +117,7 @@ def test_first_start_prints_a_pin_once_and_serves(tmp_path: Path) -> None:
     port = free_port()
     proc, lines = serve(data, port)
     try:
-        (pin_line,) = [line for line in lines if "Staff PIN" in line]
+        (pin_line,) = [line for line in lines if "Set-up PIN" in line]
         pin = pin_line.rsplit(" ", 1)[1].strip()
         with fetch(f"http://127.0.0.1:{port}/") as response:
             assert response.status == 200
@@ -126,4 +130,136 @@ def test_first_start_prints_a_pin_once_and_serves(tmp_path: Path) -> None:
     assert pin not in (data / "kiosk.log").read_text("utf-8")
     proc, lines = serve(data, port)
     stop(proc)
-    assert not any("Staff PIN" in line for line in lines)
+    assert not any("Set-up PIN" in line for line in lines)
+
+
+# -- staff accounts ---------------------------------------------------------------------------------
+
+
+def accounts_in(data: Path) -> Any:
+    from tpi_forms.kiosk.accounts import StaffAccounts
+    from tpi_forms.kiosk.store import KioskStore
+
+    return StaffAccounts(KioskStore(data, exclusive=False))
+
+
+def test_add_user_prints_a_generated_pin_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    argv = ["kiosk", "add-user", "--data", str(data), "--name", "Ana Ruiz", "--role", "clinician"]
+    assert main([*argv, "--credentials", "MD"]) == 0
+    out = capsys.readouterr().out
+    assert "Added Ana Ruiz, MD (clinician)." in out
+    (pin_line,) = [line for line in out.splitlines() if "shown once" in line]
+    pin = pin_line.rsplit(" ", 1)[1]
+    assert pin.isdigit() and len(pin) == 8
+    accounts = accounts_in(data)
+    try:
+        (user,) = accounts.users()
+        assert (user.name, user.credentials, user.role, user.active) == (
+            "Ana Ruiz",
+            "MD",
+            "clinician",
+            True,
+        )
+        assert accounts.verify(user.id, pin) == user
+        (event,) = accounts.store.events(kinds=["staff_user_created"])
+        assert event.detail["by"] == "command_line" and event.detail["first_account"] == 1
+        assert event.detail["user"] == user.id
+    finally:
+        accounts.store.close()
+    assert pin not in (data / "kiosk.sqlite3").read_bytes().decode("utf-8", "replace")
+    assert main(argv) == 2  # the name is taken
+    assert "already a staff account with this name" in capsys.readouterr().err
+
+
+def test_add_user_reads_a_secret_file_and_checks_its_rules(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    secret = tmp_path / "secret.txt"
+    secret.write_text("correct horse battery\n", "utf-8")
+    base = ["kiosk", "add-user", "--data", str(data), "--role", "front_desk"]
+    assert main([*base, "--name", "Frankie Desk", "--secret-file", str(secret)]) == 0
+    out = capsys.readouterr().out
+    assert "shown once" not in out and "correct horse" not in out
+    secret.write_text("123\n", "utf-8")
+    assert main([*base, "--name", "Short Pin", "--secret-file", str(secret)]) == 2
+    assert "6 to 128" in capsys.readouterr().err
+    assert main([*base, "--name", "No File", "--secret-file", str(tmp_path / "none")]) == 2
+    assert "error:" in capsys.readouterr().err
+    assert main([*base, "--name", "Bad\u202eName", "--secret-file", str(secret)]) == 2
+    assert "invisible character" in capsys.readouterr().err
+    accounts = accounts_in(data)
+    try:
+        (user,) = accounts.users()
+        assert user.role == "front_desk" and accounts.verify(user.id, "correct horse battery")
+    finally:
+        accounts.store.close()
+
+
+def test_list_disable_and_enable_users(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = str(tmp_path / "data")
+    add = ["kiosk", "add-user", "--data", data]
+    assert main([*add, "--name", "Ada Admin", "--role", "admin"]) == 0
+    assert main([*add, "--name", "Bo Desk", "--role", "front_desk"]) == 0
+    capsys.readouterr()
+    assert main(["kiosk", "list-users", "--data", data]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("  ")[0] for line in lines] == ["Ada Admin", "Bo Desk"]
+    assert "front desk" in lines[1] and "active" in lines[1]
+    assert main(["kiosk", "disable-user", "--data", data, "--name", "bo desk"]) == 0
+    assert "Bo Desk is disabled." in capsys.readouterr().out
+    assert main(["kiosk", "--data", data, "list-users"]) == 0  # --data before the action too
+    assert "disabled" in capsys.readouterr().out.splitlines()[1]
+    assert main(["kiosk", "disable-user", "--data", data, "--name", "Ada Admin"]) == 2
+    assert "last active admin" in capsys.readouterr().err
+    assert main(["kiosk", "disable-user", "--data", data, "--name", "Nobody"]) == 2
+    assert "no staff account with this name" in capsys.readouterr().err
+    elsewhere = tmp_path / "elsewhere"
+    assert main(["kiosk", "list-users", "--data", str(elsewhere)]) == 2
+    assert "no kiosk database in" in capsys.readouterr().err and not elsewhere.exists()
+    assert main(["kiosk", "enable-user", "--data", data, "--name", "Bo Desk"]) == 0
+    assert "Bo Desk is enabled." in capsys.readouterr().out
+    accounts = accounts_in(Path(data))
+    try:
+        assert all(u.active for u in accounts.users())
+        kinds = [e.kind for e in accounts.store.events()]
+        assert kinds.count("staff_user_created") == 2
+        assert kinds[-2:] == ["staff_user_disabled", "staff_user_enabled"]
+    finally:
+        accounts.store.close()
+
+
+def test_account_actions_in_help_and_bad_role(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["kiosk", "--help"])
+    out = capsys.readouterr().out
+    for action in ("add-user", "list-users", "disable-user", "enable-user"):
+        assert action in out
+    with pytest.raises(SystemExit) as exit_info:
+        main(["kiosk", "add-user", "--name", "X Y", "--role", "doctor"])
+    assert exit_info.value.code == 2 and "invalid choice" in capsys.readouterr().err
+
+
+def test_add_user_retires_the_shared_pin(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    StaffPin(data).set("135791")
+    code = main(
+        ["kiosk", "add-user", "--data", str(data), "--name", "Ada Admin", "--role", "admin"]
+    )
+    assert code == 0
+    assert "shared staff PIN no longer logs in" in capsys.readouterr().out
+    assert not StaffPin(data).is_set()
+    pin_file = tmp_path / "pin.txt"
+    pin_file.write_text("246813\n", "utf-8")
+    port = free_port()
+    argv = ["--data", str(data), "--port", str(port), "--staff-pin-file", str(pin_file)]
+    proc, lines = serve_with(argv)
+    stop(proc)  # a 0.1.0 service file still naming a PIN file starts, with a warning
+    assert any("--staff-pin-file is ignored" in line for line in lines)
+    assert any("Serving the kiosk" in line for line in lines)
+    assert not StaffPin(data).is_set()

@@ -1,4 +1,8 @@
-"""``tpi-forms kiosk``: serve the reference check-in kiosk (needs the ``kiosk`` extra)."""
+"""``tpi-forms kiosk``: serve the reference check-in kiosk, and manage its staff accounts.
+
+``tpi-forms kiosk [options]`` serves; ``tpi-forms kiosk add-user | list-users | disable-user |
+enable-user`` manage the per-person staff accounts (needs the ``kiosk`` extra).
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import PinError
+from ..errors import AccountError, PinError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 DEFAULT_PACKET_WORKERS = min(4, os.cpu_count() or 1)
+ROLE_CHOICES = ("clinician", "front_desk", "admin")
+"""Staff roles (the same as ``tpi_forms.kiosk.accounts.ROLES``, kept here so --help is light)."""
 
 
 def _positive(text: str) -> int:
@@ -56,7 +62,9 @@ def register(sub: Any) -> None:
         description=(
             "Serve the reference check-in kiosk: staff open a check-in, the patient answers "
             "the screening and signs the consent on a tablet, and signed PDF packets are stored "
-            "in the data folder. On first start a staff PIN is generated and printed once."
+            "in the data folder. Staff log in with their own accounts (add-user). On first "
+            "start without accounts a set-up PIN is printed once: it opens only the page that "
+            "makes the first admin account."
         ),
     )
     parser.add_argument(
@@ -84,8 +92,8 @@ def register(sub: Any) -> None:
         "--staff-pin-file",
         type=Path,
         metavar="FILE",
-        help="set the staff PIN or password from the first line of FILE "
-        "(6 to 128 characters); only its argon2id hash is stored",
+        help="set the set-up PIN (used once, to make the first admin account) from the first "
+        "line of FILE (6 to 128 characters); only its argon2id hash is stored",
     )
     parser.add_argument(
         "--clinic",
@@ -111,6 +119,53 @@ def register(sub: Any) -> None:
         "up to 4; 0 renders in the web thread)",
     )
     parser.set_defaults(func=run)
+    _register_accounts(parser)
+
+
+def _data_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data",
+        type=Path,
+        metavar="DIR",
+        default=argparse.SUPPRESS,  # keeps a --data given before the action
+        help="the kiosk's data folder (default: the per-user data folder)",
+    )
+
+
+def _name_option(parser: argparse.ArgumentParser, text: str) -> None:
+    parser.add_argument("--name", required=True, metavar="NAME", help=text)
+
+
+def _register_accounts(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="kiosk_action", metavar="ACTION")
+    add = actions.add_parser(
+        "add-user",
+        help="add a staff account (one per person)",
+        description="Add a staff account with its own PIN or password. Without --secret-file "
+        "a PIN is generated and printed once. Works while the kiosk is running.",
+    )
+    _data_option(add)
+    _name_option(add, "the person's full name, as audit trails show it (unique)")
+    add.add_argument("--role", required=True, choices=ROLE_CHOICES, help="what the account may do")
+    add.add_argument("--credentials", default="", metavar="TEXT", help="e.g. MD, RN (optional)")
+    add.add_argument(
+        "--secret-file",
+        type=Path,
+        metavar="FILE",
+        help="read the PIN or password from the first line of FILE (6 to 128 characters)",
+    )
+    add.set_defaults(func=add_user)
+    listing = actions.add_parser("list-users", help="list the staff accounts")
+    _data_option(listing)
+    listing.set_defaults(func=list_users)
+    for verb, func in (("disable", disable_user), ("enable", enable_user)):
+        change = actions.add_parser(
+            f"{verb}-user",
+            help=f"{verb} a staff account (accounts are never deleted)",
+        )
+        _data_option(change)
+        _name_option(change, "the account's name")
+        change.set_defaults(func=func)
 
 
 def default_data_dir() -> Path:
@@ -120,20 +175,113 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("tpi-forms"))
 
 
+def _missing_extra(exc: ImportError) -> int:
+    print(
+        f"tpi-forms kiosk: error: the kiosk needs the 'kiosk' extra ({exc.name} is missing): "
+        'python3 -m pip install "tpi_forms[kiosk]"',
+        file=sys.stderr,
+    )
+    return 2
+
+
+def _accounts(args: argparse.Namespace, *, create: bool = False) -> Any:
+    """The data folder's staff accounts, opened beside a running server if there is one.
+
+    Only ``create`` (add-user, before the first start) makes a data folder that is not there.
+    """
+    from ..kiosk.accounts import StaffAccounts
+    from ..kiosk.store import DATABASE_NAME, KioskStore
+
+    os.umask(0o077)
+    data_dir: Path = getattr(args, "data", None) or default_data_dir()
+    if not create and not (data_dir / DATABASE_NAME).is_file():
+        raise AccountError(f"there is no kiosk database in {data_dir}")
+    return StaffAccounts(KioskStore(data_dir, exclusive=False))
+
+
+def add_user(args: argparse.Namespace) -> int:
+    """``kiosk add-user``: make an account; a generated PIN is printed once."""
+    try:
+        from ..kiosk.accounts import StaffPin, command_line_actor, generate_pin, read_secret_file
+    except ImportError as exc:
+        return _missing_extra(exc)
+    secret = read_secret_file(args.secret_file) if args.secret_file else generate_pin()
+    accounts = _accounts(args, create=True)
+    try:
+        user = accounts.create(
+            args.name, args.role, secret, credentials=args.credentials, by=command_line_actor()
+        )
+        retired = StaffPin(accounts.store.folder).retire()
+    finally:
+        accounts.store.close()
+    print(f"Added {user.display_name} ({user.role.replace('_', ' ')}).")
+    if args.secret_file is None:
+        # To the terminal only, never to the log: only its hash is stored.
+        print(f"PIN for {user.display_name} (shown once, give it to them): {secret}", flush=True)
+    if retired:
+        print("The shared staff PIN no longer logs in: staff use their own accounts.")
+    return 0
+
+
+def list_users(args: argparse.Namespace) -> int:
+    """``kiosk list-users``: every account, active or disabled, by name."""
+    try:
+        accounts = _accounts(args)
+    except ImportError as exc:
+        return _missing_extra(exc)
+    try:
+        users = accounts.users()
+    finally:
+        accounts.store.close()
+    if not users:
+        print("No staff accounts yet: add one with tpi-forms kiosk add-user.")
+    width = max((len(u.display_name) for u in users), default=0)
+    for u in users:
+        status = "active" if u.active else "disabled"
+        added = u.created_at.strftime("%Y-%m-%d %H:%M UTC")
+        role = u.role.replace("_", " ")
+        print(f"{u.display_name:<{width}}  {role:<10}  {status:<8}  added {added}")
+    return 0
+
+
+def _change(args: argparse.Namespace, verb: str) -> int:
+    try:
+        from ..kiosk.accounts import command_line_actor
+
+        accounts = _accounts(args)
+    except ImportError as exc:
+        return _missing_extra(exc)
+    try:
+        user = accounts.by_name(args.name)
+        if user is None:
+            raise AccountError("there is no staff account with this name (see list-users)")
+        change = accounts.disable if verb == "disable" else accounts.enable
+        changed = change(user.id, by=command_line_actor())
+    finally:
+        accounts.store.close()
+    done = "disabled" if verb == "disable" else "enabled"
+    print(f"{user.display_name} is {done}." if changed else f"{user.display_name} was {done}.")
+    return 0
+
+
+def disable_user(args: argparse.Namespace) -> int:
+    """``kiosk disable-user``: the account can no longer log in (it stays in the audit trail)."""
+    return _change(args, "disable")
+
+
+def enable_user(args: argparse.Namespace) -> int:
+    """``kiosk enable-user``: a disabled account can log in again."""
+    return _change(args, "enable")
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         import waitress  # type: ignore[import-untyped]
 
         from ..kiosk.app import create_app
         from ..kiosk.config import DEFAULT_IDLE_TIMEOUT, KioskConfig
-        from ..kiosk.security import StaffPin
     except ImportError as exc:
-        print(
-            f"tpi-forms kiosk: error: the kiosk needs the 'kiosk' extra ({exc.name} is missing): "
-            'python3 -m pip install "tpi_forms[kiosk]"',
-            file=sys.stderr,
-        )
-        return 2
+        return _missing_extra(exc)
     os.umask(0o077)  # every file the kiosk writes (database, packets, log) is the owner's only
     data_dir: Path = args.data or default_data_dir()
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -148,8 +296,8 @@ def run(args: argparse.Namespace) -> int:
     app = create_app(config)  # first: it refuses a data folder another server is using
     services = app.extensions["tpi_kiosk"]
     try:
-        new_pin = StaffPin(data_dir).ensure(args.staff_pin_file)
-    except PinError as exc:
+        new_pin = _setup_pin(services, args.staff_pin_file)
+    except (PinError, OSError) as exc:
         services.close()
         print(f"tpi-forms kiosk: error: {exc}", file=sys.stderr)
         return 2
@@ -158,7 +306,12 @@ def run(args: argparse.Namespace) -> int:
     logging.getLogger("tpi_forms.kiosk").addHandler(console)
     if new_pin is not None:
         # To the terminal only, never to the log: only its hash is stored.
-        print(f"Staff PIN (shown once, write it down): {new_pin}", flush=True)
+        print(f"Set-up PIN (shown once, write it down): {new_pin}", flush=True)
+        print(
+            "Log in with it at /staff/login to make the first admin account "
+            "(or run tpi-forms kiosk add-user); then it no longer works.",
+            flush=True,
+        )
     print(f"Data folder: {data_dir}", flush=True)
     print(f"Serving the kiosk on http://{args.host}:{args.port}/ (Ctrl+C to stop)", flush=True)
     signal.signal(signal.SIGTERM, _stop)
@@ -179,6 +332,26 @@ def run(args: argparse.Namespace) -> int:
         services.close()
         print("Kiosk stopped.", flush=True)
     return 0
+
+
+def _setup_pin(services: Any, pin_file: Path | None) -> str | None:
+    """The set-up PIN to print once, while no staff account exists; None when there is none.
+
+    Once accounts exist the shared PIN is retired, and ``--staff-pin-file`` (perhaps still in
+    a service file from 0.1.0) is ignored with a warning rather than stopping the kiosk.
+    """
+    if services.accounts.count() > 0:
+        if pin_file is not None:
+            print(
+                "tpi-forms kiosk: warning: --staff-pin-file is ignored: this kiosk has staff "
+                "accounts, so the shared staff PIN is retired (add people with "
+                "tpi-forms kiosk add-user)",
+                file=sys.stderr,
+            )
+        services.pin.retire()
+        return None
+    new_pin: str | None = services.pin.ensure(pin_file)
+    return new_pin
 
 
 def _stop(signum: int, frame: Any) -> None:

@@ -33,16 +33,11 @@ from werkzeug.exceptions import HTTPException
 from .._resources import static_folder, templates_folder
 from ..definitions.clinic import Clinic, load_clinic, sample_clinic
 from ..i18n import to_zone
-from . import patient, staff
+from . import patient, staff, staff_users
+from .accounts import StaffAccounts, StaffPin
 from .config import KioskConfig
 from .packets import PacketQueue
-from .security import (
-    AttemptLimiter,
-    IdleSessionInterface,
-    StaffPin,
-    apply_security_headers,
-    secret_key,
-)
+from .security import AttemptLimiter, IdleSessionInterface, apply_security_headers, secret_key
 from .services import KioskServices
 from .state import CONSENT
 from .store import KioskStore
@@ -108,8 +103,13 @@ def create_app(config: KioskConfig) -> Flask:
     app.extensions["tpi_kiosk"] = KioskServices(
         config=config,
         store=store,
+        accounts=StaffAccounts(store),
         pin=StaffPin(data_dir),
-        limiter=AttemptLimiter(config.pin_max_attempts, config.pin_lockout_seconds),
+        limiter=AttemptLimiter(
+            config.pin_max_attempts,
+            config.pin_lockout_seconds,
+            account_max_attempts=config.account_max_attempts,
+        ),
         clinic=clinic,
         packets=PacketQueue(store, CONSENT, config.packet_workers, retry=config.packet_retry),
     )
@@ -124,6 +124,7 @@ def create_app(config: KioskConfig) -> Flask:
 
     app.register_blueprint(patient.blueprint)
     app.register_blueprint(staff.blueprint)
+    app.register_blueprint(staff_users.blueprint)
 
     @app.get("/static/<path:filename>")
     def shared_static(filename: str) -> Response:
@@ -150,6 +151,7 @@ def create_app(config: KioskConfig) -> Flask:
         return {
             "idle_timeout": config.idle_timeout,
             "is_staff": staff.is_staff(),
+            "staff_user": staff.current_user(),
             "clinic_name": clinic.name,
             "kiosk_text": kiosk_text,
             "locale": locale,
@@ -169,7 +171,7 @@ def create_app(config: KioskConfig) -> Flask:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> Any:
-        nothing_to_wipe = "checkin" not in session and "staff" not in session
+        nothing_to_wipe = "checkin" not in session and "staff_user" not in session
         if request.endpoint in ("patient.timeout", "patient.finish") and nothing_to_wipe:
             # The session this wipe was meant for is already gone (expired): go to the start.
             return redirect(url_for("patient.start"))

@@ -47,7 +47,7 @@ class KioskConfig:
     """How one kiosk server runs; everything has a safe default except the data folder."""
 
     data_dir: Path
-    """Folder of the database, packet PDFs, staff PIN hash, secret key and log file."""
+    """Folder of the database (with the staff accounts), packet PDFs, secret key and log file."""
     idle_timeout: int = DEFAULT_IDLE_TIMEOUT
     """Seconds without a request (server) or a tap (page script) before a session is wiped."""
     clinic_file: Path | None = None
@@ -57,9 +57,14 @@ class KioskConfig:
     max_content_length: int = 4 * 1024 * 1024
     """Largest request body accepted, in bytes (a drawn signature is well under 1 MB)."""
     pin_max_attempts: int = 5
-    """Wrong staff PINs in a row before a lock-out."""
+    """Wrong staff PINs from one client (device) within the lock-out time before it is locked."""
+    account_max_attempts: int = 10
+    """Wrong PINs for one account, from all clients, before that account is locked for everyone.
+
+    Keep it above ``pin_max_attempts``: then one device alone (a patient at the tablet) cannot
+    lock an account out."""
     pin_lockout_seconds: int = 300
-    """How long a lock-out lasts."""
+    """How long a lock-out lasts, and how long a wrong PIN counts."""
     secure_cookies: bool = False
     """Mark cookies ``Secure`` (set when served over TLS, directly or behind a TLS proxy)."""
     device_id: str = "kiosk"
@@ -68,6 +73,9 @@ class KioskConfig:
     """Write the kiosk log to ``<data_dir>/kiosk.log`` (never holds patient data)."""
     testing: bool = False
     """Flask testing mode (exceptions propagate)."""
+    trust_client_header: bool = False
+    """Count attempts per ``X-Forwarded-For`` address instead of the connection's (tests only:
+    a client can send any header)."""
     csrf: bool = True
     """CSRF protection on every form; only tests of other things turn it off."""
     wait_refresh_seconds: int = 10

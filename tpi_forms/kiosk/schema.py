@@ -2,7 +2,8 @@
 
 The schema version is SQLite's ``PRAGMA user_version``; `MIGRATIONS` lists the steps in
 order, and `migrate` applies the missing ones, each in its own transaction, so an upgrade never
-loses records. Every table holding patient data is append-only: triggers abort UPDATE and DELETE.
+loses records. Every table holding patient data or staff accounts is append-only: triggers abort
+UPDATE and DELETE.
 """
 
 from __future__ import annotations
@@ -67,7 +68,33 @@ MIGRATION_2 = """
     CREATE INDEX submissions_by_checkin ON submissions(checkin_id, created_at);
     """ + _append_only("packets")
 
-MIGRATIONS: tuple[str, ...] = (MIGRATION_1, MIGRATION_2)
+MIGRATION_STAFF_ACCOUNTS = (
+    """
+    CREATE TABLE staff_users (
+        id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        name TEXT NOT NULL,
+        credentials TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('clinician', 'front_desk', 'admin')),
+        secret_hash TEXT NOT NULL,
+        created_by TEXT NOT NULL
+    );
+    CREATE TABLE staff_user_changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id TEXT NOT NULL REFERENCES staff_users(id),
+        at TEXT NOT NULL,
+        change TEXT NOT NULL CHECK (change IN ('disabled', 'enabled', 'secret')),
+        secret_hash TEXT CHECK ((change = 'secret') = (secret_hash IS NOT NULL)),
+        by TEXT NOT NULL
+    );
+    CREATE INDEX staff_user_changes_by_user ON staff_user_changes(user_id, seq);
+    """
+    + _append_only("staff_users")
+    + _append_only("staff_user_changes")
+)
+"""Staff accounts, one per person: a change (disable, enable, new secret) is a new row."""
+
+MIGRATIONS: tuple[str, ...] = (MIGRATION_1, MIGRATION_2, MIGRATION_STAFF_ACCOUNTS)
 """Schema steps in order; step ``n`` (1-based) upgrades ``user_version`` ``n - 1`` to ``n``."""
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,7 +1,8 @@
-"""Kiosk security: staff PIN (argon2id), attempt limiting, server-side sessions, HTTP headers.
+"""Kiosk security: attempt limiting, server-side sessions, HTTP headers.
 
-- The staff PIN is stored only as an argon2id hash in the data folder.
-- `AttemptLimiter` locks a client out for a while after too many wrong PINs.
+- Staff accounts and 0.1.0's shared PIN (argon2id hashes) live in `.accounts`.
+- `AttemptLimiter` counts wrong secrets per client and per account, reserving each attempt
+  before its secret is checked, and locks either out for a while after too many.
 - `IdleSessionInterface` keeps sessions on the server, behind a random cookie id; a session
   idle longer than the timeout is wiped, and `wipe`/`rotate` issue a fresh id.
 - `apply_security_headers` sets CSP, frame, referrer and sniffing headers and ``no-store``.
@@ -13,23 +14,27 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, Request, Response
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
 from ..errors import PinError
+from .accounts import (
+    MAX_PIN_LENGTH,
+    MIN_PIN_LENGTH,
+    PIN_FILE,
+    StaffPin,
+    check_pin_rules,
+    generate_pin,
+)
 from .store import write_atomic
 
-PIN_FILE = "staff_pin.argon2"
 SECRET_FILE = "secret_key"
-MIN_PIN_LENGTH = 6
-MAX_PIN_LENGTH = 128
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -44,63 +49,6 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
 
-_HASHER = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
-
-
-def check_pin_rules(pin: str) -> str:
-    """The PIN stripped of surrounding whitespace, or `PinError` if too short or too long."""
-    pin = pin.strip()
-    if not MIN_PIN_LENGTH <= len(pin) <= MAX_PIN_LENGTH:
-        raise PinError(
-            f"a staff PIN or password has {MIN_PIN_LENGTH} to {MAX_PIN_LENGTH} characters"
-        )
-    return pin
-
-
-def generate_pin(digits: int = 8) -> str:
-    """A random numeric PIN."""
-    return "".join(secrets.choice("0123456789") for _ in range(digits))
-
-
-class StaffPin:
-    """The staff PIN's argon2id hash in ``<data>/staff_pin.argon2`` (mode 0600)."""
-
-    def __init__(self, folder: str | Path) -> None:
-        self.path = Path(folder) / PIN_FILE
-
-    def is_set(self) -> bool:
-        """True when a hash is stored."""
-        return self.path.is_file() and bool(self.path.read_text("ascii").strip())
-
-    def set(self, pin: str) -> None:
-        """Hash and store a new PIN (replacing any earlier one)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        write_atomic(self.path, _HASHER.hash(check_pin_rules(pin)).encode("ascii"))
-
-    def ensure(self, pin_file: str | Path | None = None) -> str | None:
-        """Make sure a PIN is set; returns a newly generated PIN to show once, else None.
-
-        With ``pin_file`` the PIN is read from that file (its first line) and stored hashed.
-        """
-        if pin_file is not None:
-            lines = Path(pin_file).read_text("utf-8").splitlines()
-            self.set(lines[0] if lines else "")
-            return None
-        if self.is_set():
-            return None
-        pin = generate_pin()
-        self.set(pin)
-        return pin
-
-    def verify(self, pin: str) -> bool:
-        """True when ``pin`` matches the stored hash (False when none is stored)."""
-        if not self.is_set() or len(pin) > MAX_PIN_LENGTH:
-            return False
-        try:
-            return _HASHER.verify(self.path.read_text("ascii").strip(), pin.strip())
-        except (VerificationError, InvalidHashError):
-            return False
-
 
 def secret_key(folder: str | Path) -> bytes:
     """The app's secret key, made once and kept in ``<data>/secret_key`` (mode 0600)."""
@@ -112,55 +60,167 @@ def secret_key(folder: str | Path) -> bytes:
 
 @dataclass(frozen=True)
 class Lockout:
-    """The state of one client in the attempt limiter."""
+    """Where one client and one account stand in the attempt limiter."""
 
     locked_for: float
-    """Seconds until the client may try again; 0 when it may try now."""
+    """Seconds until they may try again (the longer lock of the two); 0 when not locked."""
     attempts_left: int
-    """Wrong attempts left before a lock-out."""
+    """Wrong attempts left before a lock-out (the fewer of the two; attempts under way count)."""
+    account_locked: bool = False
+    """True when the account is locked for every client, not only this client."""
+
+
+@dataclass
+class _Count:
+    """Wrong attempts of one client or one account."""
+
+    failures: list[float] = field(default_factory=list)
+    """When each recent wrong attempt was settled (clock seconds)."""
+    pending: int = 0
+    """Attempts reserved and not yet settled."""
+    locked_until: float = 0.0
+    """Clock time the lock-out ends; 0 when not locked."""
+
+
+class Attempt:
+    """One reserved log-in attempt; settle it once with `failed` or `succeeded`.
+
+    Used as a context manager, an attempt left unsettled (an error while checking) is released
+    without counting.
+    """
+
+    def __init__(self, limiter: AttemptLimiter, client: str, account: str | None) -> None:
+        self.limiter = limiter
+        self.client = client
+        self.account = account
+        self.settled = False
+
+    def failed(self) -> Lockout:
+        """Count a wrong secret against the client and the account; returns the new state."""
+        return self.limiter._settle(self, failed=True)
+
+    def succeeded(self) -> None:
+        """Forget the wrong attempts of the client and the account that got in."""
+        self.limiter._settle(self, succeeded=True)
+
+    def release(self) -> None:
+        """Give the reservation back without counting it."""
+        self.limiter._settle(self)
+
+    def __enter__(self) -> Attempt:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if not self.settled:
+            self.release()
 
 
 class AttemptLimiter:
-    """Counts wrong PIN attempts per client; locks a client out after ``max_attempts``."""
+    """Counts wrong secrets per client (device) and per account, atomically.
+
+    - A client with ``max_attempts`` wrong secrets within ``lockout_seconds`` is locked out
+      for ``lockout_seconds``: that client only, whichever account it tried.
+    - An account with ``account_max_attempts`` wrong secrets within ``lockout_seconds``, from
+      any clients, is locked for every client for ``lockout_seconds``.
+    - `reserve` takes an attempt under the lock *before* the secret is checked, and a reserved
+      attempt counts against both limits until it is settled: parallel attempts never check
+      more secrets than the limits allow.
+
+    A locked client stays locked as long as the counting window, so one client adds at most
+    ``max_attempts`` failures to an account's window; with ``account_max_attempts`` above
+    ``max_attempts`` (the default is twice), a patient tapping wrong PINs on the tablet cannot
+    lock the desk's accounts out.
+    """
 
     def __init__(
         self,
         max_attempts: int = 5,
         lockout_seconds: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
+        account_max_attempts: int | None = None,
     ) -> None:
         self.max_attempts = max_attempts
+        self.account_max_attempts = account_max_attempts or 2 * max_attempts
         self.lockout_seconds = lockout_seconds
         self.clock = clock
-        self._failures: dict[str, int] = {}
-        self._locked_until: dict[str, float] = {}
+        self._counts: dict[tuple[str, str], _Count] = {}
         self._lock = threading.Lock()
 
-    def state(self, client: str) -> Lockout:
-        """How long ``client`` is locked out for and how many attempts it has left."""
+    def _limits(self, client: str, account: str | None) -> list[tuple[tuple[str, str], int]]:
+        keys = [(("client", client), self.max_attempts)]
+        if account:
+            keys.append((("account", account), self.account_max_attempts))
+        return keys
+
+    def _count(self, key: tuple[str, str], now: float) -> _Count:
+        count = self._counts.setdefault(key, _Count())
+        if count.locked_until and count.locked_until <= now:
+            count.locked_until = 0.0
+            count.failures.clear()
+        count.failures = [t for t in count.failures if now - t < self.lockout_seconds]
+        return count
+
+    def _forget_idle(self) -> None:
+        idle = [
+            k for k, c in self._counts.items() if not (c.failures or c.pending or c.locked_until)
+        ]
+        for key in idle:
+            del self._counts[key]
+
+    def _state(self, client: str, account: str | None, now: float) -> Lockout:
+        locked_for, left, account_locked = 0.0, self.max_attempts, False
+        for key, limit in self._limits(client, account):
+            count = self._count(key, now)
+            locked_for = max(locked_for, count.locked_until - now)
+            left = min(left, limit - len(count.failures) - count.pending)
+            account_locked = account_locked or (key[0] == "account" and count.locked_until > now)
+        return Lockout(max(0.0, locked_for), max(0, left), account_locked)
+
+    def state(self, client: str, account: str | None = None) -> Lockout:
+        """How long ``client`` (and ``account``) are locked out for and the attempts left."""
+        with self._lock:
+            state = self._state(client, account, self.clock())
+            self._forget_idle()
+            return state
+
+    def reserve(self, client: str, account: str | None = None) -> Attempt | None:
+        """Reserve one attempt for ``client`` at ``account``; None when either is locked out
+        or has no attempt left (counting the attempts under way)."""
         with self._lock:
             now = self.clock()
-            until = self._locked_until.get(client, 0.0)
-            if until and until <= now:
-                del self._locked_until[client]
-                self._failures.pop(client, None)
-                until = 0.0
-            return Lockout(max(0.0, until - now), self.max_attempts - self._failures.get(client, 0))
+            state = self._state(client, account, now)
+            if state.locked_for > 0 or state.attempts_left <= 0:
+                self._forget_idle()
+                return None
+            for key, _ in self._limits(client, account):
+                self._counts[key].pending += 1
+            return Attempt(self, client, account)
 
-    def failure(self, client: str) -> Lockout:
-        """Count a wrong attempt; returns the new state."""
+    def _settle(
+        self, attempt: Attempt, *, failed: bool = False, succeeded: bool = False
+    ) -> Lockout:
         with self._lock:
-            count = self._failures.get(client, 0) + 1
-            self._failures[client] = count
-            if count >= self.max_attempts:
-                self._locked_until[client] = self.clock() + self.lockout_seconds
-        return self.state(client)
-
-    def success(self, client: str) -> None:
-        """Forget the wrong attempts of a client that got in."""
-        with self._lock:
-            self._failures.pop(client, None)
-            self._locked_until.pop(client, None)
+            if attempt.settled:
+                raise RuntimeError("a log-in attempt is settled once")
+            attempt.settled = True
+            now = self.clock()
+            for key, limit in self._limits(attempt.client, attempt.account):
+                count = self._count(key, now)
+                count.pending -= 1
+                if succeeded:
+                    count.failures.clear()
+                elif failed:
+                    count.failures.append(now)
+                    if len(count.failures) >= limit:
+                        count.locked_until = now + self.lockout_seconds
+            state = self._state(attempt.client, attempt.account, now)
+            self._forget_idle()
+            return state
 
 
 # -- server-side sessions with idle expiry -------------------------------------------------------
@@ -278,6 +338,33 @@ def apply_security_headers(response: Response, *, no_store: bool = True) -> Resp
     return response
 
 
-def client_key(request: Request) -> str:
-    """The client an attempt is counted against: its address (the kiosk serves a LAN)."""
+def client_key(request: Request, *, trust_header: bool = False) -> str:
+    """The client an attempt is counted against: its address (the kiosk serves a LAN).
+
+    With ``trust_header`` (tests only: any client could name any address) the first address in
+    ``X-Forwarded-For`` stands in for it, so tests can be two devices on one loopback address.
+    """
+    if trust_header:
+        forwarded = request.headers.get("X-Forwarded-For", "").split(",")[0].strip()
+        if forwarded:
+            return forwarded[:64]
     return request.remote_addr or "unknown"
+
+
+__all__ = [
+    "MAX_PIN_LENGTH",
+    "MIN_PIN_LENGTH",
+    "PIN_FILE",
+    "Attempt",
+    "AttemptLimiter",
+    "IdleSessionInterface",
+    "KioskSession",
+    "Lockout",
+    "PinError",
+    "StaffPin",
+    "apply_security_headers",
+    "check_pin_rules",
+    "client_key",
+    "generate_pin",
+    "secret_key",
+]

@@ -1,4 +1,4 @@
-"""What the kiosk views share: settings, store, staff PIN, attempt limiter and clinic."""
+"""What the kiosk views share: settings, store, staff accounts, attempt limiter and clinic."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from flask import current_app
 
 from .. import clock
 from ..definitions.clinic import Clinic
+from .accounts import StaffAccounts, StaffPin
 from .config import KioskConfig
 from .packets import PacketQueue
-from .security import AttemptLimiter, StaffPin
+from .security import AttemptLimiter
 from .store import KioskStore
 
 
@@ -23,10 +24,12 @@ class KioskServices:
     """The server's settings."""
     store: KioskStore
     """The database and packet files."""
+    accounts: StaffAccounts
+    """The staff accounts (one per person)."""
     pin: StaffPin
-    """The staff PIN hash."""
+    """0.1.0's shared staff PIN, a set-up PIN until the first account exists."""
     limiter: AttemptLimiter
-    """Wrong-PIN lock-outs."""
+    """Wrong-PIN lock-outs per client and per account."""
     clinic: Clinic
     """The clinic whose consent and packets are made."""
     packets: PacketQueue

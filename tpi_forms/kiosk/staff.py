@@ -1,7 +1,8 @@
-"""Staff pages: PIN log-in, check-in list, opening a check-in, clearing, packets.
+"""Staff pages: log-in by account, check-in list, opening a check-in, clearing, packets.
 
-Every view here needs a staff session. A patient holding the tablet has none: handing the
-tablet over drops it, and only the PIN brings it back.
+Every view here needs a staff session, which holds the logged-in account's id; every action
+records who did it. A patient holding the tablet has none: handing the tablet over drops it,
+and only a staff member's own PIN brings it back. `role_required` keeps a view to some roles.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-import wtforms.fields.choices
 from flask import (
     Blueprint,
     Response,
     abort,
+    g,
     make_response,
     redirect,
     render_template,
@@ -24,64 +25,84 @@ from flask import (
     session,
     url_for,
 )
-from flask_wtf import FlaskForm  # type: ignore[import-untyped]
 from werkzeug.wrappers import Response as BaseResponse
-from wtforms import (
-    BooleanField,
-    DateField,
-    PasswordField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    widgets,
-)
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from ..definitions.questionnaire import load_questionnaire
 from ..definitions.words import language_name, words
 from ..i18n import format_list
 from ..pdf.audit import describe_event
 from ..screening.engine import finding_reasons
+from .accounts import ROLES, SHARED_PIN, Actor, StaffUser
 from .packets import REASONS
-from .security import KioskSession, client_key
+from .security import KioskSession, Lockout, client_key
 from .services import services
+from .staff_forms import CheckInForm, LoginForm
 from .state import CONSENT, PACKET_RETRY, CheckInState, checkin_state
 from .store import CheckIn
-from .text import (
-    PATIENT_KEY,
-    FormWords,
-    kiosk_locales,
-    medicine_name,
-    page_locale,
-    page_words,
-    set_page_locale,
-)
+from .text import PATIENT_KEY, medicine_name, page_locale, page_words, set_page_locale
 
 log = logging.getLogger("tpi_forms.kiosk")
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 
 F = TypeVar("F", bound=Callable[..., Any])
-# WTForms 3.3 deprecates (value, label) tuples as choices in favour of SelectChoice.
-_SELECT_CHOICE: Any = getattr(wtforms.fields.choices, "SelectChoice", None)
+CLINICAL = ("clinician", "admin")
+"""Roles that decide whether a patient may go on to the consent (clear, stop)."""
+ACTION_ROLES = {"clear": CLINICAL, "stop": CLINICAL, "copy-given": ROLES}
+"""Which roles may take each check-in action."""
+NOTICE_KEY = "staff_notice"
+"""Where the session keeps a message for the next staff page (kiosk word key and values)."""
 
 
-def choices(pairs: Any) -> list[Any]:
-    """Choices for a select field, in the form this WTForms version prefers."""
-    if _SELECT_CHOICE is None:
-        return list(pairs)
-    return [_SELECT_CHOICE(value, label) for value, label in pairs]
+def set_notice(key: str, **values: str) -> None:
+    """Show the kiosk words ``key``, filled with ``values``, on the next staff page.
+
+    The key is kept, not the text, so the message speaks that page's language.
+    """
+    session[NOTICE_KEY] = (key, values)
 
 
-NO_AUTOFILL = {"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false"}
+def pop_notice() -> str | None:
+    """The message `set_notice` left for this page, in its language (once), or None."""
+    found = session.pop(NOTICE_KEY, None)
+    if not isinstance(found, tuple | list) or len(found) != 2:
+        return None
+    key, values = found
+    return page_words()[key].format(**values)
+
+
+def current_user() -> StaffUser | None:
+    """The logged-in staff account; None when nobody is, or the account was disabled since."""
+    if "staff_account" not in g:
+        uid = session.get("staff_user")
+        user = services().accounts.user(uid) if isinstance(uid, str) else None
+        g.staff_account = user if user is not None and user.active else None
+    found = g.staff_account
+    return found if isinstance(found, StaffUser) else None
+
+
+def current_actor() -> Actor:
+    """The logged-in account as the doer of an action (the view must require a log-in)."""
+    user = current_user()
+    assert user is not None
+    return user.actor
 
 
 def is_staff() -> bool:
-    """True when this session logged in with the staff PIN."""
-    return session.get("staff") is True
+    """True when this session is logged in to an active staff account."""
+    return current_user() is not None
+
+
+def refused() -> tuple[str, int]:
+    """The page for a staff member whose role may not do what was asked (403)."""
+    t = page_words()
+    page = render_template(
+        "kiosk/error.html", code=403, title=t["error.403.title"], text=t["staff.role_refused"]
+    )
+    return page, 403
 
 
 def staff_required(view: F) -> F:
-    """Send a session without staff log-in to the PIN page."""
+    """Send a session without staff log-in to the log-in page."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -92,116 +113,119 @@ def staff_required(view: F) -> F:
     return cast(F, wrapper)
 
 
-class KioskForm(FlaskForm):  # type: ignore[misc]
-    """A staff form whose labels and messages are the kiosk's words in the page's language.
+def role_required(*roles: str) -> Callable[[F], F]:
+    """Let only accounts with one of ``roles`` run the view: no log-in goes to the log-in page,
+    another role gets 403. E.g. ``@role_required("clinician")`` for a clinician's decision."""
+    unknown = set(roles) - set(ROLES)
+    if unknown or not roles:
+        raise ValueError(f"role_required needs roles from {', '.join(ROLES)}")
 
-    Each field's label is the word ``<labels>.<field name>``.
-    """
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            user = current_user()
+            if user is None:
+                return redirect(url_for("staff.login"))
+            if user.role not in roles:
+                log.warning("staff role %s refused at %s", user.role, request.endpoint)
+                return refused()
+            return view(*args, **kwargs)
 
-    labels = ""
-    """The section of ``kiosk.<locale>.toml`` holding this form's labels."""
+        return cast(F, wrapper)
 
-    class Meta:
-        def get_translations(self, form: Any) -> FormWords:
-            return FormWords(page_words())
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        t = page_words()
-        for field in self:
-            key = f"{self.labels}.{field.name}"
-            if key in t:
-                field.label.text = t[key]
-
-
-class LoginForm(KioskForm):
-    """The staff PIN or password."""
-
-    labels = "staff"
-    pin = PasswordField(
-        validators=[DataRequired(), Length(max=128)],
-        render_kw={"autocomplete": "off", "inputmode": "numeric"},
-    )
+    return decorate
 
 
-class MultiCheckboxField(SelectMultipleField):
-    """Several choices as check boxes."""
-
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
-
-
-def _not_future(form: FlaskForm, field: DateField) -> None:
-    if field.data is not None and field.data > services().today():
-        raise ValidationError(page_words()["new.future"])
+def lockout_message(state: Lockout, lockout_seconds: float) -> str:
+    """The lock-out in words, e.g. "Too many wrong tries. Try again in 5 minutes."."""
+    t = page_words()
+    minutes = max(1, round((state.locked_for or lockout_seconds) / 60))
+    return t["staff.locked_one"] if minutes == 1 else t["staff.locked_many"].format(minutes=minutes)
 
 
-class CheckInForm(KioskForm):
-    """A new check-in: who the patient is and what is planned."""
-
-    labels = "new"
-    name = StringField(validators=[InputRequired(), Length(max=120)], render_kw=NO_AUTOFILL)
-    date_of_birth = DateField(validators=[InputRequired(), _not_future], render_kw=NO_AUTOFILL)
-    sites = MultiCheckboxField()
-    local_anesthetic = SelectField()
-    corticosteroid = BooleanField()
-    locale = SelectField()
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        q = load_questionnaire()
-        here = page_locale()
-        self.sites.choices = choices((c.id, c.label.get(here)) for c in q.plan.sites)
-        self.local_anesthetic.choices = choices(
-            (m, medicine_name(m, here)) for m in q.plan.local_anesthetics
-        )
-        self.locale.choices = choices((loc, language_name(loc)) for loc in kiosk_locales())
-        if not self.is_submitted():
-            self.locale.data = here
+def wrong_pin_message(state: Lockout) -> str:
+    """A wrong PIN in words, e.g. "That PIN is not right. 1 try left."."""
+    t = page_words()
+    left = state.attempts_left
+    return t["staff.pin_wrong_one"] if left == 1 else t["staff.pin_wrong_many"].format(left=left)
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
 def login() -> Any:
+    """Log in as one account: choose the name, type the PIN.
+
+    Each attempt is reserved with the limiter (per client and per account) before argon2 runs.
+    While no account exists, 0.1.0's shared PIN opens only the first-account page.
+    """
     svc = services()
-    form = LoginForm()
-    client = client_key(request)
-    state = svc.limiter.state(client)
-    message = None
-    code = 200
     t = page_words()
-    if state.locked_for > 0:
-        minutes = max(1, round(state.locked_for / 60))
-        message = t["staff.locked_for"].format(minutes=minutes)
-        code = 429
-    elif form.validate_on_submit():
-        if svc.pin.verify(form.pin.data or ""):
-            svc.limiter.success(client)
-            kiosk = cast(KioskSession, session)
-            kiosk["staff"] = True
-            kiosk.rotate()
-            svc.store.add_event(None, "staff_login", {})
-            return redirect(url_for("staff.dashboard"))
-        state = svc.limiter.failure(client)
-        svc.store.add_event(None, "staff_login_failed", {})
+    setup = svc.accounts.count() == 0 and svc.pin.is_set()
+    form = LoginForm(svc.accounts.users(active_only=True), setup=setup)
+    client = client_key(request, trust_header=svc.config.trust_client_header)
+    message = pop_notice()
+    code = 200
+    if request.method == "GET":
+        state = svc.limiter.state(client)
         if state.locked_for > 0:
-            svc.store.add_event(None, "staff_locked_out", {})
-            log.warning("staff PIN locked out after %s wrong tries", svc.limiter.max_attempts)
-            message = t["staff.locked_now"]
-            code = 429
+            message, code = lockout_message(state, svc.limiter.lockout_seconds), 429
+    elif form.validate_on_submit():
+        account = SHARED_PIN.id if setup else str(form.account.data)
+        secret = form.pin.data or ""
+        attempt = svc.limiter.reserve(client, account)
+        if attempt is None:
+            state = svc.limiter.state(client, account)
+            message, code = lockout_message(state, svc.limiter.lockout_seconds), 429
         else:
-            message = t["staff.pin_wrong"].format(left=state.attempts_left)
-            code = 401
-    elif request.method == "POST":
-        code = 400
-        message = t["staff.pin_missing"]
+            with attempt:
+                user = None if setup else svc.accounts.verify(account, secret)
+                if user is not None or (setup and svc.pin.verify(secret)):
+                    attempt.succeeded()
+                    return _logged_in(user, client)
+                state = attempt.failed()
+            tried = {"account": account, "client": client}
+            svc.store.add_event(None, "staff_login_failed", tried)
+            if state.locked_for > 0:
+                scope = "account" if state.account_locked else "client"
+                svc.store.add_event(None, "staff_locked_out", {**tried, "scope": scope})
+                log.warning("staff log-in locked out (%s)", scope)
+                message, code = lockout_message(state, svc.limiter.lockout_seconds), 429
+            else:
+                message, code = wrong_pin_message(state), 401
+    else:
+        message, code = t["staff.login_missing"], 400
     form.pin.data = ""
-    return render_template("kiosk/staff_login.html", form=form, message=message), code
+    page = render_template(
+        "kiosk/staff_login.html",
+        form=form,
+        message=message,
+        setup=setup,
+        no_accounts=not setup and svc.accounts.count() == 0,
+    )
+    return page, code
+
+
+def _logged_in(user: StaffUser | None, client: str) -> BaseResponse:
+    """Start the staff session of ``user`` (None: the shared PIN's set-up session)."""
+    kiosk = cast(KioskSession, session)
+    for key in ("staff_user", "staff_setup"):
+        kiosk.pop(key, None)
+    kiosk.rotate()
+    g.pop("staff_account", None)
+    store = services().store
+    if user is None:
+        kiosk["staff_setup"] = True
+        store.add_event(None, "staff_login", {**SHARED_PIN.detail(), "client": client})
+        return redirect(url_for("staff_users.users"))
+    kiosk["staff_user"] = user.id
+    store.add_event(None, "staff_login", {**user.actor.detail(), "client": client})
+    return redirect(url_for("staff.dashboard"))
 
 
 @blueprint.post("/logout")
 @staff_required
 def logout() -> BaseResponse:
-    session.pop("staff", None)
+    services().store.add_event(None, "staff_logout", current_actor().detail())
+    session.pop("staff_user", None)
     cast(KioskSession, session).rotate()
     return redirect(url_for("patient.start"))
 
@@ -256,7 +280,9 @@ def new_checkin() -> Any:
             },
             "locale": form.locale.data,
         }
-        checkin = services().store.create_checkin(patient, mode="staff")
+        checkin = services().store.create_checkin(
+            patient, mode="staff", detail=current_actor().detail()
+        )
         log.info("check-in opened by staff")
         return redirect(url_for("staff.checkin", checkin_id=checkin.id))
     code = 422 if request.method == "POST" else 200
@@ -287,6 +313,7 @@ def checkin(checkin_id: str) -> str:
         for e in svc.store.events(checkin_id)
     ]
     patient_locale = str(state.checkin.patient.get("locale") or "")
+    user = current_user()
     return render_template(
         "kiosk/staff_checkin.html",
         state=state,
@@ -296,6 +323,7 @@ def checkin(checkin_id: str) -> str:
         plan_text=_plan_text(state, here),
         on_this_tablet=session.get("checkin") == checkin_id,
         packet_problem=packet_problem(state),
+        may_decide=user is not None and user.role in CLINICAL,
     )
 
 
@@ -322,28 +350,34 @@ def handover(checkin_id: str) -> BaseResponse:
     state = checkin_state(svc.store, _load(checkin_id))
     if state.step in ("done", "stopped"):
         abort(409)
+    detail = {"device": svc.config.device_id, **current_actor().detail()}
     kiosk = cast(KioskSession, session)
     kiosk.clear()  # staff log-in and any other check-in leave with the staff member
     kiosk["checkin"] = checkin_id
     set_page_locale(str(state.checkin.patient.get("locale") or ""), PATIENT_KEY)
     kiosk.rotate()
-    svc.store.add_event(checkin_id, "handed_to_tablet", {"device": svc.config.device_id})
+    svc.store.add_event(checkin_id, "handed_to_tablet", detail)
     return redirect(url_for("patient.next_step"))
 
 
 @blueprint.post("/checkins/<checkin_id>/<action>")
 @staff_required
-def act(checkin_id: str, action: str) -> BaseResponse:
+def act(checkin_id: str, action: str) -> Any:
     events = {"clear": "cleared", "stop": "stopped", "copy-given": "copy_given"}
     if action not in events:
         abort(404)
+    user = current_user()
+    assert user is not None
+    if user.role not in ACTION_ROLES[action]:
+        log.warning("staff role %s refused for %s", user.role, action)
+        return refused()
     svc = services()
     state = checkin_state(svc.store, _load(checkin_id))
     if action == "clear" and (state.screening is None or state.signed):
         abort(409)
     if action == "stop" and state.signed:
         abort(409)
-    svc.store.add_event(checkin_id, events[action], {"by": "staff"})
+    svc.store.add_event(checkin_id, events[action], user.actor.detail())
     return redirect(url_for("staff.checkin", checkin_id=checkin_id))
 
 
@@ -356,7 +390,7 @@ def retry_packet(checkin_id: str) -> BaseResponse:
     signed = svc.store.latest_submission(checkin_id, CONSENT)
     if state.packet_failure is None or signed is None:
         abort(409)
-    svc.store.add_event(checkin_id, PACKET_RETRY, {"by": "staff"})
+    svc.store.add_event(checkin_id, PACKET_RETRY, current_actor().detail())
     svc.packets.retry(signed.token)
     log.info("packet retry requested by staff")
     return redirect(url_for("staff.checkin", checkin_id=checkin_id))

@@ -271,8 +271,11 @@ class KioskStore:
 
     # -- check-ins ----------------------------------------------------------------------------
 
-    def create_checkin(self, patient: Mapping[str, Any], *, mode: str) -> CheckIn:
-        """Store a new check-in with a random id, and its ``opened`` event."""
+    def create_checkin(
+        self, patient: Mapping[str, Any], *, mode: str, detail: Mapping[str, Any] | None = None
+    ) -> CheckIn:
+        """Store a new check-in with a random id, and its ``opened`` event (with ``detail``,
+        e.g. the staff member who opened it)."""
         if mode not in MODES:
             raise StoreError(f"check-in mode must be one of {', '.join(MODES)}")
         checkin = CheckIn(new_token(), now_utc(), mode, dict(patient))
@@ -281,7 +284,7 @@ class KioskStore:
                 "INSERT INTO checkins (id, created_at, mode, patient_json) VALUES (?, ?, ?, ?)",
                 (checkin.id, checkin.created_at.isoformat(), mode, _json(dict(patient))),
             )
-            self._insert_event(conn, checkin.id, "opened", {"mode": mode})
+            self._insert_event(conn, checkin.id, "opened", {**(detail or {}), "mode": mode})
         return checkin
 
     def checkin(self, checkin_id: str) -> CheckIn | None:

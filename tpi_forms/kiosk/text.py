@@ -28,6 +28,8 @@ PATIENT_KEY = "lang"
 """Where the session keeps the language of the start and error pages."""
 STAFF_KEY = "staff_lang"
 """Where the session keeps the language of the staff pages."""
+STAFF_BLUEPRINTS = ("staff", "staff_users")
+"""The blueprints whose pages are staff pages (log-in, check-ins, staff accounts)."""
 
 _WTFORMS_MESSAGES = {
     "This field is required.": "form.required",
@@ -62,7 +64,7 @@ def _offered(locale: str) -> str | None:
 
 
 def _session_key() -> str:
-    return STAFF_KEY if (request.endpoint or "").startswith("staff.") else PATIENT_KEY
+    return STAFF_KEY if request.blueprint in STAFF_BLUEPRINTS else PATIENT_KEY
 
 
 def page_locale() -> str:
@@ -92,10 +94,17 @@ def page_words() -> Mapping[str, str]:
     return kiosk_text(page_locale())
 
 
-def language_links() -> list[dict[str, Any]]:
-    """The language switch of this page: the same page in each language, named in its own."""
-    endpoint = request.endpoint or "patient.start"
-    arguments = dict(request.view_args or {}) if request.endpoint else {}
+def language_links(endpoint: str | None = None) -> list[dict[str, Any]]:
+    """The language switch of this page: the same page in each language, named in its own.
+
+    ``endpoint`` names the page to switch to when it is not this request's own (a page shown
+    by an action that takes only POST).
+    """
+    if endpoint is None:
+        endpoint = request.endpoint or "patient.start"
+        arguments = dict(request.view_args or {}) if request.endpoint else {}
+    else:
+        arguments = {}
     current = page_locale()
     return [
         {

@@ -1,13 +1,18 @@
 """Audit events in words: the record keeps ids, the page prints what they mean.
 
 The record stores ``consent_time_on_page`` with ``{"seconds": 184}``; the packet prints
-"Consent read for 3 min 4 s". The words are the ``events``, ``details`` and ``values`` tables of
-``packet.<locale>.toml``. An event or detail the words do not know still prints in words (its
-id with spaces, capitalised), never as a raw id.
+"Consent read for 3 min 4 s". The words are the ``events``, ``details``, ``values`` and ``who``
+tables of ``packet.<locale>.toml``. An event or detail the words do not know still prints in
+words (its id with spaces, capitalised), never as a raw id. A staff action names its person
+(details ``by``, ``by_name``, ``role``): the account id stays in the record, the page prints
+the name and role.
 
 >>> from tpi_forms.definitions.words import words
 >>> describe_event("consent_time_on_page", {"seconds": 184}, words("packet", "en")).what
 'Consent read for 3 min 4 s'
+>>> who = {"by": "u7Kq", "by_name": "Sam Lee, MD", "role": "clinician"}
+>>> describe_event("kiosk_cleared", who, words("packet", "en")).what
+'Cleared for consent by Sam Lee, MD (clinician)'
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from ..i18n import format_list
 
 _ID = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
 """A value that is an id (``go_ahead``): printed as words, never as it is."""
+DOER = ("by", "by_name", "role")
+"""The details naming the person who did a staff action: account id, name, role."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,9 @@ def describe_event(
         what = phrase.format(
             **{key: value_words(key, detail.get(key), t, consent, locale) for key in named}
         )
+    if "by_name" in detail and "by_name" not in named:
+        what = done_by(what, detail, t)
+        named |= set(DOER)
     parts = []
     for key, value in detail.items():
         if key not in named:
@@ -66,6 +76,18 @@ def describe_event(
     if device:
         parts.append(f"{t['details.device']}: {device}")
     return EventWords(what, "; ".join(parts))
+
+
+def done_by(what: str, detail: Mapping[str, str | int], t: Mapping[str, str]) -> str:
+    """``what`` followed by who did it: "Cleared for consent by Sam Lee, MD (clinician)".
+
+    The role is named when the words know it (a staff account's role).
+    """
+    name = str(detail["by_name"])
+    role = t.get(f"values.role.{detail.get('role')}")
+    if role is None:
+        return t["who.by"].format(what=what, name=name)
+    return t["who.by_role"].format(what=what, name=name, role=role)
 
 
 def value_words(
