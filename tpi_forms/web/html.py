@@ -34,10 +34,18 @@ from wtforms.fields.choices import SelectFieldBase
 from .._resources import default_environment, make_environment, static_folder
 from ..consent.document import ConsentDocument
 from ..consent.signing import RISKS_SECTION, SUMMARY_SECTION, SignerBlock, signer_blocks
-from ..definitions.ui_text import ui_locales, ui_text
+from ..definitions.questionnaire import Question
+from ..definitions.ui_text import VALIDATION_KEYS, ui_locales, ui_text
 from ..definitions.words import language_name
 
-STATIC_FILES = ("tpi-forms.css", "tpi-forms.js", "signature-pad.js", "consent.js")
+STATIC_FILES = (
+    "tpi-forms.css",
+    "tpi-forms.js",
+    "read-aloud.js",
+    "signature-pad.js",
+    "consent.js",
+    "favicon.svg",
+)
 """The assets the pages use, all in `tpi_forms._resources.static_folder`."""
 
 
@@ -78,6 +86,9 @@ class QuestionView:
     """Extra input attributes (``maxlength``, ``min``, ``max``, ``autocomplete`` ...)."""
     describedby: str
     """Ids of the help and error texts, for ``aria-describedby`` (may be empty)."""
+    checks: Mapping[str, str] = field(default_factory=dict)
+    """The rules the page script checks before Next, as ``data-tpi-<name>`` values: each of
+    the type's definition keys the question sets (``min``, ``max``, ``not-future`` ...)."""
 
     @property
     def target_id(self) -> str:
@@ -121,6 +132,8 @@ class PageOptions:
     """Clinic template folders searched before the shipped templates."""
     extra_scripts: Sequence[str] = ()
     """URLs of further scripts the host adds to the page (loaded deferred, after ours)."""
+    extra_styles: Sequence[str] = ()
+    """URLs of further style sheets the host adds to the page (after ours)."""
     body_data: Mapping[str, str] = field(default_factory=dict)
     """``data-*`` attributes for the ``body`` element (settings for ``extra_scripts``)."""
     body_end: str = ""
@@ -179,7 +192,26 @@ def _question_view(form: Any, wtfield: Any, locale: str, kiosk: bool) -> Questio
         enable_when=form.enable_when_json(wtfield.name),
         attrs=attrs,
         describedby=described,
+        checks=_checks(question),
     )
+
+
+def _checks(question: Question) -> dict[str, str]:
+    """The question's definition keys as page-script data: ``max_age_years=120`` is
+    ``{"max-age-years": "120"}``, a flag is ``"1"``, a list JSON; unset keys are left out."""
+    out: dict[str, str] = {}
+    for key in sorted(question.kind.keys - {"choices"}):  # the choices are the options drawn
+        value = getattr(question, key)
+        if value is None or value is False or value == ():
+            continue
+        if value is True:
+            text = "1"
+        elif isinstance(value, tuple):
+            text = json.dumps(list(value), separators=(",", ":"))
+        else:
+            text = str(value)
+        out[key.replace("_", "-")] = text
+    return out
 
 
 def _text_value(wtfield: Any) -> str:
@@ -229,9 +261,12 @@ def _form_context(
 ) -> dict[str, Any]:
     sections = _sections(form, kiosk)
     as_of = getattr(form, "as_of", None) or dt.date.today()
+    ui = ui_text(form.locale)
+    messages = {key: ui[f"validation.{key}"] for key in VALIDATION_KEYS}
     return {
         "form": form,
-        "ui": ui_text(form.locale),
+        "ui": ui,
+        "messages_json": json.dumps(messages, ensure_ascii=False, separators=(",", ":")),
         "locale": form.locale,
         "title": form.questionnaire.title.get(form.locale),
         "intro": form.text(form.questionnaire.intro),
@@ -294,6 +329,7 @@ def _page_context(locale: str, options: PageOptions) -> dict[str, Any]:
         ],
         "language_label": ui_text(locale if locale in ui_locales() else "en")["steps.language"],
         "extra_scripts": options.extra_scripts,
+        "extra_styles": options.extra_styles,
         "body_data": {_data_name(k): v for k, v in options.body_data.items()},
         "body_end": options.body_end,
     }
