@@ -7,26 +7,19 @@ not in a form field. Screenshots go to ``tests/artifacts/kiosk/``.
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page
-from werkzeug.serving import make_server
+from playwright.sync_api import Browser, Page
 
-from tpi_forms.kiosk.app import create_app
-from tpi_forms.kiosk.config import KioskConfig
-from tpi_forms.kiosk.security import StaffPin
-from tpi_forms.kiosk.services import KioskServices
 from tpi_forms.screening.scenarios import example_answers
+
+from .kiosk_server import KioskServer, staff_login, tablet
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "kiosk"
-PIN = "468024"
-TABLET = {"width": 1024, "height": 768}
 SIGNATURE = [
     [(0.1, 0.6), (0.2, 0.3), (0.3, 0.7), (0.4, 0.35), (0.5, 0.65)],
     [(0.55, 0.7), (0.7, 0.3), (0.85, 0.6)],
@@ -35,74 +28,9 @@ FIRST = {"name": "Ana Firstpatient", "dob": "1975-03-14"}
 SECOND = {"name": "Bo Secondpatient", "dob": "1990-11-02"}
 
 
-class KioskServer:
-    """A kiosk app served on 127.0.0.1 in a thread."""
-
-    def __init__(self, data: Path, idle_timeout: int) -> None:
-        StaffPin(data).set(PIN)
-        self.app = create_app(KioskConfig(data_dir=data, idle_timeout=idle_timeout))
-        self.httpd = make_server("127.0.0.1", 0, self.app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def services(self) -> KioskServices:
-        found = self.app.extensions["tpi_kiosk"]
-        assert isinstance(found, KioskServices)
-        return found
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.thread.join(timeout=10)
-        self.services.close()
-
-
-@pytest.fixture
-def kiosk(tmp_path: Path) -> Iterator[Callable[[int], KioskServer]]:
-    servers: list[KioskServer] = []
-
-    def start(idle_timeout: int = 120) -> KioskServer:
-        server = KioskServer(tmp_path / f"data{len(servers)}", idle_timeout)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
-
-
-def tablet(browser: Browser, server: KioskServer) -> tuple[BrowserContext, Page, list[str]]:
-    """One tablet browser context; requests outside the server are refused and recorded."""
-    context = browser.new_context(viewport=TABLET, has_touch=True)
-    problems: list[str] = []
-
-    def guard(route: Any) -> None:
-        if route.request.url.startswith(server.url):
-            route.continue_()
-        else:
-            problems.append(f"outside request {route.request.url}")
-            route.abort()
-
-    context.route("**/*", guard)
-    page = context.new_page()
-    page.on(
-        "console",
-        lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
-    )
-    return context, page, problems
-
-
 def shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def staff_login(page: Page, server: KioskServer) -> None:
-    page.goto(f"{server.url}/staff/login")
-    page.locator("#pin").fill(PIN)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{server.url}/staff/")
 
 
 def open_checkin(page: Page, server: KioskServer, patient: dict[str, str]) -> str:
