@@ -129,7 +129,7 @@ def test_errors_are_summarised_and_linked(browser: Browser, server: Server) -> N
     page.evaluate("document.querySelector('form[data-tpi-form]').submit()")  # no submit event
     summary = page.locator("[data-tpi-error-summary]")
     summary.wait_for()
-    page.wait_for_function("document.activeElement.hasAttribute('data-tpi-error-summary')")
+    page.wait_for_function("() => document.activeElement.hasAttribute('data-tpi-error-summary')")
     assert page.evaluate("document.activeElement.hasAttribute('data-tpi-error-summary')")
     assert "Hay un problema" in summary.inner_text()
     assert current_step(page) == 1  # opens on the first step with an error

@@ -10,6 +10,7 @@ device has and see what the page asked it to say.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from tpi_forms.definitions.question_core import Invalid
 from tpi_forms.definitions.questionnaire import Question
 from tpi_forms.screening.answers import validate_answers
 from tpi_forms.screening.scenarios import example_answers
+from tpi_forms.web.html import write_static_demo
 
 from .harness import (
     PHONE,
@@ -414,3 +416,27 @@ def test_listen_skips_questions_not_asked(browser: Browser, server: Server) -> N
     assert page.evaluate("window.__heard")[-1] == "cancel"
     session.check_clean()
     session.context.close()
+
+
+def test_the_static_demo_checks_and_reads_from_disk(browser: Browser, tmp_path: Path) -> None:
+    """``tpi-forms demo`` pages open from disk with their scripts: steps checked, read aloud."""
+    write_static_demo(tmp_path, today=TODAY)
+    context = browser.new_context(viewport=TABLET, has_touch=True)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on(
+        "console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None
+    )
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    with_voices(page, [voice("es-ES")])
+    page.goto((tmp_path / "kiosk-screening.es.html").as_uri())
+    assert listen_button(page).is_visible()
+    page.locator("[data-tpi-next]").tap()
+    assert current_step(page) == 1
+    assert step_summary(page).locator("li").count() == 2
+    assert focused_id(page) == "patient_name"
+    assert error_of(page, "patient_name") == "Error: Conteste esta pregunta."
+    listen_button(page).tap()
+    assert page.evaluate("window.__heard")[-1]["lang"] == "es"
+    assert problems == [], problems
+    context.close()

@@ -220,23 +220,3 @@ def test_two_patients_in_a_row_on_one_tablet(browser: Browser, kiosk: Any) -> No
     shot(page, "first-staff-packet")
     assert problems == [], problems
     context.close()
-
-
-def test_idle_timeout_returns_an_abandoned_tablet_to_the_start(
-    browser: Browser, kiosk: Any
-) -> None:
-    server: KioskServer = kiosk(10)
-    context, page, problems = tablet(browser, server)
-    page.goto(server.url)
-    page.get_by_role("button", name="Start check-in").tap()
-    page.wait_for_url(f"{server.url}/kiosk/screening")
-    page.locator("#patient_name").fill(SECOND["name"])
-    page.wait_for_url(f"{server.url}/", timeout=20_000)  # the page script wiped it
-    assert_nothing_of(page, SECOND)
-    page.go_back()
-    page.wait_for_load_state()
-    assert_nothing_of(page, SECOND)
-    (checkin,) = server.services.store.checkins()
-    assert server.services.store.events(checkin.id)[-1].kind == "tablet_timed_out"
-    assert problems == [], problems
-    context.close()

@@ -60,7 +60,7 @@ def checked(page: Page, qid: str) -> list[str]:
 def test_idle_warning_a_tap_cancels_it_and_without_one_the_tablet_is_wiped(
     browser: Browser, kiosk: Any
 ) -> None:
-    server: KioskServer = kiosk(10, idle_warning=5)
+    server: KioskServer = kiosk(10)  # the default 30 s warning is cut to half the timeout: 5 s
     context, page, problems = tablet(browser, server)
     start_checkin(page, server)
     page.locator("#patient_name").tap()
@@ -87,6 +87,11 @@ def test_idle_warning_a_tap_cancels_it_and_without_one_the_tablet_is_wiped(
     dialog.wait_for(state="visible", timeout=9_000)
     page.wait_for_url(f"{server.url}/", timeout=12_000)
     assert "Ana Ruiz" not in page.content()
+    page.go_back()  # the back button finds nothing of the patient either
+    page.wait_for_load_state()
+    assert "Ana Ruiz" not in page.content()
+    typed = page.locator("input:not([type=hidden])").evaluate_all("els => els.map(e => e.value)")
+    assert "Ana Ruiz" not in typed
     (checkin,) = server.services.store.checkins()
     assert server.services.store.events(checkin.id)[-1].kind == "tablet_timed_out"
     assert problems == [], problems

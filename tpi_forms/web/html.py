@@ -4,7 +4,8 @@ Three renderings, all CSP-safe (no inline script or style; behaviour in ``static
 
 - `render_form_html`: the screening form as a fragment a clinic portal embeds (class names all
   start ``tpi-``; the CSRF field of a Flask-WTF form is included);
-- `render_kiosk_page`: a full page for a check-in tablet, one section per step;
+- `render_kiosk_page`: a full page for a check-in tablet, one section per step, each checked in
+  the browser before Next with the server's rules and read aloud on request;
 - `render_consent_page`: the consent text, risk acknowledgements and signature blocks.
 
 A clinic overrides any template by passing ``template_dirs`` (its folders come first).
@@ -309,7 +310,11 @@ def render_kiosk_page(
     plan: Mapping[str, Any] | None = None,
     options: PageOptions = PageOptions(),
 ) -> str:
-    """A full page for a check-in tablet: large type, one section per step, a language switch."""
+    """A full page for a check-in tablet: large type, one section per step, a language switch.
+
+    The page script checks each step before Next with the rules of its questions (the server
+    still decides) and a "Listen" button reads the step with the device's voice, if it has one.
+    """
     context = _form_context(form, action=action, method="post", plan=plan, kiosk=True)
     context.update(_page_context(form.locale, options))
     return _environment(options.template_dirs).get_template("kiosk.html").render(context)
