@@ -1,11 +1,19 @@
-/* tpi_forms questionnaire behaviour: conditional questions and one-section-per-step navigation.
+/* tpi_forms questionnaire behaviour: conditional questions, one section per step, and each step
+ * checked before Next with the server's rules.
  *
  * Plain JavaScript, no inline code (CSP script-src 'self'). Without it the form still works: every
- * question is shown and the server re-validates (answers to questions not asked are dropped).
+ * question is shown and the server re-validates (answers to questions not asked are dropped). With
+ * it the server still decides: the checks here only spare the patient a round trip.
  *
  * A question wrapper carries data-tpi-question (its id), data-tpi-type and, when it is asked only
  * sometimes, data-tpi-enable-when: the condition as JSON, in the definition-file form. evaluate()
- * mirrors tpi_forms.conditions.evaluate.
+ * mirrors tpi_forms.conditions.evaluate. The wrapper also carries the rules of its question
+ * (data-tpi-required and the type's definition keys: data-tpi-min, -max, -max-length,
+ * -not-future, -max-age-years, -exclusive, -min-items); check() mirrors the normalisers of
+ * tpi_forms.definitions.question_types, and the form's data-tpi-messages holds the
+ * validation.* words of ui.<locale>.toml.
+ *
+ * Events for host scripts, on the form: "tpi-step" (detail.step, 1-based) after a step is shown.
  */
 (function () {
   "use strict";
@@ -171,6 +179,263 @@
     }
   }
 
+  /* --- Checks before Next: the server's rules, from the wrapper's data-tpi-* attributes. --- */
+
+  var INTEGER = /^[+-]?\d+$/;
+  var ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+  function isLeap(y) { return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0; }
+
+  function isRealDate(text) {
+    var m = ISO_DATE.exec(text);
+    if (!m) { return false; }
+    var y = +m[1], month = +m[2], day = +m[3];
+    var days = [31, isLeap(y) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    return y >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= days[month - 1];
+  }
+
+  /* The ISO day `years` before `iso` (29 February becomes the 28th in a year that has none). */
+  function yearsBefore(iso, years) {
+    var m = ISO_DATE.exec(iso);
+    var y = +m[1] - years;
+    var day = m[2] === "02" && m[3] === "29" && !isLeap(y) ? "28" : m[3];
+    return ("000" + y).slice(-4) + "-" + m[2] + "-" + day;
+  }
+
+  function isoToday(form) {
+    var given = form.getAttribute("data-tpi-today");
+    if (given && ISO_DATE.test(given)) { return given; }
+    var d = new Date();
+    return d.getFullYear() + "-" + ("0" + (d.getMonth() + 1)).slice(-2) + "-" +
+      ("0" + d.getDate()).slice(-2);
+  }
+
+  function numberAttr(wrapper, name) {
+    var text = wrapper.getAttribute(name);
+    return text === null || text === "" ? null : Number(text);
+  }
+
+  function problem(key, params) { return { key: key, params: params || {} }; }
+
+  function optionLabel(wrapper, value) {
+    var inputs = wrapper.querySelectorAll("input");
+    for (var i = 0; i < inputs.length; i++) {
+      if (inputs[i].value === value && inputs[i].labels && inputs[i].labels.length) {
+        return inputs[i].labels[0].textContent.trim();
+      }
+    }
+    return value;
+  }
+
+  function checkPicked(wrapper, inputs, required) {
+    var picked = [];
+    for (var i = 0; i < inputs.length; i++) {
+      if (inputs[i].checked) { picked.push(inputs[i].value); }
+    }
+    if (!picked.length) { return required ? [problem("required")] : []; }
+    var found = [];
+    var exclusive = parseJson(wrapper.getAttribute("data-tpi-exclusive"), []);
+    for (var k = 0; k < exclusive.length; k++) {
+      if (contains(picked, exclusive[k]) && picked.length > 1) {
+        found.push(problem("exclusive", { label: optionLabel(wrapper, exclusive[k]) }));
+      }
+    }
+    var least = numberAttr(wrapper, "data-tpi-min-items") || 0;
+    if (picked.length < least) { found.push(problem("min_items", { min: least })); }
+    return found;
+  }
+
+  function checkText(wrapper, type, text, today) {
+    if (type === "integer") {
+      if (!INTEGER.test(text)) { return [problem("integer")]; }
+      var n = parseInt(text, 10);
+      var lo = numberAttr(wrapper, "data-tpi-min"), hi = numberAttr(wrapper, "data-tpi-max");
+      if ((lo !== null && n < lo) || (hi !== null && n > hi)) {
+        return [problem("range", { min: lo, max: hi })];
+      }
+      return [];
+    }
+    if (type === "date") {
+      if (!isRealDate(text)) { return [problem("date")]; }
+      if (wrapper.hasAttribute("data-tpi-not-future") && text > today) { return [problem("future")]; }
+      var years = numberAttr(wrapper, "data-tpi-max-age-years");
+      if (years !== null && text < yearsBefore(today, years)) {
+        return [problem("too_old", { years: years })];
+      }
+      return [];
+    }
+    var longest = numberAttr(wrapper, "data-tpi-max-length");
+    if (longest !== null && Array.from(text).length > longest) {
+      return [problem("too_long", { max: longest })];
+    }
+    return [];
+  }
+
+  /* Every rule the question's answer breaks, as {key, params}: validation.<key> messages. */
+  function check(wrapper, today) {
+    var type = wrapper.getAttribute("data-tpi-type");
+    var required = wrapper.hasAttribute("data-tpi-required");
+    var inputs = inputsOf(wrapper, wrapper.getAttribute("data-tpi-name") ||
+      wrapper.getAttribute("data-tpi-question"));
+    if (!inputs.length) { return []; }
+    var first = inputs[0];
+    if (first.type === "checkbox" && type !== "boolean") { return checkPicked(wrapper, inputs, required); }
+    if (first.type === "radio" || first.type === "checkbox") {
+      for (var i = 0; i < inputs.length; i++) {
+        if (inputs[i].checked) { return []; }
+      }
+      return required ? [problem("required")] : [];
+    }
+    if (first.validity && first.validity.badInput) {  // half a date, a lone "-" in a number box
+      return [problem(type === "date" ? "date" : type === "integer" ? "integer" : "string")];
+    }
+    var text = String(first.value).trim();
+    if (!text) { return required ? [problem("required")] : []; }
+    return checkText(wrapper, type, text, today);
+  }
+
+  function messageOf(form, found) {
+    var words = form.tpiMessages || (form.tpiMessages = parseJson(form.getAttribute("data-tpi-messages"), {}));
+    var text = words[found.key] || found.key;
+    return text.replace(/\{(\w+)\}/g, function (all, name) {
+      var value = found.params[name];
+      return value === undefined || value === null ? all : String(value);
+    });
+  }
+
+  function controlsOf(wrapper) {
+    return wrapper.querySelectorAll("input:not([type=hidden]), select, textarea");
+  }
+
+  function setTokens(element, attribute, token, on) {
+    if (!element) { return; }
+    var tokens = (element.getAttribute(attribute) || "").split(/\s+/).filter(function (t) {
+      return t && t !== token;
+    });
+    if (on) { tokens.push(token); }
+    if (tokens.length) { element.setAttribute(attribute, tokens.join(" ")); } else { element.removeAttribute(attribute); }
+  }
+
+  /* Show `messages` beside the question (the markup the server draws), or clear its errors. */
+  function showErrors(form, wrapper, messages) {
+    var field = wrapper.getAttribute("data-tpi-field") || wrapper.getAttribute("data-tpi-question");
+    var errorId = field + "-error";
+    var old = wrapper.querySelectorAll(".tpi-error-message");
+    for (var i = 0; i < old.length; i++) { old[i].parentNode.removeChild(old[i]); }
+    var controls = controlsOf(wrapper);
+    var described = wrapper.querySelector("fieldset") || controls[0];
+    wrapper.tpiErrors = messages;
+    wrapper.classList.toggle("tpi-question--error", messages.length > 0);
+    for (var k = 0; k < controls.length; k++) {
+      if (messages.length) { controls[k].setAttribute("aria-invalid", "true"); } else { controls[k].removeAttribute("aria-invalid"); }
+    }
+    setTokens(described, "aria-describedby", errorId, messages.length > 0);
+    if (!messages.length) {
+      wrapper.removeAttribute("data-tpi-has-error");
+      forgetServerError(form, controls[0]);
+      return;
+    }
+    var p = document.createElement("p");
+    p.className = "tpi-error-message";
+    p.id = errorId;
+    var prefix = form.getAttribute("data-tpi-error-prefix") || "";
+    for (var m = 0; m < messages.length; m++) {
+      if (prefix) {
+        var hidden = document.createElement("span");
+        hidden.className = "tpi-visually-hidden";
+        hidden.textContent = prefix + " ";
+        p.appendChild(hidden);
+      }
+      p.appendChild(document.createTextNode(messages[m] + (m < messages.length - 1 ? " " : "")));
+    }
+    var before = wrapper.querySelector(".tpi-options, .tpi-input, .tpi-textarea, select") || controls[0];
+    before.parentNode.insertBefore(p, before);
+  }
+
+  /* Drop the server summary's line about a question now fixed (and the summary once empty). */
+  function forgetServerError(form, control) {
+    var summary = form.querySelector("[data-tpi-error-summary]");
+    if (!summary || !control) { return; }
+    var links = summary.querySelectorAll("a[href='#" + control.id + "']");
+    for (var i = 0; i < links.length; i++) {
+      var item = links[i].closest("li");
+      if (item) { item.parentNode.removeChild(item); }
+    }
+    if (!summary.querySelector("li")) { summary.hidden = true; }
+  }
+
+  function summaryOf(form, container) {
+    var all = form.querySelectorAll("[data-tpi-check-summary]");
+    var own = container === form ? null : container;
+    for (var i = 0; i < all.length; i++) {
+      if (all[i].closest("[data-tpi-step]") === own) { return all[i]; }
+    }
+    return null;
+  }
+
+  function targetOf(wrapper) { return controlsOf(wrapper)[0] || null; }
+
+  /* Rebuild the container's summary from the errors its visible questions show now. */
+  function refreshSummary(form, container) {
+    var summary = summaryOf(form, container);
+    if (!summary) { return; }
+    var list = summary.querySelector("ul");
+    while (list.firstChild) { list.removeChild(list.firstChild); }
+    var wrappers = container.querySelectorAll("[data-tpi-question]");
+    for (var i = 0; i < wrappers.length; i++) {
+      var w = wrappers[i], errors = w.tpiErrors || [], target = targetOf(w);
+      if (w.hidden || !errors.length || !target) { continue; }
+      var label = (w.getAttribute("data-tpi-label") || "").replace(/\s+$/, "");
+      var joiner = /[?:\u00bf]$/.test(label) ? " " : ": ";
+      for (var k = 0; k < errors.length; k++) {
+        var item = document.createElement("li");
+        var link = document.createElement("a");
+        link.href = "#" + target.id;
+        link.textContent = label + joiner + errors[k];
+        item.appendChild(link);
+        list.appendChild(item);
+      }
+    }
+    summary.hidden = !list.firstChild;
+  }
+
+  /* Check the visible questions in `container`; returns the first with a problem, or null. */
+  function checkWithin(form, container) {
+    var today = isoToday(form);
+    var wrappers = container.querySelectorAll("[data-tpi-question]");
+    var first = null;
+    for (var i = 0; i < wrappers.length; i++) {
+      var w = wrappers[i];
+      if (w.hidden) { continue; }
+      var found = check(w, today);
+      var messages = [];
+      for (var k = 0; k < found.length; k++) { messages.push(messageOf(form, found[k])); }
+      showErrors(form, w, messages);
+      if (messages.length && !first) { first = w; }
+    }
+    refreshSummary(form, container);
+    return first;
+  }
+
+  function focusProblem(wrapper) {
+    var target = targetOf(wrapper);
+    if (target) { target.focus(); }
+  }
+
+  /* After a change, re-check a question already marked wrong (never flag one not yet checked). */
+  function recheck(form, event) {
+    var wrapper = event.target && event.target.closest ? event.target.closest("[data-tpi-question]") : null;
+    var marked = wrapper && ((wrapper.tpiErrors && wrapper.tpiErrors.length) ||
+      wrapper.hasAttribute("data-tpi-has-error"));
+    if (marked) {
+      var found = check(wrapper, isoToday(form)), messages = [];
+      for (var k = 0; k < found.length; k++) { messages.push(messageOf(form, found[k])); }
+      showErrors(form, wrapper, messages);
+    }
+    var steps = form.tpiSteps;
+    refreshSummary(form, steps ? steps.steps[steps.index] : form);
+  }
+
   /* One section per step, with back/next and a progress indicator. */
   function Steps(form) {
     this.form = form;
@@ -182,11 +447,12 @@
     this.submit = form.querySelector("[data-tpi-submit]");
     this.nav = form.querySelector("[data-tpi-nav]");
     this.index = 0;
+    form.tpiSteps = this;
     var self = this;
     if (this.nav) { this.nav.hidden = false; }
     if (this.progress) { this.progress.hidden = false; }
     if (this.back) { this.back.addEventListener("click", function () { self.go(self.index - 1, true); }); }
-    if (this.next) { this.next.addEventListener("click", function () { self.go(self.index + 1, true); }); }
+    if (this.next) { this.next.addEventListener("click", function () { self.forward(); }); }
     var start = 0;
     for (var i = 0; i < this.steps.length; i++) {
       if (this.steps[i].querySelector("[data-tpi-has-error]")) { start = i; break; }
@@ -199,6 +465,17 @@
       if (this.steps[i].contains(element)) { return i; }
     }
     return -1;
+  };
+
+  /* Next: only when this step's answers pass the checks; else show them and stay. */
+  Steps.prototype.forward = function () {
+    var problem = checkWithin(this.form, this.steps[this.index]);
+    if (problem) {
+      focusProblem(problem);
+      return false;
+    }
+    this.go(this.index + 1, true);
+    return true;
   };
 
   Steps.prototype.go = function (index, moveFocus) {
@@ -227,34 +504,81 @@
         if (heading.scrollIntoView) { heading.scrollIntoView({ block: "start" }); }
       }
     }
+    this.form.dispatchEvent(new CustomEvent("tpi-step", { bubbles: true, detail: { step: index + 1 } }));
   };
 
-  function linkErrorSummary(root, steps) {
-    var links = root.querySelectorAll("[data-tpi-error-summary] a[href^='#']");
-    for (var i = 0; i < links.length; i++) {
-      links[i].addEventListener("click", function (e) {
-        var target = document.getElementById(this.getAttribute("href").slice(1));
-        if (!target) { return; }
-        e.preventDefault();
-        if (steps) {
-          var idx = steps.stepOf(target);
-          if (idx >= 0) { steps.go(idx, false); }
-        }
-        target.focus();
-      });
-    }
-    var summary = root.querySelector("[data-tpi-error-summary]");
+  /* Summary links (the server's and the page script's) open the step of the field and focus it. */
+  function linkErrorSummaries(form) {
+    form.addEventListener("click", function (e) {
+      var link = e.target.closest ? e.target.closest("a[href^='#']") : null;
+      if (!link || !link.closest("[data-tpi-error-summary], [data-tpi-check-summary]")) { return; }
+      var target = document.getElementById(link.getAttribute("href").slice(1));
+      if (!target) { return; }
+      e.preventDefault();
+      var steps = form.tpiSteps;
+      if (steps) {
+        var idx = steps.stepOf(target);
+        if (idx >= 0 && idx !== steps.index) { steps.go(idx, false); }
+      }
+      target.focus();
+    });
+    var summary = form.querySelector("[data-tpi-error-summary]");
     if (summary && summary.getAttribute("data-tpi-focus") === "1") { summary.focus(); }
+  }
+
+  var RETRY_AFTER_MS = 20000;  // a send that hangs (dropped connection) may be tried again
+
+  function setSending(form, on) {
+    var buttons = form.querySelectorAll("[data-tpi-submit]");
+    for (var i = 0; i < buttons.length; i++) { buttons[i].disabled = on; }
+    if (on) { form.setAttribute("data-tpi-sending", "1"); } else { form.removeAttribute("data-tpi-sending"); }
+  }
+
+  /* Send only checked answers, and only once: a double tap does not post twice. */
+  function guardSubmit(form) {
+    form.addEventListener("submit", function (e) {
+      var steps = form.tpiSteps;
+      if (form.hasAttribute("data-tpi-sending")) {
+        e.preventDefault();
+        return;
+      }
+      if (steps && steps.index < steps.steps.length - 1) {  // Enter in a box on an early step
+        e.preventDefault();
+        steps.forward();
+        return;
+      }
+      var containers = steps ? steps.steps : [form];
+      var first = null;
+      for (var i = 0; i < containers.length; i++) {
+        var found = checkWithin(form, containers[i]);
+        if (found && !first) { first = found; }
+      }
+      if (first) {
+        e.preventDefault();
+        if (steps) { steps.go(steps.stepOf(first), false); }
+        focusProblem(first);
+        return;
+      }
+      setSending(form, true);
+      window.setTimeout(function () { setSending(form, false); }, RETRY_AFTER_MS);
+    });
+    window.addEventListener("pageshow", function () { setSending(form, false); });
   }
 
   function init(form) {
     if (form.getAttribute("data-tpi-ready")) { return; }
     form.setAttribute("data-tpi-ready", "1");
     applyConditions(form);
-    form.addEventListener("change", function () { applyConditions(form); });
-    form.addEventListener("input", function () { applyConditions(form); });
     var steps = form.hasAttribute("data-tpi-steps") ? new Steps(form) : null;
-    linkErrorSummary(form, steps);
+    function changed(e) {
+      applyConditions(form);
+      recheck(form, e);
+    }
+    form.addEventListener("change", changed);
+    form.addEventListener("input", changed);
+    linkErrorSummaries(form);
+    guardSubmit(form);
+    return steps;
   }
 
   function initAll() {
@@ -262,8 +586,14 @@
     for (var i = 0; i < forms.length; i++) { init(forms[i]); }
   }
 
-  // For portals that add questions after load, and for tests of the condition mirror.
-  window.tpiForms = { evaluate: evaluate, init: init };
+  /* Show step `number` (1-based) of a stepped form, e.g. where a restored draft left off. */
+  function showStep(form, number) {
+    var steps = form.tpiSteps;
+    if (steps && number >= 1 && number <= steps.steps.length) { steps.go(number - 1, false); }
+  }
+
+  // For portals that add questions after load, for host scripts, and for tests of the mirrors.
+  window.tpiForms = { evaluate: evaluate, check: check, init: init, showStep: showStep };
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", initAll);

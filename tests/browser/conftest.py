@@ -1,5 +1,7 @@
-"""Fixtures of the browser tests: one headless Chromium per module and a fresh test server per test."""
+"""Fixtures of the browser tests: one headless Chromium per module, a fresh test server per
+test, and kiosk servers on demand."""
 
 from .harness import browser, server
+from .kiosk_server import kiosk
 
-__all__ = ["browser", "server"]
+__all__ = ["browser", "kiosk", "server"]

@@ -8,11 +8,15 @@ test server.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -31,6 +35,7 @@ from werkzeug.serving import make_server
 from tpi_forms.consent.document import build_consent
 from tpi_forms.consent.signing import ConsentFormError, ConsentSubmission, parse_consent_submission
 from tpi_forms.definitions.clinic import sample_clinic
+from tpi_forms.definitions.questionnaire import Question, Questionnaire, load_questionnaire
 from tpi_forms.screening.procedure import PlannedProcedure
 from tpi_forms.web.forms import build_form_class
 from tpi_forms.web.html import (
@@ -70,6 +75,23 @@ class Received:
     consents: list[ConsentSubmission] = field(default_factory=list)
     consent_posts: list[dict[str, str]] = field(default_factory=list)
     consent_errors: list[dict[str, list[str]]] = field(default_factory=list)
+    post_delay: float = 0.0
+    """Seconds the screening POST takes to answer (a slow network, for double taps)."""
+
+
+@functools.cache
+def with_number_box() -> Questionnaire:
+    """The default questionnaire with a pain score from 0 to 100: a number box, not a scale."""
+    q = load_questionnaire()
+
+    def change(question: Question) -> Question:
+        return dataclasses.replace(question, max=100) if question.id == "pain_score" else question
+
+    sections = tuple(
+        dataclasses.replace(s, questions=tuple(change(x) for x in s.questions)) for s in q.sections
+    )
+    questions = MappingProxyType({k: change(v) for k, v in q.questions.items()})
+    return dataclasses.replace(q, sections=sections, questions=questions)
 
 
 def _thanks(lang: str) -> str:
@@ -88,7 +110,8 @@ def make_app(received: Received) -> Flask:
         return lang if lang in ("en", "es") else "en"
 
     def screening_form() -> Any:
-        cls = build_form_class(locale=locale(), base=FlaskForm)
+        questionnaire = with_number_box() if request.args.get("q") == "number" else None
+        cls = build_form_class(questionnaire, locale=locale(), base=FlaskForm)
         form = cls()
         form.as_of = TODAY
         return form
@@ -97,14 +120,16 @@ def make_app(received: Received) -> Flask:
     def screening() -> str:
         form = screening_form()
         if request.method == "POST":
+            time.sleep(received.post_delay)
             if form.validate():
                 received.answers.append(form.answers())
                 return _thanks(locale())
             received.screening_errors.append({f.name: list(f.errors) for f in form if f.errors})
         links = {loc: f"/screening?lang={loc}" for loc in ("en", "es")}
+        variant = "&q=number" if request.args.get("q") == "number" else ""
         return render_kiosk_page(
             form,
-            action=f"/screening?lang={locale()}",
+            action=f"/screening?lang={locale()}{variant}",
             options=PageOptions(static_url="/static/", locale_links=links),
         )
 
@@ -275,3 +300,42 @@ def tab_to(page: Page, selector: str, limit: int = 400) -> None:
             return
         page.keyboard.press("Tab")
     raise AssertionError(f"Tab never reached {selector}")
+
+
+TAP_TARGETS = """([least, apart]) => {
+    const SELECTOR = 'a[href], button, input:not([type=hidden]), select, textarea, ' +
+        'label.tpi-option, label.tpi-check, [role=button], [tabindex]:not([tabindex="-1"])';
+    const root = document.querySelector(':modal') || document;  // behind a modal: inert
+    const all = [...root.querySelectorAll(SELECTOR)].filter((e) =>
+        e.checkVisibility({ visibilityProperty: true }) && e.getClientRects().length);
+    // A control inside another target (a radio inside its label) is part of that target.
+    const targets = all.filter((e) => !all.some((o) => o !== e && o.contains(e)));
+    const name = (e) => e.outerHTML.slice(0, 90).replace(/\\s+/g, ' ');
+    const rects = targets.map((e) => e.getBoundingClientRect());
+    const problems = [];
+    targets.forEach((e, i) => {
+        const r = rects[i];
+        if (r.width < least - 0.01 || r.height < least - 0.01) {
+            problems.push(`${name(e)} is ${r.width.toFixed(1)} x ${r.height.toFixed(1)}`);
+        }
+        for (let j = i + 1; j < targets.length; j++) {
+            const o = rects[j];
+            const dx = Math.max(0, Math.max(r.left, o.left) - Math.min(r.right, o.right));
+            const dy = Math.max(0, Math.max(r.top, o.top) - Math.min(r.bottom, o.bottom));
+            if (Math.max(dx, dy) < apart - 0.01) {
+                problems.push(`${name(e)} and ${name(targets[j])} are ${Math.max(dx, dy).toFixed(1)} px apart`);
+            }
+        }
+    });
+    return { count: targets.length, problems };
+}"""
+
+
+def tap_target_problems(page: Page, least: float = 44, apart: float = 8) -> list[str]:
+    """Every tap target shown (links, buttons, fields, option labels; only those of an open
+    modal dialog when there is one) smaller than ``least`` CSS px either way, or nearer than
+    ``apart`` px to another; fails when there are none."""
+    found = page.evaluate(TAP_TARGETS, [least, apart])
+    assert found["count"] > 0, "no tap targets found on the page"
+    problems: list[str] = found["problems"]
+    return problems

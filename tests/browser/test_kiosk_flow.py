@@ -7,31 +7,30 @@ not in a form field. Screenshots go to ``tests/artifacts/kiosk/``.
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page
-from werkzeug.serving import make_server
+from playwright.sync_api import Browser, Page
 
 from tpi_forms.kiosk.accounts import COMMAND_LINE
-from tpi_forms.kiosk.app import create_app
-from tpi_forms.kiosk.config import KioskConfig
-from tpi_forms.kiosk.services import KioskServices
 from tpi_forms.screening.scenarios import example_answers
 
 from .harness import assert_no_axe_violations
+from .kiosk_server import (
+    CLINICIAN,
+    DESK,
+    DESK_PIN,
+    PIN,
+    KioskServer,
+    staff_login,
+    tablet,
+    try_login,
+)
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "kiosk"
-PIN = "468024"
-CLINICIAN = "Casey Clinician, MD"
-DESK = "Frankie Desk"
-DESK_PIN = "357913"
-TABLET = {"width": 1024, "height": 768}
 SIGNATURE = [
     [(0.1, 0.6), (0.2, 0.3), (0.3, 0.7), (0.4, 0.35), (0.5, 0.65)],
     [(0.55, 0.7), (0.7, 0.3), (0.85, 0.6)],
@@ -40,90 +39,9 @@ FIRST = {"name": "Ana Firstpatient", "dob": "1975-03-14"}
 SECOND = {"name": "Bo Secondpatient", "dob": "1990-11-02"}
 
 
-class KioskServer:
-    """A kiosk app served on 127.0.0.1 in a thread."""
-
-    def __init__(self, data: Path, idle_timeout: int) -> None:
-        # Each browser context names its own client address (X-Forwarded-For), so two contexts
-        # on one loopback address are two devices to the lock-out.
-        config = KioskConfig(data_dir=data, idle_timeout=idle_timeout, trust_client_header=True)
-        self.app = create_app(config)
-        accounts = self.services.accounts
-        accounts.create("Casey Clinician", "clinician", PIN, credentials="MD", by=COMMAND_LINE)
-        accounts.create(DESK, "front_desk", DESK_PIN, by=COMMAND_LINE)
-        self.httpd = make_server("127.0.0.1", 0, self.app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def services(self) -> KioskServices:
-        found = self.app.extensions["tpi_kiosk"]
-        assert isinstance(found, KioskServices)
-        return found
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.thread.join(timeout=10)
-        self.services.close()
-
-
-@pytest.fixture
-def kiosk(tmp_path: Path) -> Iterator[Callable[[int], KioskServer]]:
-    servers: list[KioskServer] = []
-
-    def start(idle_timeout: int = 120) -> KioskServer:
-        server = KioskServer(tmp_path / f"data{len(servers)}", idle_timeout)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
-
-
-def tablet(
-    browser: Browser, server: KioskServer, address: str = "192.0.2.10"
-) -> tuple[BrowserContext, Page, list[str]]:
-    """One device's browser context; requests outside the server are refused and recorded."""
-    context = browser.new_context(
-        viewport=TABLET, has_touch=True, extra_http_headers={"X-Forwarded-For": address}
-    )
-    problems: list[str] = []
-
-    def guard(route: Any) -> None:
-        if route.request.url.startswith(server.url):
-            route.continue_()
-        else:
-            problems.append(f"outside request {route.request.url}")
-            route.abort()
-
-    context.route("**/*", guard)
-    page = context.new_page()
-    page.on(
-        "console",
-        lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
-    )
-    return context, page, problems
-
-
 def shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def try_login(page: Page, server: KioskServer, name: str, pin: str) -> None:
-    """Choose the account by its name and type the PIN, as staff do on the tablet."""
-    page.goto(f"{server.url}/staff/login")
-    page.get_by_label("Your name").select_option(label=name)
-    page.get_by_label("Your PIN").fill(pin)
-    page.get_by_role("button", name="Log in").click()
-
-
-def staff_login(page: Page, server: KioskServer, name: str = CLINICIAN, pin: str = PIN) -> None:
-    try_login(page, server, name, pin)
-    page.wait_for_url(f"{server.url}/staff/")
-    assert page.locator("#kiosk-staff-user").inner_text() == f"Logged in: {name}"
 
 
 def open_checkin(page: Page, server: KioskServer, patient: dict[str, str]) -> str:
@@ -315,26 +233,6 @@ def test_two_patients_in_a_row_on_one_tablet(browser: Browser, kiosk: Any) -> No
     context.close()
 
 
-def test_idle_timeout_returns_an_abandoned_tablet_to_the_start(
-    browser: Browser, kiosk: Any
-) -> None:
-    server: KioskServer = kiosk(10)
-    context, page, problems = tablet(browser, server)
-    page.goto(server.url)
-    page.get_by_role("button", name="Start check-in").tap()
-    page.wait_for_url(f"{server.url}/kiosk/screening")
-    page.locator("#patient_name").fill(SECOND["name"])
-    page.wait_for_url(f"{server.url}/", timeout=20_000)  # the page script wiped it
-    assert_nothing_of(page, SECOND)
-    page.go_back()
-    page.wait_for_load_state()
-    assert_nothing_of(page, SECOND)
-    (checkin,) = server.services.store.checkins()
-    assert server.services.store.events(checkin.id)[-1].kind == "tablet_timed_out"
-    assert problems == [], problems
-    context.close()
-
-
 def test_two_accounts_one_after_the_other_and_who_cleared(browser: Browser, kiosk: Any) -> None:
     server: KioskServer = kiosk(120)
     context, page, problems = tablet(browser, server)
@@ -374,7 +272,7 @@ def test_two_accounts_one_after_the_other_and_who_cleared(browser: Browser, kios
 def test_wrong_pins_on_the_tablet_do_not_lock_out_the_desk(browser: Browser, kiosk: Any) -> None:
     server: KioskServer = kiosk(120)
     limit = server.services.limiter.max_attempts
-    context, page, problems = tablet(browser, server, "192.0.2.10")
+    context, page, problems = tablet(browser, server, address="192.0.2.10")
     for tries_left in range(limit - 1, 0, -1):
         try_login(page, server, CLINICIAN, "000000")
         word = "try" if tries_left == 1 else "tries"
@@ -386,7 +284,7 @@ def test_wrong_pins_on_the_tablet_do_not_lock_out_the_desk(browser: Browser, kio
     assert_no_axe_violations(page, "staff log-in, locked out")
     try_login(page, server, CLINICIAN, PIN)  # the tablet waits, even with the right PIN
     assert "Too many wrong tries" in page.get_by_role("alert").inner_text()
-    desk, desk_page, desk_problems = tablet(browser, server, "192.0.2.20")
+    desk, desk_page, desk_problems = tablet(browser, server, address="192.0.2.20")
     staff_login(desk_page, server)  # the desk logs in to the same account at once
     shot(desk_page, "desk-after-tablet-lockout")
     refused = re.compile(r"console error: .* status of (401|429) ")
@@ -399,7 +297,7 @@ def test_wrong_pins_on_the_tablet_do_not_lock_out_the_desk(browser: Browser, kio
 def test_an_admin_adds_and_disables_an_account(browser: Browser, kiosk: Any) -> None:
     server: KioskServer = kiosk(120)
     server.services.accounts.create("Ada Admin", "admin", "975310", by=COMMAND_LINE)
-    context, page, problems = tablet(browser, server, "192.0.2.20")
+    context, page, problems = tablet(browser, server, address="192.0.2.20")
     staff_login(page, server, "Ada Admin", "975310")
     page.get_by_role("link", name="Staff accounts").click()
     page.get_by_label("Full name").fill("Gus Nurse")

@@ -92,6 +92,8 @@ UI_KEYS: tuple[str, ...] = (
     "consent.risks_title",
     "consent.risk_ack",
     "consent.esign",
+    "read_aloud.listen",
+    "read_aloud.stop",
     *(f"validation.{key}" for key in VALIDATION_KEYS),
 )
 """Every key the shipped templates and `tpi_forms.consent.signing` look up."""

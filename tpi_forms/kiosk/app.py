@@ -48,7 +48,7 @@ SERVER_GRACE_SECONDS = 15
 """The server keeps an idle session this much longer than the page script waits."""
 log = logging.getLogger(LOGGER_NAME)
 
-STATIC_ENDPOINTS = ("shared_static", "kiosk_static")
+STATIC_ENDPOINTS = ("shared_static", "kiosk_static", "favicon")
 
 
 def kiosk_static_folder() -> Path:
@@ -130,6 +130,13 @@ def create_app(config: KioskConfig) -> Flask:
     def shared_static(filename: str) -> Response:
         return send_from_directory(static_folder(), filename, max_age=3600)
 
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        """The icon for browsers that ask for it by name (a PDF opened in a tab, say)."""
+        return send_from_directory(
+            static_folder(), "favicon.svg", mimetype="image/svg+xml", max_age=3600
+        )
+
     @app.get("/kiosk-static/<path:filename>")
     def kiosk_static(filename: str) -> Response:
         return send_from_directory(kiosk_static_folder(), filename, max_age=3600)
@@ -150,6 +157,7 @@ def create_app(config: KioskConfig) -> Flask:
         locale = page_locale()
         return {
             "idle_timeout": config.idle_timeout,
+            "idle_warning": config.idle_warning,
             "is_staff": staff.is_staff(),
             "staff_user": staff.current_user(),
             "clinic_name": clinic.name,

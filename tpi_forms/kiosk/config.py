@@ -12,6 +12,8 @@ from ..errors import TpiFormsError
 
 DEFAULT_IDLE_TIMEOUT = 180
 """Seconds without a tap before an abandoned tablet session is wiped."""
+DEFAULT_IDLE_WARNING = 30
+"""Seconds before the wipe that the tablet asks "Are you still there?"."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,9 @@ class KioskConfig:
     """Folder of the database (with the staff accounts), packet PDFs, secret key and log file."""
     idle_timeout: int = DEFAULT_IDLE_TIMEOUT
     """Seconds without a request (server) or a tap (page script) before a session is wiped."""
+    idle_warning: int = DEFAULT_IDLE_WARNING
+    """The last seconds of ``idle_timeout`` in which the page asks "Are you still there?" with a
+    countdown that any tap cancels (at most half the timeout; 0: no warning)."""
     clinic_file: Path | None = None
     """The clinic's TOML file; None uses the fictitious sample clinic."""
     self_checkin: bool = True

@@ -14,6 +14,7 @@ from flask import url_for
 from flask_wtf import FlaskForm  # type: ignore[import-untyped]
 from flask_wtf.csrf import generate_csrf  # type: ignore[import-untyped]
 from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField
 
 from ..consent.document import ConsentDocument, build_consent
@@ -39,12 +40,18 @@ def locales() -> tuple[str, ...]:
     return load_questionnaire().locales
 
 
-def screening_form(locale: str, as_of: dt.date, prefill: Mapping[str, Any] | None = None) -> Any:
+def screening_form(
+    locale: str,
+    as_of: dt.date,
+    prefill: Mapping[str, Any] | None = None,
+    draft: MultiDict[str, str] | None = None,
+) -> Any:
     """The screening form (Flask-WTF, so CSRF-protected), bound to the posted data if any.
 
     ``as_of`` is the clinic's day (its date checks use it); ``prefill`` (a check-in's patient
     data) fills the name and date of birth staff entered, in the questions the questionnaire's
-    ``[identity]`` names.
+    ``[identity]`` names; ``draft`` (answers in progress kept in the session) fills the form as
+    the patient left it.
     """
     cls = _FORM_CLASSES.get(locale)
     if cls is None:
@@ -58,32 +65,41 @@ def screening_form(locale: str, as_of: dt.date, prefill: Mapping[str, Any] | Non
             data[identity.name] = prefill["name"]
         if prefill.get("date_of_birth"):
             data[identity.date_of_birth] = dt.date.fromisoformat(str(prefill["date_of_birth"]))
-    form = cls(data=data) if data else cls()
+    if draft is not None:
+        form = cls(formdata=draft, data=data)
+    else:
+        form = cls(data=data) if data else cls()
     form.as_of = as_of
     return form
 
 
-def _page_options() -> PageOptions:
-    """Library page options plus the kiosk's idle-timeout script and its wipe form."""
-    from flask import current_app
+def _page_options(locale: str, **body_data: str) -> PageOptions:
+    """Library page options plus the kiosk's script: idle warning and wipe, and drafts."""
+    from flask import current_app, render_template
 
-    seconds = current_app.extensions["tpi_kiosk"].config.idle_timeout
-    wipe_form = Markup(
-        '<form id="kiosk-timeout" method="post" action="{}" hidden>'
-        '<input type="hidden" name="csrf_token" value="{}"></form>'
-    ).format(url_for("patient.timeout"), generate_csrf())
+    config = current_app.extensions["tpi_kiosk"].config
     return PageOptions(
         static_url=url_for("shared_static", filename=""),
         extra_scripts=(url_for("kiosk_static", filename="kiosk.js"),),
-        body_data={"kiosk-idle-seconds": str(int(seconds))},
-        body_end=wipe_form,
+        extra_styles=(url_for("kiosk_static", filename="kiosk.css"),),
+        body_data={
+            "kiosk-idle-seconds": str(int(config.idle_timeout)),
+            "kiosk-warn-seconds": str(int(config.idle_warning)),
+            **body_data,
+        },
+        body_end=Markup(render_template("kiosk/_idle.html", locale=locale)),
     )
 
 
-def render_screening(form: Any, token: str, *, locale: str) -> str:
-    """The tablet's screening page, carrying a fresh submission token."""
+def render_screening(form: Any, token: str, *, locale: str, draft_step: int | None = None) -> str:
+    """The tablet's screening page, carrying a fresh submission token; its script keeps a
+    draft of the answers in the session, and opens on ``draft_step`` when one is given."""
     form.submission_token.data = token
-    return render_kiosk_page(form, action=url_for("patient.screening"), options=_page_options())
+    body = {"kiosk-draft-url": url_for("patient.screening_draft")}
+    if draft_step is not None:
+        body["kiosk-draft-step"] = str(draft_step)
+    options = _page_options(locale, **body)
+    return render_kiosk_page(form, action=url_for("patient.screening"), options=options)
 
 
 def planned_procedure(patient: Mapping[str, Any]) -> PlannedProcedure:
@@ -133,7 +149,7 @@ def render_consent(
         values=values,
         errors=errors,
         hidden={"csrf_token": generate_csrf(), "submission_token": token},
-        options=_page_options(),
+        options=_page_options(locale),
     )
 
 

@@ -18,8 +18,9 @@ from typing import Any, TypeVar, cast
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from ..definitions.questionnaire import load_questionnaire
 from ..errors import ConflictError, ConsentFormError
-from . import flow
+from . import draft, flow
 from .security import KioskSession
 from .services import services
 from .state import (
@@ -172,8 +173,15 @@ def screening(state: CheckInState) -> Any:
     locale = locale_of(state)
     today = svc.today()
     if request.method == "GET":
-        form = flow.screening_form(locale, today, prefill=state.checkin.patient)
-        return flow.render_screening(form, new_token(), locale=locale)
+        kept = draft.stored_draft(session.get(draft.SESSION_KEY), state.checkin.id)
+        form = flow.screening_form(
+            locale,
+            today,
+            prefill=state.checkin.patient,
+            draft=None if kept is None else kept.formdata(),
+        )
+        step = None if kept is None else kept.step
+        return flow.render_screening(form, new_token(), locale=locale, draft_step=step)
     token = submission_token()
     with one_at_a_time(token):
         if already_done(token, state, SCREENING, STEP_SCREENING):
@@ -195,8 +203,26 @@ def screening(state: CheckInState) -> Any:
             )
         except ConflictError:
             abort(409)
+    session.pop(draft.SESSION_KEY, None)
     log.info("screening stored")
     return redirect(url_for("patient.next_step"))
+
+
+@blueprint.post("/kiosk/screening/draft")
+def screening_draft() -> tuple[str, int]:
+    """Keep the answers in progress in the session (the page script posts them as they change).
+
+    204 when kept or when there is nothing to keep them for (no check-in, or its screening is
+    past); 413 when the draft is too large.
+    """
+    if request.content_length is None or request.content_length > draft.MAX_BYTES:
+        abort(413)
+    state = current_state()
+    if state is None or state.step != STEP_SCREENING:
+        return "", 204
+    kept = draft.read_draft(request.form, load_questionnaire(), state.checkin.id)
+    session[draft.SESSION_KEY] = kept.to_session()
+    return "", 204
 
 
 @blueprint.get("/kiosk/wait")

@@ -4,7 +4,8 @@ Three renderings, all CSP-safe (no inline script or style; behaviour in ``static
 
 - `render_form_html`: the screening form as a fragment a clinic portal embeds (class names all
   start ``tpi-``; the CSRF field of a Flask-WTF form is included);
-- `render_kiosk_page`: a full page for a check-in tablet, one section per step;
+- `render_kiosk_page`: a full page for a check-in tablet, one section per step, each checked in
+  the browser before Next with the server's rules and read aloud on request;
 - `render_consent_page`: the consent text, risk acknowledgements and signature blocks.
 
 A clinic overrides any template by passing ``template_dirs`` (its folders come first).
@@ -36,10 +37,18 @@ from .._resources import default_environment, make_environment, static_folder
 from ..consent.document import ConsentDocument
 from ..consent.fields import METHODS, NAMES, RISKS_SECTION, SUMMARY_SECTION
 from ..consent.signing import SignerBlock, signer_blocks
-from ..definitions.ui_text import ui_locales, ui_text
+from ..definitions.questionnaire import Question
+from ..definitions.ui_text import VALIDATION_KEYS, ui_locales, ui_text
 from ..definitions.words import language_name
 
-STATIC_FILES = ("tpi-forms.css", "tpi-forms.js", "signature-pad.js", "consent.js")
+STATIC_FILES = (
+    "tpi-forms.css",
+    "tpi-forms.js",
+    "read-aloud.js",
+    "signature-pad.js",
+    "consent.js",
+    "favicon.svg",
+)
 """The assets the pages use, all in `tpi_forms._resources.static_folder`."""
 
 
@@ -80,6 +89,9 @@ class QuestionView:
     """Extra input attributes (``maxlength``, ``min``, ``max``, ``autocomplete`` ...)."""
     describedby: str
     """Ids of the help and error texts, for ``aria-describedby`` (may be empty)."""
+    checks: Mapping[str, str] = field(default_factory=dict)
+    """The rules the page script checks before Next, as ``data-tpi-<name>`` values: each of
+    the type's definition keys the question sets (``min``, ``max``, ``not-future`` ...)."""
 
     @property
     def target_id(self) -> str:
@@ -123,6 +135,8 @@ class PageOptions:
     """Clinic template folders searched before the shipped templates."""
     extra_scripts: Sequence[str] = ()
     """URLs of further scripts the host adds to the page (loaded deferred, after ours)."""
+    extra_styles: Sequence[str] = ()
+    """URLs of further style sheets the host adds to the page (after ours)."""
     body_data: Mapping[str, str] = field(default_factory=dict)
     """``data-*`` attributes for the ``body`` element (settings for ``extra_scripts``)."""
     body_end: str = ""
@@ -181,7 +195,26 @@ def _question_view(form: Any, wtfield: Any, locale: str, kiosk: bool) -> Questio
         enable_when=form.enable_when_json(wtfield.name),
         attrs=attrs,
         describedby=described,
+        checks=_checks(question),
     )
+
+
+def _checks(question: Question) -> dict[str, str]:
+    """The question's definition keys as page-script data: ``max_age_years=120`` is
+    ``{"max-age-years": "120"}``, a flag is ``"1"``, a list JSON; unset keys are left out."""
+    out: dict[str, str] = {}
+    for key in sorted(question.kind.keys - {"choices"}):  # the choices are the options drawn
+        value = getattr(question, key)
+        if value is None or value is False or value == ():
+            continue
+        if value is True:
+            text = "1"
+        elif isinstance(value, tuple):
+            text = json.dumps(list(value), separators=(",", ":"))
+        else:
+            text = str(value)
+        out[key.replace("_", "-")] = text
+    return out
 
 
 def _text_value(wtfield: Any) -> str:
@@ -231,9 +264,12 @@ def _form_context(
 ) -> dict[str, Any]:
     sections = _sections(form, kiosk)
     as_of = getattr(form, "as_of", None) or clock.today(None)
+    ui = ui_text(form.locale)
+    messages = {key: ui[f"validation.{key}"] for key in VALIDATION_KEYS}
     return {
         "form": form,
-        "ui": ui_text(form.locale),
+        "ui": ui,
+        "messages_json": json.dumps(messages, ensure_ascii=False, separators=(",", ":")),
         "locale": form.locale,
         "title": form.questionnaire.title.get(form.locale),
         "intro": form.text(form.questionnaire.intro),
@@ -276,7 +312,11 @@ def render_kiosk_page(
     plan: Mapping[str, Any] | None = None,
     options: PageOptions = PageOptions(),
 ) -> str:
-    """A full page for a check-in tablet: large type, one section per step, a language switch."""
+    """A full page for a check-in tablet: large type, one section per step, a language switch.
+
+    The page script checks each step before Next with the rules of its questions (the server
+    still decides) and a "Listen" button reads the step with the device's voice, if it has one.
+    """
     context = _form_context(form, action=action, method="post", plan=plan, kiosk=True)
     context.update(_page_context(form.locale, options))
     return _environment(options.template_dirs).get_template("kiosk.html").render(context)
@@ -296,6 +336,7 @@ def _page_context(locale: str, options: PageOptions) -> dict[str, Any]:
         ],
         "language_label": ui_text(locale if locale in ui_locales() else "en")["steps.language"],
         "extra_scripts": options.extra_scripts,
+        "extra_styles": options.extra_styles,
         "body_data": {_data_name(k): v for k, v in options.body_data.items()},
         "body_end": options.body_end,
     }

@@ -1,0 +1,331 @@
+"""A check-in on the tablet as a patient does it: taps, scroll gestures and seconds, old and new.
+
+Starts a kiosk from each source tree in its own process (this checkout, and with ``--old`` a
+checkout of an earlier version, e.g. 0.1.0: ``git worktree add /tmp/v010 98e03f2``) and drives
+a self check-in with the clear scenario in headless Chromium at 1024 x 768 with touch, the way
+a patient would: swipe until what must be tapped is on the screen, tap it, type. Each part of
+the check-in (``PARTS``: the screening now; the consent can be added as one more `Part`) is
+measured alone and printed side by side:
+
+    python3 bench/bench_tablet.py --old /tmp/v010
+
+Each part runs ``--rounds`` times (3): the counts must agree, the seconds are the median. A
+swipe scrolls 60 % of the screen, up or down, however little is missing. Taps count every touch
+(a text box is tapped, then typed into: typed characters are counted apart). Seconds are the
+scripted time of the part on this machine: compare the flows of one run, not across machines.
+
+The "one answer forgotten" row leaves a required answer of step 2 out on the first pass, as
+patients do: it shows what each flow asks of the patient to notice and mend it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Locator, Page, sync_playwright
+
+from tpi_forms.screening.scenarios import example_answers
+
+HERE = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1024, "height": 768}
+SWIPE = 0.6
+"""How much of the screen one swipe scrolls."""
+FORGOTTEN = "pain_duration"
+"""The answer the ``forgot`` case leaves out on the first pass (a required question, step 2)."""
+
+LAUNCH = """
+import sys
+from pathlib import Path
+from werkzeug.serving import make_server
+from tpi_forms.kiosk.app import create_app
+from tpi_forms.kiosk.config import KioskConfig
+
+app = create_app(KioskConfig(data_dir=Path(sys.argv[1]), idle_timeout=3600, log_file=False))
+httpd = make_server("127.0.0.1", 0, app, threaded=True)
+print(httpd.server_port, flush=True)
+httpd.serve_forever()
+"""
+
+
+COVERED_FROM = """e => {
+    const r = e.getBoundingClientRect();
+    const found = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    if (!found || e === found || e.contains(found) || (e.control && e.control === found)) {
+        return null;
+    }
+    for (let n = found; n && n !== document.body; n = n.parentElement) {
+        const position = getComputedStyle(n).position;
+        if (position === 'sticky' || position === 'fixed') { return n.getBoundingClientRect().top; }
+    }
+    return found.getBoundingClientRect().top;
+}"""
+"""Where on the screen whatever covers the middle of an element begins (None: nothing does)."""
+
+
+@dataclass
+class Count:
+    """What one part of the check-in took."""
+
+    taps: int = 0
+    """Touches on the screen."""
+    swipes: int = 0
+    """Scroll gestures."""
+    typed: int = 0
+    """Characters typed."""
+    seconds: float = 0.0
+    """Scripted time of the part."""
+
+
+@dataclass
+class Patient:
+    """Drives a page by touch and counts what it does."""
+
+    page: Page
+    count: Count = field(default_factory=Count)
+
+    def bring_into_view(self, target: Locator) -> None:
+        """Swipe until ``target`` is wholly on the screen and nothing (a sticky bar) covers it."""
+        height = VIEWPORT["height"]
+        for _ in range(200):
+            box = target.bounding_box()
+            if box is None:
+                raise RuntimeError("the element to tap is not shown")
+            if box["y"] >= 0 and box["y"] + box["height"] <= height:
+                covered_from = target.evaluate(COVERED_FROM)
+                if covered_from is None:
+                    return
+                need = box["y"] + box["height"] - covered_from
+            else:
+                need = box["y"] + box["height"] - height if box["y"] > 0 else box["y"]
+            dy = math.copysign(SWIPE * height, need)  # a whole swipe, however little is missing
+            self.page.evaluate("dy => window.scrollBy({ top: dy, behavior: 'instant' })", dy)
+            self.count.swipes += 1
+        raise RuntimeError("could not bring the element into view")
+
+    def tap(self, target: Locator, at_start: bool = False) -> None:
+        """Tap the middle of ``target`` (its first few pixels with ``at_start``)."""
+        self.bring_into_view(target)
+        box = target.bounding_box()
+        assert box is not None
+        x = box["x"] + (min(24, box["width"] / 2) if at_start else box["width"] / 2)
+        self.page.touchscreen.tap(x, box["y"] + box["height"] / 2)
+        self.count.taps += 1
+
+    def type_into(self, box: Locator, text: str) -> None:
+        is_date = box.get_attribute("type") == "date"
+        self.tap(box, at_start=is_date)  # a date field: its month, the first part
+        if is_date:
+            year, month, day = text.split("-")
+            text = month + day + year  # as Chromium's en-US date field takes it
+        self.page.keyboard.type(text)
+        self.count.typed += len(text)
+
+
+def posted(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else [value]
+    return ["yes" if v is True else "no" if v is False else str(v) for v in items]
+
+
+def answer_step(patient: Patient, answers: dict[str, Any], skip: set[str]) -> None:
+    """Answer the questions shown on this step that are not answered yet (follow-ups too)."""
+    page = patient.page
+    done: set[str] = set()
+    while True:
+        shown = page.eval_on_selector_all(
+            "[data-tpi-step]:not([hidden]) [data-tpi-question]:not([hidden])",
+            "els => els.map(e => e.getAttribute('data-tpi-question'))",
+        )
+        todo = [q for q in shown if q not in done and q in answers and q not in skip]
+        if not todo:
+            return
+        qid = todo[0]
+        done.add(qid)
+        wrapper = page.locator(f'[data-tpi-question="{qid}"]')
+        if wrapper.locator("input[type=radio], input[type=checkbox]").count():
+            for value in posted(answers[qid]):
+                option = wrapper.locator(f'input[value="{value}"]')
+                if not option.is_checked():
+                    patient.tap(page.locator(f'label[for="{option.get_attribute("id")}"]'))
+        else:
+            box = wrapper.locator("input, textarea").first
+            if box.input_value() != str(answers[qid]):
+                box.fill("")
+                patient.type_into(box, str(answers[qid]))
+
+
+def screening(patient: Patient, base_url: str, forgot: bool) -> None:
+    """From the start screen to the screening stored: start, every step, send."""
+    page = patient.page
+    answers = example_answers("clear")
+    skip = {FORGOTTEN} if forgot else set()
+    patient.tap(page.get_by_role("button", name="Start check-in"))
+    page.wait_for_url(f"{base_url}/kiosk/screening")
+    for _ in range(100):
+        if not page.url.startswith(f"{base_url}/kiosk/screening"):
+            return
+        step = page.locator("[data-tpi-step]:not([hidden])")
+        if skip and step.locator(".tpi-error-message").count():
+            skip = set()  # the patient sees what was missed
+        answer_step(patient, answers, skip)
+        send = page.locator("[data-tpi-submit]")
+        if send.is_visible():
+            send_and_wait(patient, send)
+        else:
+            patient.tap(page.locator("[data-tpi-next]"))
+    raise RuntimeError("the screening never ended")
+
+
+def send_and_wait(patient: Patient, send: Locator) -> None:
+    """Tap Send, then wait for the next page or for the page's own refusal."""
+    page = patient.page
+    page.evaluate("window.__benchSent = true")
+    patient.tap(send)
+    state = """() => window.__benchSent !== true ? 'loaded'
+        : document.querySelector('[data-tpi-step]:not([hidden]) .tpi-error-message')
+        ? 'refused' : 'waiting'"""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            found = page.evaluate(state)
+        except PlaywrightError:  # the page is being replaced
+            found = "waiting"
+        if found == "refused":
+            return
+        if found == "loaded":
+            page.wait_for_load_state()
+            return
+        page.wait_for_timeout(50)
+    raise RuntimeError("nothing happened after Send")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of the check-in, measured alone."""
+
+    name: str
+    """What the row is called."""
+    run: Callable[[Patient, str], None]
+    """Drives the part, from where the last part left the tablet."""
+
+
+PARTS = (
+    Part("screening", lambda p, url: screening(p, url, forgot=False)),
+    Part("screening, one answer forgotten", lambda p, url: screening(p, url, forgot=True)),
+)
+"""The parts measured, each on a fresh tablet. The consent goes here as it is paged."""
+
+
+@contextlib.contextmanager
+def kiosk(tree: Path) -> Iterator[str]:
+    """A kiosk served from the source tree ``tree``; yields its base URL."""
+    with tempfile.TemporaryDirectory() as data:
+        env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"}
+        server = subprocess.Popen(
+            [sys.executable, "-c", LAUNCH, data],
+            cwd=tree,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        try:
+            assert server.stdout is not None
+            port = server.stdout.readline().strip()
+            if not port.isdigit():
+                raise RuntimeError(f"the kiosk from {tree} did not start")
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def measure(tree: Path, browser: Any, rounds: int) -> dict[str, Count]:
+    """Every part of `PARTS` on the kiosk of ``tree``, each on a fresh tablet, ``rounds``
+    times: the counts (the same every round) and the median seconds."""
+    out: dict[str, Count] = {}
+    with kiosk(tree) as url:
+        for part in PARTS:
+            runs = []
+            for _ in range(rounds):
+                context = browser.new_context(viewport=VIEWPORT, has_touch=True)
+                page = context.new_page()
+                page.goto(url)
+                patient = Patient(page)
+                started = time.perf_counter()
+                part.run(patient, url)
+                patient.count.seconds = time.perf_counter() - started
+                runs.append(patient.count)
+                context.close()
+            counts = {(c.taps, c.swipes, c.typed) for c in runs}
+            if len(counts) != 1:
+                raise RuntimeError(f"{part.name}: the counts differ from round to round: {counts}")
+            out[part.name] = dataclasses.replace(
+                runs[0], seconds=statistics.median(c.seconds for c in runs)
+            )
+    return out
+
+
+def table(results: dict[str, dict[str, Count]]) -> str:
+    flows = list(results)
+    lines = [f"{'part':34} {'flow':>8} {'taps':>6} {'swipes':>7} {'typed':>6} {'seconds':>8}"]
+    for part in PARTS:
+        for flow in flows:
+            c = results[flow][part.name]
+            lines.append(
+                f"{part.name:34} {flow:>8} {c.taps:6} {c.swipes:7} {c.typed:6} {c.seconds:8.1f}"
+            )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--old", type=Path, help="source tree of the earlier version to compare")
+    parser.add_argument("--new", type=Path, default=HERE, help="source tree (default: this one)")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="runs of each part; seconds are their median"
+    )
+    args = parser.parse_args(argv)
+    trees = {"new": args.new}
+    if args.old is not None:
+        trees = {"old": args.old, **trees}
+    for name, tree in trees.items():
+        if not (tree / "tpi_forms" / "kiosk" / "app.py").is_file():
+            parser.error(f"--{name}: {tree} is not a tpi_forms source tree with a kiosk")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            results = {name: measure(tree, browser, args.rounds) for name, tree in trees.items()}
+        finally:
+            browser.close()
+    size = f"{VIEWPORT['width']}x{VIEWPORT['height']}"
+    print(f"Tablet check-in, clear scenario, {size} touch, median of {args.rounds} rounds")
+    print(table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
