@@ -131,6 +131,7 @@ def test_errors_are_summarised_and_linked(browser: Browser, server: Server) -> N
     page.locator("[data-tpi-submit]").tap()
     summary = page.locator("[data-tpi-error-summary]")
     summary.wait_for()
+    page.wait_for_load_state()  # the page's deferred script, which moves the focus, has run
     assert page.evaluate("document.activeElement.hasAttribute('data-tpi-error-summary')")
     assert "Hay un problema" in summary.inner_text()
     assert current_step(page) == 1  # opens on the first step with an error
