@@ -14,7 +14,7 @@ from PIL import Image
 
 from tpi_forms.definitions.consent import load_consent_definition
 from tpi_forms.pdf.packet import render_packet
-from tpi_forms.record.model import canonical_json, sha256_hex
+from tpi_forms.record.model import ConsentRecord, canonical_json, sha256_hex
 from tpi_forms.verify.packet import PacketReadError, Verification, pixel_digest, verify_packet
 
 CHECKS = [
@@ -29,9 +29,8 @@ CHECKS = [
 
 
 @pytest.fixture(scope="module")
-def packet() -> bytes:
-    with no_weasyprint_logs():
-        return render_packet(make_record("en"))
+def packet(signed_en: tuple[ConsentRecord, bytes]) -> bytes:
+    return signed_en[1]  # rendered once for the run (tests/conftest.py)
 
 
 def failed(result: Verification) -> set[str]:
