@@ -8,6 +8,7 @@ from typing import Any
 import jsonschema
 import pytest
 from hypothesis import given, settings
+from hypothesis_profiles import examples
 from screening_helpers import TODAY, Q, answers, random_answer_objects, valid_answers
 
 from tpi_forms import AnswersError, answers_schema, compute_scores, validate_answers
@@ -173,8 +174,9 @@ def test_enabled_questions_follow_the_answers() -> None:
     assert "blood_thinner_names" not in enabled_questions(answers("clear"), Q, TODAY)
 
 
+@pytest.mark.slow
 @given(random_answer_objects)
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_random_objects_never_crash_validation(raw: dict[str, Any]) -> None:
     try:
         valid = validate_answers(raw, today=TODAY)
@@ -184,8 +186,9 @@ def test_random_objects_never_crash_validation(raw: dict[str, Any]) -> None:
         assert set(valid) <= set(Q.questions)
 
 
+@pytest.mark.slow
 @given(valid_answers())
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 def test_valid_answers_validate_to_a_fixed_point(raw: dict[str, Any]) -> None:
     valid = validate_answers(raw, today=TODAY)
     assert validate_answers(valid, today=TODAY) == valid

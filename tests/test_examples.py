@@ -73,6 +73,7 @@ def _check_custom_output(out: Path, locale: str) -> None:
     assert questionnaire["language"] == locale
 
 
+@pytest.mark.slow
 def test_custom_procedure_runs_from_the_command_line(tmp_path: Path) -> None:
     out = tmp_path / "joint"
     done = subprocess.run(
@@ -207,6 +208,7 @@ def test_portal_stops_at_a_contraindication(portal: tuple[Any, Path]) -> None:
 # --- print_day_packets ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_print_day_packets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     csv_file = tmp_path / "appointments.csv"
     csv_file.write_text(

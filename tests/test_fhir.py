@@ -20,6 +20,7 @@ from conftest_fhir import (
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import examples
 from packet_fixtures import make_record
 
 from tpi_forms.definitions.conditions import evaluate
@@ -304,7 +305,8 @@ _answer_values = {
 }
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(answers=st.fixed_dictionaries({}, optional=_answer_values))
 def test_enable_when_means_the_same_as_our_conditions(
     conditions: tuple[Questionnaire, dict[str, dict[str, Any]]], answers: dict[str, Any]

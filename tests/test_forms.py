@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import examples
 from screening_helpers import TODAY, Q, answers, valid_answers
 from werkzeug.datastructures import MultiDict
 
@@ -238,7 +239,7 @@ def test_form_and_json_agree(raw: dict[str, Any]) -> None:
 
 
 @given(valid_answers())
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 def test_form_and_json_agree_on_random_valid_answers(raw: dict[str, Any]) -> None:
     outcome = form_outcome(raw)
     assert outcome == json_outcome(raw)
@@ -299,7 +300,7 @@ PERTURBATIONS: list[tuple[str, Any]] = [
 
 
 @given(valid_answers(), st.lists(st.sampled_from(PERTURBATIONS), max_size=3))
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 def test_form_and_json_agree_on_perturbed_answers(
     raw: dict[str, Any], changes: list[tuple[str, Any]]
 ) -> None:

@@ -47,10 +47,8 @@ PAGE_MM = {"letter": (215.9, 279.4), "a4": (210.0, 297.0)}
 
 
 @pytest.fixture(scope="module")
-def en() -> tuple[ConsentRecord, bytes]:
-    record = make_record("en")
-    with no_weasyprint_logs():
-        return record, render_packet(record, generated_at=SIGNED)
+def en(signed_en: tuple[ConsentRecord, bytes]) -> tuple[ConsentRecord, bytes]:
+    return signed_en  # rendered once for the run (tests/conftest.py), at SIGNED
 
 
 @pytest.fixture(scope="module")
@@ -319,6 +317,7 @@ def test_the_old_packet_words_file_in_a_template_folder_is_refused(tmp_path: Pat
         PacketRenderer(PacketSettings(template_dirs=(str(tmp_path),)))
 
 
+@pytest.mark.slow
 def test_render_packets_keeps_order_and_reports_progress() -> None:
     records = [make_record("en", name=f"Patient Number {i}") for i in range(3)]
     seen: list[tuple[int, int]] = []
@@ -395,6 +394,7 @@ def test_blank_patient_fields_are_optional() -> None:
     assert squash("Patient: Date of birth: January 31, 1979") in first
 
 
+@pytest.mark.slow
 def test_render_blank_packets_keeps_order_and_reports_progress() -> None:
     items = [
         BlankPacketRequest(

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import examples
 from packet_fixtures import SIGNED, make_record, signature_png
 
 from tpi_forms.record.model import (
@@ -52,7 +53,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(json_values)
 def test_canonical_json_is_stable_under_reordering_and_reparsing(value: Any) -> None:
     once = canonical_json(value)

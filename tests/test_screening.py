@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import examples
 from screening_helpers import (
     TODAY,
     Q,
@@ -310,7 +311,7 @@ plans = st.builds(
 
 
 @given(random_answer_objects, plans)
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_random_objects_never_crash_screening(raw: dict[str, Any], plan: PlannedProcedure) -> None:
     try:
         result = screen(raw, plan, today=TODAY)
@@ -320,7 +321,7 @@ def test_random_objects_never_crash_screening(raw: dict[str, Any], plan: Planned
 
 
 @given(valid_answers(), plans, st.sampled_from(CONTRAINDICATIONS))
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 def test_contraindication_is_never_clear(
     raw: dict[str, Any], plan: PlannedProcedure, bad: dict[str, Any]
 ) -> None:
@@ -330,7 +331,7 @@ def test_contraindication_is_never_clear(
 
 
 @given(valid_answers(), plans)
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 def test_valid_answers_always_screen(raw: dict[str, Any], plan: PlannedProcedure) -> None:
     result = screen(raw, plan, today=TODAY)
     assert result.status in ("clear", "review", "contraindicated")
@@ -341,7 +342,7 @@ def test_valid_answers_always_screen(raw: dict[str, Any], plan: PlannedProcedure
     valid_answers(),
     st.sampled_from([q for q, d in Q.questions.items() if d.required and d.enable_when is None]),
 )
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 def test_missing_required_answer_is_never_clear(raw: dict[str, Any], missing: str) -> None:
     del raw[missing]
     with pytest.raises(AnswersError) as info:

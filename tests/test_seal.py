@@ -8,11 +8,10 @@ import re
 import pikepdf
 import pytest
 from cryptography.hazmat.primitives import serialization
-from packet_fixtures import make_record, no_weasyprint_logs
 from seal_fixtures import Pki, make_pki
 
-from tpi_forms.pdf.packet import render_packet
 from tpi_forms.pdf.seal import SEAL_FIELD, SealError, seal_pdf
+from tpi_forms.record.model import ConsentRecord
 from tpi_forms.verify.packet import verify_packet
 
 
@@ -22,10 +21,8 @@ def pki() -> Pki:
 
 
 @pytest.fixture(scope="module")
-def sealed(pki: Pki) -> bytes:
-    with no_weasyprint_logs():
-        packet = render_packet(make_record("en"))
-    return seal_pdf(packet, pki.clinic_key, pki.clinic_cert)
+def sealed(pki: Pki, signed_en: tuple[ConsentRecord, bytes]) -> bytes:
+    return seal_pdf(signed_en[1], pki.clinic_key, pki.clinic_cert)
 
 
 def checks(pdf: bytes, roots: list[bytes] | None) -> dict[str, bool]:
@@ -96,15 +93,16 @@ def test_incremental_update_after_sealing_fails(sealed: bytes, pki: Pki) -> None
     assert result["seal_intact"] is False
 
 
-def test_encrypted_key_needs_its_passphrase(pki: Pki) -> None:
+def test_encrypted_key_needs_its_passphrase(
+    pki: Pki, signed_en: tuple[ConsentRecord, bytes]
+) -> None:
     key = serialization.load_pem_private_key(pki.clinic_key, None)
     locked = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.BestAvailableEncryption(b"secret"),
     )
-    with no_weasyprint_logs():
-        packet = render_packet(make_record("en"))
+    packet = signed_en[1]
     sealed = seal_pdf(packet, locked, pki.clinic_cert, passphrase=b"secret")
     assert checks(sealed, [pki.ca_cert])["seal_trusted"]
     with pytest.raises(SealError):

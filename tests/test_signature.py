@@ -11,6 +11,7 @@ import zlib
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import examples
 from PIL import Image, ImageDraw, ImageFile, PngImagePlugin
 
 from tpi_forms.consent.signature import (
@@ -267,7 +268,7 @@ def test_error_messages_do_not_repeat_the_submission() -> None:
     assert issubclass(SignatureError, TpiFormsError)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=4000))
 def test_random_bytes_never_crash(data: bytes) -> None:
     for candidate in (url_of(data), url_of(b"\x89PNG\r\n\x1a\n" + data)):
@@ -277,7 +278,7 @@ def test_random_bytes_never_crash(data: bytes) -> None:
             pass
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     width=st.integers(1, 300),
     height=st.integers(1, 200),
@@ -303,7 +304,7 @@ def test_random_images_never_crash(
         assert Image.open(io.BytesIO(sig.png)).format == "PNG"
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.text(max_size=300))
 def test_random_strokes_never_crash(text: str) -> None:
     try:

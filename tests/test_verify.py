@@ -19,7 +19,7 @@ from tpi_forms.consent.document import build_consent
 from tpi_forms.definitions.consent import load_consent_definition
 from tpi_forms.definitions.questionnaire import load_questionnaire
 from tpi_forms.pdf.packet import PacketRenderer, PacketSettings, build_record, render_packet
-from tpi_forms.record.model import Signature, sha256_hex
+from tpi_forms.record.model import ConsentRecord, Signature, sha256_hex
 from tpi_forms.screening.procedure import PlannedProcedure
 from tpi_forms.verify.packet import PacketReadError, Verification, pixel_digest, verify_packet
 
@@ -36,9 +36,8 @@ CHECKS = [
 
 
 @pytest.fixture(scope="module")
-def packet() -> bytes:
-    with no_weasyprint_logs():
-        return render_packet(make_record("en"))
+def packet(signed_en: tuple[ConsentRecord, bytes]) -> bytes:
+    return signed_en[1]  # rendered once for the run (tests/conftest.py)
 
 
 def failed(result: Verification) -> set[str]:

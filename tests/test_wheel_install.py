@@ -6,12 +6,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
 
 SNIPPET = """
 import sys, pathlib, tpi_forms
@@ -66,15 +68,45 @@ def test_wheel_contents(wheel: Path) -> None:
     assert not any(n.startswith("tests/") for n in names)
 
 
+def dependency_folders() -> list[str]:
+    """Where the running interpreter finds the wheel's dependencies: its ``sys.path`` without
+    the standard library, the checkout and its tests."""
+    stdlib = {Path(sysconfig.get_path(key)).resolve() for key in ("stdlib", "platstdlib")}
+    stdlib |= {folder / "lib-dynload" for folder in stdlib}
+    folders = []
+    for entry in sys.path:
+        folder = Path(entry or ".").resolve()
+        if folder.is_dir() and folder not in stdlib | {ROOT} and not folder.is_relative_to(TESTS):
+            folders.append(str(folder))
+    return list(dict.fromkeys(folders))
+
+
+def bare_venv(folder: Path) -> Path:
+    """A virtual environment, without pip or system packages, that finds the dependencies through
+    a ``.pth`` file listing their folders. Its own site-packages comes first on ``sys.path``, and
+    the ``.pth`` files inside the listed folders (an editable install of the checkout) are not read.
+    """
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True)
+    python = folder / "bin" / "python"
+    site_packages = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    listing = "\n".join(dependency_folders()) + "\n"
+    (Path(site_packages) / "tpi_test_dependencies.pth").write_text(listing, encoding="utf-8")
+    return python
+
+
 @pytest.mark.slow
 def test_installed_wheel_renders_form_and_pdf(wheel: Path, tmp_path: Path) -> None:
     venv = tmp_path / "venv"
-    # System site-packages supply WeasyPrint and friends; the wheel's own copy of tpi_forms,
-    # installed into the venv, comes first on sys.path (the snippet checks it is the one used).
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
-    python = venv / "bin" / "python"
+    python = bare_venv(venv)
+    # Only the wheel is installed (the snippet checks tpi_forms and its templates come from it).
     subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps"]
+        + ["--no-index", str(wheel)],
         check=True,
         capture_output=True,
     )

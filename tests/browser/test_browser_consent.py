@@ -102,6 +102,7 @@ SIGNATURE = [
 ]
 
 
+@pytest.mark.slow
 def test_draw_resize_rotate_and_submit(browser: Browser, server: Server) -> None:
     session = open_session(browser, server, TABLET)
     page = session.page
@@ -172,6 +173,7 @@ def test_draw_resize_rotate_and_submit(browser: Browser, server: Server) -> None
     session.context.close()
 
 
+@pytest.mark.slow
 def test_finger_signature_on_a_phone_and_errors(browser: Browser, server: Server) -> None:
     session = open_session(browser, server, PHONE)
     page = session.page
@@ -230,6 +232,7 @@ def sign_typed_by_keyboard(page: Page, block: str, name: str) -> None:
     page.keyboard.press("Space")
 
 
+@pytest.mark.slow
 def test_keyboard_only_typed_signatures(browser: Browser, server: Server) -> None:
     session = open_session(browser, server, TABLET, touch=False)
     page = session.page

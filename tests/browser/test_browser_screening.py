@@ -69,6 +69,7 @@ def current_step(page: Page) -> int:
     return int(page.locator("form[data-tpi-form]").get_attribute("data-tpi-current-step") or 0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("viewport", [TABLET, PHONE], ids=["tablet", "phone"])
 def test_screening_by_touch(browser: Browser, server: Server, viewport: ViewportSize) -> None:
     size = f"{viewport['width']}x{viewport['height']}"
@@ -206,6 +207,7 @@ def test_screening_by_keyboard_only(browser: Browser, server: Server) -> None:
     session.context.close()
 
 
+@pytest.mark.slow
 def test_screening_without_javascript(browser: Browser, server: Server) -> None:
     """Every question shows; the server drops answers to questions that were not asked."""
     session = open_session(browser, server, TABLET, js=False)

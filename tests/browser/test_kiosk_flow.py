@@ -143,6 +143,7 @@ def assert_nothing_of(page: Page, patient: dict[str, str]) -> None:
         assert patient["name"] not in value and patient["dob"] not in value
 
 
+@pytest.mark.slow
 def test_two_patients_in_a_row_on_one_tablet(browser: Browser, kiosk: Any) -> None:
     server: KioskServer = kiosk(120)
     context, page, problems = tablet(browser, server)

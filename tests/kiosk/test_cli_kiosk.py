@@ -112,6 +112,7 @@ def stop(proc: subprocess.Popen[str]) -> None:
     proc.stdout.close()
 
 
+@pytest.mark.slow
 def test_first_start_prints_a_pin_once_and_serves(tmp_path: Path) -> None:
     data = tmp_path / "data"
     port = free_port()

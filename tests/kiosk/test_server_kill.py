@@ -16,6 +16,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
+import pytest
+
 from tpi_forms.kiosk.store import TEMP_PREFIX, KioskStore
 from tpi_forms.screening.scenarios import example_answers
 from tpi_forms.web.forms import to_formdata
@@ -92,6 +94,7 @@ def patient(port: int, acked: list[tuple[str, str]], stop: threading.Event) -> N
             time.sleep(0.05)  # the server is down or restarting: start over
 
 
+@pytest.mark.slow
 def test_killed_server_loses_no_acknowledged_submission(tmp_path: Path) -> None:
     data = tmp_path / "data"
     port = free_port()

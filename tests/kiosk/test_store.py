@@ -287,6 +287,7 @@ def _run_until_killed(folder: Path, seed: int, delay: float) -> list[str]:
     return [line.strip() for line in lines if line.endswith("\n") and line.strip()]
 
 
+@pytest.mark.slow
 def test_killed_writer_loses_no_acknowledged_submission(tmp_path: Path) -> None:
     folder = tmp_path / "data"
     rng = random.Random(20260302)
