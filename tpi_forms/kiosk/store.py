@@ -32,138 +32,57 @@ import hashlib
 import json
 import os
 import re
-import secrets
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConflictError, StoreError
+from .packet_files import (
+    PACKET_FOLDER,
+    TEMP_PREFIX,
+    fsync_folder,
+    packet_filename,
+    write_atomic,
+)
+from .rows import (
+    CheckIn,
+    Event,
+    Packet,
+    Submission,
+    checkin_row,
+    new_token,
+    now_utc,
+    parse_time,
+    submission_row,
+    to_json,
+)
 from .schema import LOCK_NAME, connect, migrate
 
+__all__ = [
+    "DATABASE_NAME",
+    "PACKET_FOLDER",
+    "TEMP_PREFIX",
+    "CheckIn",
+    "Event",
+    "KioskStore",
+    "Packet",
+    "Submission",
+    "fsync_folder",
+    "new_token",
+    "now_utc",
+    "write_atomic",
+]
+
 DATABASE_NAME = "kiosk.sqlite3"
-PACKET_FOLDER = "packets"
-TEMP_PREFIX = ".tmp-"
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 """A submission token: 16 to 64 URL-safe characters, chosen by the client."""
 CHECKIN_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{22,64}")
 MODES = ("staff", "self")
-
-
-@dataclass(frozen=True)
-class CheckIn:
-    """One patient's visit to the kiosk, as opened by staff or by the patient."""
-
-    id: str
-    """Random, unguessable id (URL-safe)."""
-    created_at: datetime
-    """When it was opened (UTC)."""
-    mode: str
-    """``staff`` (opened by staff) or ``self`` (patient self check-in)."""
-    patient: Mapping[str, Any]
-    """Name, date of birth, planned procedure and locale, as given when it was opened."""
-
-
-@dataclass(frozen=True)
-class Submission:
-    """A stored submission and what the server answered to it the first time."""
-
-    token: str
-    """The client's submission token."""
-    checkin_id: str
-    """The check-in it belongs to."""
-    kind: str
-    """What was submitted, e.g. ``screening`` or ``consent``."""
-    created_at: datetime
-    """When it was first stored (UTC)."""
-    payload: Any
-    """What was submitted (validated data)."""
-    result: Any
-    """What the server answered."""
-    stored: bool
-    """True when this call stored it; False when the token had been stored before."""
-
-
-@dataclass(frozen=True)
-class Event:
-    """One audit event; events are never changed, a correction is a later event."""
-
-    seq: int
-    """Order of events in the whole store."""
-    checkin_id: str | None
-    """The check-in, or None for events of the kiosk itself (e.g. staff log-in)."""
-    at: datetime
-    """When it happened (UTC)."""
-    kind: str
-    """What happened, e.g. ``opened``, ``screened``, ``cleared``, ``signed``."""
-    detail: Mapping[str, Any]
-    """Details that are not patient data (ids, status, counts)."""
-
-
-@dataclass(frozen=True)
-class Packet:
-    """A stored packet PDF."""
-
-    checkin_id: str
-    """The check-in it belongs to."""
-    submission_token: str
-    """The signing submission that produced it."""
-    path: Path
-    """Where the PDF is."""
-    sha256: str
-    """SHA-256 of the PDF bytes, hex."""
-    size: int
-    """Size in bytes."""
-    created_at: datetime
-    """When it was stored (UTC)."""
-
-
-def new_token() -> str:
-    """A fresh random id or submission token (22 URL-safe characters, 128 bits)."""
-    return secrets.token_urlsafe(16)
-
-
-def now_utc() -> datetime:
-    """The current time, UTC, to the microsecond."""
-    return datetime.now(UTC)
-
-
-def _time(value: str) -> datetime:
-    return datetime.fromisoformat(value)
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def fsync_folder(folder: Path) -> None:
-    """Flush a folder's entries (a rename or a new file) to disk."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that it is either absent or complete, even after a crash."""
-    folder = path.parent
-    tmp = folder / f"{TEMP_PREFIX}{new_token()}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    fsync_folder(folder)
 
 
 def _lock_folder(path: Path) -> int:
@@ -279,7 +198,7 @@ class KioskStore:
         with self._write() as conn:
             conn.execute(
                 "INSERT INTO checkins (id, created_at, mode, patient_json) VALUES (?, ?, ?, ?)",
-                (checkin.id, checkin.created_at.isoformat(), mode, _json(dict(patient))),
+                (checkin.id, checkin.created_at.isoformat(), mode, to_json(dict(patient))),
             )
             self._insert_event(conn, checkin.id, "opened", {"mode": mode})
         return checkin
@@ -296,7 +215,7 @@ class KioskStore:
             )
             .fetchone()
         )
-        return None if row is None else _checkin(row)
+        return None if row is None else checkin_row(row)
 
     def checkins(self, limit: int = 200) -> list[CheckIn]:
         """The latest check-ins, newest first."""
@@ -305,7 +224,7 @@ class KioskStore:
             "ORDER BY created_at DESC, rowid DESC LIMIT ?",
             (limit,),
         )
-        return [_checkin(row) for row in rows]
+        return [checkin_row(row) for row in rows]
 
     # -- submissions --------------------------------------------------------------------------
 
@@ -338,7 +257,7 @@ class KioskStore:
         path: Path | None = None
         if packet is not None:
             data, sha = packet
-            path = self.packet_folder / f"{checkin_id}-{sha[:32]}.pdf"
+            path = self.packet_folder / packet_filename(checkin_id, sha)
             write_atomic(path, data)
         created = now_utc()
         try:
@@ -357,8 +276,8 @@ class KioskStore:
                             checkin_id,
                             kind,
                             created.isoformat(),
-                            _json(payload),
-                            _json(result),
+                            to_json(payload),
+                            to_json(result),
                         ),
                     )
                     if packet is not None and path is not None:
@@ -413,7 +332,7 @@ class KioskStore:
             )
             .fetchone()
         )
-        return None if row is None else _submission(row)
+        return None if row is None else submission_row(row)
 
     def submissions(self, checkin_id: str | None = None) -> list[Submission]:
         """Submissions of one check-in (or all), oldest first."""
@@ -425,7 +344,7 @@ class KioskStore:
             sql += " WHERE checkin_id = ?"
             params = (checkin_id,)
         rows = self._conn().execute(sql + " ORDER BY created_at, rowid", params)
-        return [_submission(row) for row in rows]
+        return [submission_row(row) for row in rows]
 
     def latest_submission(self, checkin_id: str, kind: str) -> Submission | None:
         """The latest submission of one kind for a check-in."""
@@ -452,7 +371,7 @@ class KioskStore:
         when = at or now_utc()
         cursor = conn.execute(
             "INSERT INTO events (checkin_id, at, kind, detail_json) VALUES (?, ?, ?, ?)",
-            (checkin_id, when.isoformat(), kind, _json(dict(detail))),
+            (checkin_id, when.isoformat(), kind, to_json(dict(detail))),
         )
         assert cursor.lastrowid is not None
         return Event(cursor.lastrowid, checkin_id, when, kind, dict(detail))
@@ -471,7 +390,7 @@ class KioskStore:
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
         rows = self._conn().execute(sql + " ORDER BY seq", params)
-        return [Event(s, c, _time(a), k, json.loads(d)) for s, c, a, k, d in rows]
+        return [Event(s, c, parse_time(a), k, json.loads(d)) for s, c, a, k, d in rows]
 
     # -- packets ------------------------------------------------------------------------------
 
@@ -481,7 +400,7 @@ class KioskStore:
         The file is written atomically before its row is committed; a check-in has one packet.
         """
         sha = hashlib.sha256(data).hexdigest()
-        path = self.packet_folder / f"{checkin_id}-{sha[:32]}.pdf"
+        path = self.packet_folder / packet_filename(checkin_id, sha)
         write_atomic(path, data)
         created = now_utc()
         try:
@@ -513,7 +432,7 @@ class KioskStore:
             "ORDER BY created_at, rowid",
             (kind,),
         )
-        return [_submission(row) for row in rows]
+        return [submission_row(row) for row in rows]
 
     def packet(self, checkin_id: str) -> Packet | None:
         """The stored packet of a check-in, or None."""
@@ -529,7 +448,7 @@ class KioskStore:
         if row is None:
             return None
         cid, token, filename, sha, size, created = row
-        return Packet(cid, token, self.packet_folder / filename, sha, size, _time(created))
+        return Packet(cid, token, self.packet_folder / filename, sha, size, parse_time(created))
 
     def read_packet(self, checkin_id: str) -> bytes | None:
         """The packet PDF bytes, checked against the stored SHA-256."""
@@ -540,15 +459,3 @@ class KioskStore:
         if hashlib.sha256(data).hexdigest() != packet.sha256:
             raise StoreError("a stored packet does not match its recorded SHA-256")
         return data
-
-
-def _checkin(row: tuple[str, str, str, str]) -> CheckIn:
-    cid, created, mode, patient = row
-    return CheckIn(cid, _time(created), mode, json.loads(patient))
-
-
-def _submission(row: tuple[str, str, str, str, str, str]) -> Submission:
-    token, cid, kind, created, payload, result = row
-    return Submission(
-        token, cid, kind, _time(created), json.loads(payload), json.loads(result), False
-    )
