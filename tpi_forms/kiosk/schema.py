@@ -67,7 +67,24 @@ MIGRATION_2 = """
     CREATE INDEX submissions_by_checkin ON submissions(checkin_id, created_at);
     """ + _append_only("packets")
 
-MIGRATIONS: tuple[str, ...] = (MIGRATION_1, MIGRATION_2)
+MIGRATION_QUARANTINE = """
+    CREATE TABLE quarantine (
+        filename TEXT PRIMARY KEY,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        found_at TEXT NOT NULL,
+        checkin_id TEXT,
+        patient_name TEXT,
+        date_of_birth TEXT,
+        signed_at TEXT,
+        record_sha256 TEXT,
+        problem TEXT
+    );
+    """ + _append_only("quarantine")
+"""The index of packet PDFs found without a row (e.g. after a database restore), read from
+their embedded records; ``checkin_id`` has no foreign key: the check-in may be unknown here."""
+
+MIGRATIONS: tuple[str, ...] = (MIGRATION_1, MIGRATION_2, MIGRATION_QUARANTINE)
 """Schema steps in order; step ``n`` (1-based) upgrades ``user_version`` ``n - 1`` to ``n``."""
 SCHEMA_VERSION = len(MIGRATIONS)
 

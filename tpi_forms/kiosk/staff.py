@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
@@ -236,6 +237,7 @@ def dashboard() -> str:
         "kiosk/staff_dashboard.html",
         states=states,
         tablet_checkin=session.get("checkin"),
+        quarantined=len(svc.store.quarantined()),
     )
 
 
@@ -374,4 +376,29 @@ def packet(checkin_id: str) -> Response:
     response.mimetype = "application/pdf"
     disposition = "attachment" if request.args.get("download") == "1" else "inline"
     response.headers["Content-Disposition"] = f'{disposition}; filename="consent-{checkin_id}.pdf"'
+    return response
+
+
+@blueprint.get("/quarantine")
+@staff_required
+def quarantine() -> str:
+    """Packets found without a database row (e.g. after a restore), read from their records."""
+    entries = []
+    for entry in services().store.quarantined():
+        signed = dt.datetime.fromisoformat(entry.signed_at) if entry.signed_at else None
+        found = dt.datetime.fromisoformat(entry.found_at)
+        entries.append({"entry": entry, "signed_at": signed, "found_at": found})
+    return render_template("kiosk/staff_quarantine.html", entries=entries)
+
+
+@blueprint.get("/quarantine/<filename>")
+@staff_required
+def quarantined_packet(filename: str) -> Response:
+    data = services().store.read_quarantined(filename)
+    if data is None:
+        abort(404)
+    response = make_response(data)
+    response.mimetype = "application/pdf"
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    response.headers["Content-Disposition"] = f'inline; filename="quarantined-{digest}.pdf"'
     return response

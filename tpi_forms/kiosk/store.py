@@ -20,8 +20,9 @@ Guarantees:
 - A submission is keyed by a token the client generates; submitting the same token again stores
   nothing and returns the first result (a double tap or a retry after a dropped connection).
 - A packet PDF is written to a temporary file in the same folder, fsynced, renamed, and the folder
-  fsynced, before its row is committed. A startup sweep removes temporary files and PDFs that no
-  row names (never acknowledged).
+  fsynced, before its row is committed. A start-up sweep removes temporary files and moves PDFs
+  that no row names to the quarantine folder, indexed from their embedded records: a signed
+  packet is never deleted, even after an older database is restored (`.packet_files`).
 - The schema is versioned with ``PRAGMA user_version`` and upgraded in order (`.schema`).
 """
 
@@ -44,9 +45,15 @@ from typing import Any
 from ..errors import ConflictError, StoreError
 from .packet_files import (
     PACKET_FOLDER,
+    QUARANTINE_FOLDER,
     TEMP_PREFIX,
+    QuarantinedPacket,
+    describe,
     fsync_folder,
+    move_to_quarantine,
     packet_filename,
+    remove_temporary,
+    unnamed_pdfs,
     write_atomic,
 )
 from .rows import (
@@ -66,11 +73,13 @@ from .schema import LOCK_NAME, connect, migrate
 __all__ = [
     "DATABASE_NAME",
     "PACKET_FOLDER",
+    "QUARANTINE_FOLDER",
     "TEMP_PREFIX",
     "CheckIn",
     "Event",
     "KioskStore",
     "Packet",
+    "QuarantinedPacket",
     "Submission",
     "fsync_folder",
     "new_token",
@@ -79,6 +88,16 @@ __all__ = [
 ]
 
 DATABASE_NAME = "kiosk.sqlite3"
+QUARANTINE_FIELDS = (
+    "sha256",
+    "size",
+    "checkin_id",
+    "patient_name",
+    "date_of_birth",
+    "signed_at",
+    "record_sha256",
+    "problem",
+)
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 """A submission token: 16 to 64 URL-safe characters, chosen by the client."""
 CHECKIN_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{22,64}")
@@ -115,6 +134,7 @@ class KioskStore:
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.packet_folder = self.folder / PACKET_FOLDER
         self.packet_folder.mkdir(exist_ok=True, mode=0o700)
+        self.quarantine_folder = self.folder / QUARANTINE_FOLDER
         self.database = self.folder / DATABASE_NAME
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
@@ -171,22 +191,63 @@ class KioskStore:
     # -- start-up sweep -----------------------------------------------------------------------
 
     def sweep(self) -> list[Path]:
-        """Remove temporary files and packet PDFs no row names; returns what was removed.
+        """Remove temporary files; quarantine the packet PDFs no row names. Returns both lists.
 
-        Both are left only by a crash before a packet was committed, so were never acknowledged.
+        A temporary file is never complete. A PDF no row names was either left by a crash before
+        its row was committed, or signed after the backup this database was restored from: it
+        may be the only copy of a signed consent, so it is moved to the quarantine folder, never
+        deleted, and indexed from its embedded record (`quarantined`).
         """
         named = {row[0] for row in self._conn().execute("SELECT filename FROM packets")}
-        removed: list[Path] = []
-        for folder in (self.folder, self.packet_folder):
-            for path in folder.iterdir():
-                stray_pdf = folder == self.packet_folder and path.name not in named
-                if path.is_file() and (path.name.startswith(TEMP_PREFIX) or stray_pdf):
-                    path.unlink()
-                    removed.append(path)
-        if removed:
-            fsync_folder(self.packet_folder)
-            fsync_folder(self.folder)
-        return removed
+        folders = (self.folder, self.packet_folder, self.quarantine_folder)
+        found = remove_temporary(tuple(f for f in folders if f.is_dir()))
+        for path in unnamed_pdfs(self.packet_folder, named):
+            move_to_quarantine(path, self.quarantine_folder)
+            found.append(path)
+        self._index_quarantine()
+        return found
+
+    def _index_quarantine(self) -> None:
+        """Index every quarantined file not indexed yet (also one moved just before a crash)."""
+        if not self.quarantine_folder.is_dir():
+            return
+        indexed = {row[0] for row in self._conn().execute("SELECT filename FROM quarantine")}
+        for path in sorted(self.quarantine_folder.iterdir()):
+            if not path.is_file() or path.name in indexed or path.name.startswith(TEMP_PREFIX):
+                continue
+            entry = describe(path, path.name)
+            with self._write() as conn:
+                conn.execute(
+                    "INSERT INTO quarantine (filename, found_at, sha256, size, checkin_id, "
+                    "patient_name, date_of_birth, signed_at, record_sha256, problem) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (path.name, now_utc().isoformat(), *(entry[k] for k in QUARANTINE_FIELDS)),
+                )
+                detail = {"file": path.name, "packet_sha256": entry["sha256"]}
+                self._insert_event(conn, None, "packet_quarantined", detail)
+
+    def quarantined(self) -> list[QuarantinedPacket]:
+        """The quarantined packet PDFs, as indexed from their records, oldest first."""
+        rows = self._conn().execute(
+            "SELECT filename, sha256, size, found_at, checkin_id, patient_name, date_of_birth, "
+            "signed_at, record_sha256, problem FROM quarantine ORDER BY found_at, rowid"
+        )
+        return [QuarantinedPacket(*row) for row in rows]
+
+    def read_quarantined(self, filename: str) -> bytes | None:
+        """A quarantined PDF's bytes, checked against its indexed SHA-256; None if unknown."""
+        row = (
+            self._conn()
+            .execute("SELECT sha256 FROM quarantine WHERE filename = ?", (filename,))
+            .fetchone()
+        )
+        path = self.quarantine_folder / filename
+        if row is None or path.parent != self.quarantine_folder or not path.is_file():
+            return None
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != row[0]:
+            raise StoreError("a quarantined packet does not match its recorded SHA-256")
+        return data
 
     # -- check-ins ----------------------------------------------------------------------------
 
