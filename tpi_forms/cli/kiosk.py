@@ -111,6 +111,77 @@ def register(sub: Any) -> None:
         "up to 4; 0 renders in the web thread)",
     )
     parser.set_defaults(func=run)
+    commands = parser.add_subparsers(dest="kiosk_command", metavar="COMMAND")
+    _register_backup(commands)
+    _register_restore(commands)
+
+
+def _register_backup(commands: Any) -> None:
+    parser = commands.add_parser(
+        "backup",
+        help="copy the database and packets to a new folder (safe while the kiosk runs)",
+        description=(
+            "Copy the kiosk's database (one consistent snapshot, with SQLite's online backup), "
+            "every packet PDF it names, the quarantined packets and the settings (secret key, "
+            "staff PIN hash, clinic seal) to a new folder, with a manifest of SHA-256 sums. "
+            "Safe while the kiosk server runs."
+        ),
+    )
+    parser.add_argument("--data", type=Path, metavar="DIR", required=True, help="data folder")
+    parser.add_argument(
+        "--to", type=Path, metavar="FOLDER", required=True, help="new (or empty) backup folder"
+    )
+    parser.set_defaults(func=run_backup)
+
+
+def _register_restore(commands: Any) -> None:
+    parser = commands.add_parser(
+        "restore",
+        help="restore a backup into a data folder (the kiosk must be stopped); deletes nothing",
+        description=(
+            "Restore a backup made by 'tpi-forms kiosk backup'. Refused while a kiosk server uses "
+            "the data folder. Nothing is deleted: the database in use is moved to "
+            "before-restore-<time>/, and packets signed after the backup are kept in the "
+            "quarantine folder, where staff see them."
+        ),
+    )
+    parser.add_argument("--data", type=Path, metavar="DIR", required=True, help="data folder")
+    parser.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        metavar="FOLDER",
+        required=True,
+        help="backup folder",
+    )
+    parser.set_defaults(func=run_restore)
+
+
+def run_backup(args: argparse.Namespace) -> int:
+    from ..kiosk.backup import backup
+
+    report = backup(args.data, args.to)
+    print(
+        f"Backed up {report.checkins} check-ins, {report.packets} packets and "
+        f"{report.quarantined} quarantined packets to {report.folder}"
+    )
+    return 0
+
+
+def run_restore(args: argparse.Namespace) -> int:
+    from ..kiosk.backup import restore
+
+    report = restore(args.data, args.source)
+    copied = report.packets_copied
+    print(f"Restored {report.checkins} check-ins and {copied} packets to {args.data}")
+    if report.kept_aside is not None:
+        print(f"The database that was in use is kept in {report.kept_aside}")
+    if report.quarantined:
+        print(
+            f"{report.quarantined} packets the backup does not list are kept in "
+            f"{args.data / 'quarantine'}; staff see them on the kiosk's staff pages"
+        )
+    return 0
 
 
 def default_data_dir() -> Path:

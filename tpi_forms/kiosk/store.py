@@ -104,7 +104,7 @@ CHECKIN_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{22,64}")
 MODES = ("staff", "self")
 
 
-def _lock_folder(path: Path) -> int:
+def lock_folder(path: Path) -> int:
     """Hold an exclusive lock on ``path`` (released when the descriptor closes or we die)."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
@@ -141,7 +141,7 @@ class KioskStore:
         self._lock = threading.Lock()
         self._lock_file: int | None = None
         if exclusive:
-            self._lock_file = _lock_folder(self.folder / LOCK_NAME)
+            self._lock_file = lock_folder(self.folder / LOCK_NAME)
         try:
             migrate(self._conn())
             os.chmod(self.database, 0o600)  # patient data: owner only (copied to -wal/-shm)
