@@ -68,7 +68,7 @@ from .rows import (
     submission_row,
     to_json,
 )
-from .schema import LOCK_NAME, connect, migrate
+from .schema import LOCK_NAME, check_integrity, connect, damaged, migrate
 
 __all__ = [
     "DATABASE_NAME",
@@ -143,7 +143,13 @@ class KioskStore:
         if exclusive:
             self._lock_file = lock_folder(self.folder / LOCK_NAME)
         try:
-            migrate(self._conn())
+            try:
+                conn = self._conn()
+                if exclusive:
+                    check_integrity(conn, self.database)
+                migrate(conn)
+            except sqlite3.DatabaseError as exc:  # not a database, or damaged past reading
+                raise damaged(self.database, exc) from None
             os.chmod(self.database, 0o600)  # patient data: owner only (copied to -wal/-shm)
             if exclusive:
                 self.sweep()
