@@ -40,13 +40,21 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 from ..definitions.questionnaire import load_questionnaire
 from ..definitions.words import language_name, words
+from ..errors import ConflictError
 from ..i18n import format_list
 from ..pdf.audit import describe_event
 from ..screening.engine import finding_reasons
 from .packets import REASONS
 from .security import KioskSession, client_key
 from .services import services
-from .state import CONSENT, PACKET_RETRY, CheckInState, checkin_state
+from .state import (
+    CONSENT,
+    PACKET_RETRY,
+    CheckInState,
+    checkin_state,
+    guard_may_clear,
+    guard_may_stop,
+)
 from .store import CheckIn
 from .text import (
     PATIENT_KEY,
@@ -340,13 +348,19 @@ def act(checkin_id: str, action: str) -> BaseResponse:
     if action not in events:
         abort(404)
     svc = services()
-    state = checkin_state(svc.store, _load(checkin_id))
-    if action == "clear" and (state.screening is None or state.signed):
+    _load(checkin_id)  # 404 for an unknown check-in
+    # The guard decides inside the event's write transaction: a signature cannot land between.
+    guards = {"clear": guard_may_clear, "stop": guard_may_stop}
+    guard = guards[action](checkin_id) if action in guards else _any
+    try:
+        svc.store.add_event_if(checkin_id, events[action], {"by": "staff"}, guard)
+    except ConflictError:
         abort(409)
-    if action == "stop" and state.signed:
-        abort(409)
-    svc.store.add_event(checkin_id, events[action], {"by": "staff"})
     return redirect(url_for("staff.checkin", checkin_id=checkin_id))
+
+
+def _any(conn: Any) -> None:
+    """A store guard that allows the event (marking a paper copy given)."""
 
 
 @blueprint.post("/checkins/<checkin_id>/packet/retry")

@@ -427,6 +427,22 @@ class KioskStore:
         with self._write() as conn:
             return self._insert_event(conn, checkin_id, kind, detail or {})
 
+    def add_event_if(
+        self,
+        checkin_id: str,
+        kind: str,
+        detail: Mapping[str, Any] | None,
+        guard: Callable[[sqlite3.Connection], None],
+    ) -> Event:
+        """Append an event only if ``guard`` allows it, deciding inside the same write transaction.
+
+        ``guard`` runs after ``BEGIN IMMEDIATE``, so no other write (a signature) can land between
+        its check and the event; it raises `ConflictError` to refuse.
+        """
+        with self._write() as conn:
+            guard(conn)
+            return self._insert_event(conn, checkin_id, kind, detail or {})
+
     def _insert_event(
         self,
         conn: sqlite3.Connection,
