@@ -14,9 +14,15 @@ import io
 import os
 import re
 import secrets
+import sqlite3
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from ..errors import StoreError
 
 PACKET_FOLDER = "packets"
 QUARANTINE_FOLDER = "quarantine"
@@ -182,3 +188,103 @@ def _embedded_record(data: bytes) -> bytes | None:
         return None
     record: bytes = found[0]
     return record
+
+
+QUARANTINE_FIELDS = (
+    "sha256",
+    "size",
+    "checkin_id",
+    "patient_name",
+    "date_of_birth",
+    "signed_at",
+    "record_sha256",
+    "problem",
+)
+"""The quarantine index's columns after ``filename`` and ``found_at``, as `describe` names them."""
+
+
+class QuarantineIndex:
+    """The start-up sweep and the quarantine index, as methods of `KioskStore`."""
+
+    folder: Path
+    packet_folder: Path
+    quarantine_folder: Path
+
+    def _conn(self) -> sqlite3.Connection:
+        raise NotImplementedError
+
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
+        raise NotImplementedError
+
+    def _insert_event(
+        self,
+        conn: sqlite3.Connection,
+        checkin_id: str | None,
+        kind: str,
+        detail: Mapping[str, Any],
+        at: datetime | None = None,
+    ) -> Any:
+        raise NotImplementedError
+
+    def sweep(self) -> list[Path]:
+        """Remove temporary files; quarantine the packet PDFs no row names. Returns both lists.
+
+        A temporary file is never complete. A PDF no row names was either left by a crash before
+        its row was committed, or signed after the backup this database was restored from: it
+        may be the only copy of a signed consent, so it is moved to the quarantine folder, never
+        deleted, and indexed from its embedded record (`quarantined`).
+        """
+        named = {row[0] for row in self._conn().execute("SELECT filename FROM packets")}
+        folders = (self.folder, self.packet_folder, self.quarantine_folder)
+        found = remove_temporary(tuple(f for f in folders if f.is_dir()))
+        for path in unnamed_pdfs(self.packet_folder, named):
+            move_to_quarantine(path, self.quarantine_folder)
+            found.append(path)
+        self._index_quarantine()
+        return found
+
+    def _index_quarantine(self) -> None:
+        """Index every quarantined file not indexed yet (also one moved just before a crash)."""
+        if not self.quarantine_folder.is_dir():
+            return
+        indexed = {row[0] for row in self._conn().execute("SELECT filename FROM quarantine")}
+        for path in sorted(self.quarantine_folder.iterdir()):
+            if not path.is_file() or path.name in indexed or path.name.startswith(TEMP_PREFIX):
+                continue
+            entry = describe(path, path.name)
+            with self._write() as conn:
+                conn.execute(
+                    "INSERT INTO quarantine (filename, found_at, sha256, size, checkin_id, "
+                    "patient_name, date_of_birth, signed_at, record_sha256, problem) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        path.name,
+                        datetime.now(UTC).isoformat(),
+                        *(entry[k] for k in QUARANTINE_FIELDS),
+                    ),
+                )
+                detail = {"file": path.name, "packet_sha256": entry["sha256"]}
+                self._insert_event(conn, None, "packet_quarantined", detail)
+
+    def quarantined(self) -> list[QuarantinedPacket]:
+        """The quarantined packet PDFs, as indexed from their records, oldest first."""
+        rows = self._conn().execute(
+            "SELECT filename, sha256, size, found_at, checkin_id, patient_name, date_of_birth, "
+            "signed_at, record_sha256, problem FROM quarantine ORDER BY found_at, rowid"
+        )
+        return [QuarantinedPacket(*row) for row in rows]
+
+    def read_quarantined(self, filename: str) -> bytes | None:
+        """A quarantined PDF's bytes, checked against its indexed SHA-256; None if unknown."""
+        row = (
+            self._conn()
+            .execute("SELECT sha256 FROM quarantine WHERE filename = ?", (filename,))
+            .fetchone()
+        )
+        path = self.quarantine_folder / filename
+        if row is None or path.parent != self.quarantine_folder or not path.is_file():
+            return None
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != row[0]:
+            raise StoreError("a quarantined packet does not match its recorded SHA-256")
+        return data

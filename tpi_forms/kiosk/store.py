@@ -48,12 +48,9 @@ from .packet_files import (
     QUARANTINE_FOLDER,
     TEMP_PREFIX,
     QuarantinedPacket,
-    describe,
+    QuarantineIndex,
     fsync_folder,
-    move_to_quarantine,
     packet_filename,
-    remove_temporary,
-    unnamed_pdfs,
     write_atomic,
 )
 from .rows import (
@@ -88,16 +85,6 @@ __all__ = [
 ]
 
 DATABASE_NAME = "kiosk.sqlite3"
-QUARANTINE_FIELDS = (
-    "sha256",
-    "size",
-    "checkin_id",
-    "patient_name",
-    "date_of_birth",
-    "signed_at",
-    "record_sha256",
-    "problem",
-)
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 """A submission token: 16 to 64 URL-safe characters, chosen by the client."""
 CHECKIN_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{22,64}")
@@ -117,7 +104,7 @@ def lock_folder(path: Path) -> int:
     return fd
 
 
-class KioskStore:
+class KioskStore(QuarantineIndex):
     """The kiosk's database and packet files in one data folder; safe to share between threads.
 
     Each thread gets its own SQLite connection; write transactions use ``BEGIN IMMEDIATE``.
@@ -193,67 +180,6 @@ class KioskStore:
     def schema_version(self) -> int:
         """The database's ``PRAGMA user_version``."""
         return int(self._conn().execute("PRAGMA user_version").fetchone()[0])
-
-    # -- start-up sweep -----------------------------------------------------------------------
-
-    def sweep(self) -> list[Path]:
-        """Remove temporary files; quarantine the packet PDFs no row names. Returns both lists.
-
-        A temporary file is never complete. A PDF no row names was either left by a crash before
-        its row was committed, or signed after the backup this database was restored from: it
-        may be the only copy of a signed consent, so it is moved to the quarantine folder, never
-        deleted, and indexed from its embedded record (`quarantined`).
-        """
-        named = {row[0] for row in self._conn().execute("SELECT filename FROM packets")}
-        folders = (self.folder, self.packet_folder, self.quarantine_folder)
-        found = remove_temporary(tuple(f for f in folders if f.is_dir()))
-        for path in unnamed_pdfs(self.packet_folder, named):
-            move_to_quarantine(path, self.quarantine_folder)
-            found.append(path)
-        self._index_quarantine()
-        return found
-
-    def _index_quarantine(self) -> None:
-        """Index every quarantined file not indexed yet (also one moved just before a crash)."""
-        if not self.quarantine_folder.is_dir():
-            return
-        indexed = {row[0] for row in self._conn().execute("SELECT filename FROM quarantine")}
-        for path in sorted(self.quarantine_folder.iterdir()):
-            if not path.is_file() or path.name in indexed or path.name.startswith(TEMP_PREFIX):
-                continue
-            entry = describe(path, path.name)
-            with self._write() as conn:
-                conn.execute(
-                    "INSERT INTO quarantine (filename, found_at, sha256, size, checkin_id, "
-                    "patient_name, date_of_birth, signed_at, record_sha256, problem) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (path.name, now_utc().isoformat(), *(entry[k] for k in QUARANTINE_FIELDS)),
-                )
-                detail = {"file": path.name, "packet_sha256": entry["sha256"]}
-                self._insert_event(conn, None, "packet_quarantined", detail)
-
-    def quarantined(self) -> list[QuarantinedPacket]:
-        """The quarantined packet PDFs, as indexed from their records, oldest first."""
-        rows = self._conn().execute(
-            "SELECT filename, sha256, size, found_at, checkin_id, patient_name, date_of_birth, "
-            "signed_at, record_sha256, problem FROM quarantine ORDER BY found_at, rowid"
-        )
-        return [QuarantinedPacket(*row) for row in rows]
-
-    def read_quarantined(self, filename: str) -> bytes | None:
-        """A quarantined PDF's bytes, checked against its indexed SHA-256; None if unknown."""
-        row = (
-            self._conn()
-            .execute("SELECT sha256 FROM quarantine WHERE filename = ?", (filename,))
-            .fetchone()
-        )
-        path = self.quarantine_folder / filename
-        if row is None or path.parent != self.quarantine_folder or not path.is_file():
-            return None
-        data = path.read_bytes()
-        if hashlib.sha256(data).hexdigest() != row[0]:
-            raise StoreError("a quarantined packet does not match its recorded SHA-256")
-        return data
 
     # -- check-ins ----------------------------------------------------------------------------
 
