@@ -114,6 +114,8 @@ def test_first_start_prints_a_pin_once_and_serves(tmp_path: Path) -> None:
     proc, lines = serve(data, port)
     try:
         (pin_line,) = [line for line in lines if "Staff PIN" in line]
+        (seal_line,) = [line for line in lines if "verify --trust" in line]
+        assert str(data / "seal" / "clinic-seal-cert.pem") in seal_line and "made now" in seal_line
         pin = pin_line.rsplit(" ", 1)[1].strip()
         with fetch(f"http://127.0.0.1:{port}/") as response:
             assert response.status == 200

@@ -101,6 +101,19 @@ def register(sub: Any) -> None:
         action="store_true",
         help="mark cookies Secure (when a TLS proxy serves the kiosk)",
     )
+    parser.add_argument(
+        "--seal-key",
+        type=Path,
+        metavar="FILE",
+        help="the clinic's own seal key (PEM, unencrypted); default: a key the kiosk makes once "
+        "in DIR/seal/ with a self-signed certificate",
+    )
+    parser.add_argument(
+        "--seal-cert",
+        type=Path,
+        metavar="FILE",
+        help="the certificate of --seal-key (PEM, its chain after it)",
+    )
     parser.add_argument("--threads", type=_count, default=8, help="web threads (default 8)")
     parser.add_argument(
         "--packet-workers",
@@ -215,6 +228,8 @@ def run(args: argparse.Namespace) -> int:
         self_checkin=not args.no_self_checkin,
         secure_cookies=args.secure_cookies,
         packet_workers=args.packet_workers,
+        seal_key=args.seal_key,
+        seal_cert=args.seal_cert,
     )
     app = create_app(config)  # first: it refuses a data folder another server is using
     services = app.extensions["tpi_kiosk"]
@@ -231,6 +246,12 @@ def run(args: argparse.Namespace) -> int:
         # To the terminal only, never to the log: only its hash is stored.
         print(f"Staff PIN (shown once, write it down): {new_pin}", flush=True)
     print(f"Data folder: {data_dir}", flush=True)
+    seal = services.seal
+    if seal is not None:
+        made = " (made now, self-signed: keep a copy apart from the kiosk)" if seal.created else ""
+        print(
+            f"Packets are sealed; check them with tpi-forms verify --trust {seal.cert_path}{made}"
+        )
     print(f"Serving the kiosk on http://{args.host}:{args.port}/ (Ctrl+C to stop)", flush=True)
     signal.signal(signal.SIGTERM, _stop)
     try:

@@ -35,7 +35,8 @@ from ..definitions.clinic import Clinic, load_clinic, sample_clinic
 from ..i18n import to_zone
 from . import patient, staff
 from .config import KioskConfig
-from .packets import PacketQueue
+from .packets import PacketQueue, SealedRenderer, render_record_json
+from .sealing import ClinicSeal, clinic_seal
 from .security import (
     AttemptLimiter,
     IdleSessionInterface,
@@ -105,13 +106,22 @@ def create_app(config: KioskConfig) -> Flask:
     CSRFProtect(app)
     store = KioskStore(data_dir)
     clinic: Clinic = load_clinic(config.clinic_file) if config.clinic_file else sample_clinic()
+    try:
+        seal = _seal(config, clinic)
+    except BaseException:
+        store.close()
+        raise
+    render = SealedRenderer(seal.key_pem, seal.cert_pem) if seal else render_record_json
     app.extensions["tpi_kiosk"] = KioskServices(
         config=config,
         store=store,
         pin=StaffPin(data_dir),
         limiter=AttemptLimiter(config.pin_max_attempts, config.pin_lockout_seconds),
         clinic=clinic,
-        packets=PacketQueue(store, CONSENT, config.packet_workers, retry=config.packet_retry),
+        packets=PacketQueue(
+            store, CONSENT, config.packet_workers, retry=config.packet_retry, render=render
+        ),
+        seal=seal,
     )
     app.extensions["tpi_kiosk"].packets.start()
     kiosk_locales()  # load and check the kiosk's words now, not on the first page
@@ -191,6 +201,13 @@ def create_app(config: KioskConfig) -> Flask:
 
     log.info("kiosk started: data folder ready, schema %s", store.schema_version())
     return app
+
+
+def _seal(config: KioskConfig, clinic: Clinic) -> ClinicSeal | None:
+    """The clinic seal packets are sealed with (made on first start), or None when turned off."""
+    if not config.seal_packets:
+        return None
+    return clinic_seal(config.data_dir, clinic.name, config.seal_key, config.seal_cert)
 
 
 def _error_page(code: int, kind: str) -> tuple[str, int]:

@@ -76,5 +76,12 @@ class KioskConfig:
     """Worker processes rendering packet PDFs in the background; 0 renders in one thread."""
     packet_retry: RetryPolicy = RetryPolicy()
     """How often a packet whose rendering fails is tried again before staff are told."""
+    seal_packets: bool = True
+    """Seal every packet (PAdES) with the clinic seal; only tests of other things turn it off."""
+    seal_key: Path | None = None
+    """The clinic's own seal key (PEM); None (with no ``seal_cert``) uses the kiosk's own, made
+    once in ``<data_dir>/seal/``."""
+    seal_cert: Path | None = None
+    """The certificate of ``seal_key``, with its chain after it."""
     clock: Callable[[], dt.datetime] = utc_now
     """The current time (time-zone aware); the clinic's day comes from it. Tests set their own."""

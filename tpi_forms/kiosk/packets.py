@@ -6,6 +6,8 @@ more per packet, so it runs here, off the request: in worker processes when conf
 rendering is CPU-bound pure Python), else in this queue's threads. Records still without a
 packet when the server starts (it stopped mid-render) are rendered again at start.
 
+Every packet is sealed with the clinic seal (`SealedRenderer`, `.sealing`) before it is stored.
+
 A render that fails is tried again after a wait that doubles each time (`RetryPolicy`). A
 failure that may pass by itself (a full disk, a worker process that died) is tried many more
 times than one that will fail the same way again (a record the renderer refuses). Each failed
@@ -51,6 +53,26 @@ Renderer = Callable[[bytes], bytes]
 def render_record_json(record_json: bytes) -> bytes:
     """The packet PDF of a record given as JSON (runs in a worker process)."""
     return render_packet(ConsentRecord.from_json(record_json))
+
+
+@dataclass(frozen=True)
+class SealedRenderer:
+    """Renders a record's packet and seals it with the clinic seal (PAdES B-B, PDF/A kept).
+
+    Picklable, so it runs in the worker processes as it does in a thread.
+    """
+
+    key_pem: bytes
+    """The seal's private key (PEM)."""
+    cert_pem: bytes
+    """The seal's certificate, with any chain after it."""
+    render: Renderer = render_record_json
+    """Makes the unsealed PDF."""
+
+    def __call__(self, record_json: bytes) -> bytes:
+        from ..pdf.seal import seal_pdf
+
+        return seal_pdf(self.render(record_json), self.key_pem, self.cert_pem)
 
 
 @dataclass(frozen=True)

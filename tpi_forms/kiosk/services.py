@@ -1,4 +1,4 @@
-"""What the kiosk views share: settings, store, staff PIN, attempt limiter and clinic."""
+"""What the kiosk views share: settings, store, staff PIN, attempt limiter, clinic and seal."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from .. import clock
 from ..definitions.clinic import Clinic
 from .config import KioskConfig
 from .packets import PacketQueue
+from .sealing import ClinicSeal
 from .security import AttemptLimiter, StaffPin
 from .store import KioskStore
 
@@ -31,6 +32,8 @@ class KioskServices:
     """The clinic whose consent and packets are made."""
     packets: PacketQueue
     """Renders the packets of signed records in the background."""
+    seal: ClinicSeal | None = None
+    """The seal every packet is sealed with (None only when sealing is turned off)."""
 
     def now(self) -> dt.datetime:
         """The current time, from the configured clock."""

@@ -45,6 +45,7 @@ from ..i18n import format_list
 from ..pdf.audit import describe_event
 from ..screening.engine import finding_reasons
 from .packets import REASONS
+from .sealing import first_certificate_pem
 from .security import KioskSession, client_key
 from .services import services
 from .state import (
@@ -246,6 +247,7 @@ def dashboard() -> str:
         states=states,
         tablet_checkin=session.get("checkin"),
         quarantined=len(svc.store.quarantined()),
+        sealed=svc.seal is not None,
     )
 
 
@@ -415,4 +417,17 @@ def quarantined_packet(filename: str) -> Response:
     response.mimetype = "application/pdf"
     digest = hashlib.sha256(data).hexdigest()[:16]
     response.headers["Content-Disposition"] = f'inline; filename="quarantined-{digest}.pdf"'
+    return response
+
+
+@blueprint.get("/seal-certificate.pem")
+@staff_required
+def seal_certificate() -> Response:
+    """The clinic seal's certificate, for ``tpi-forms verify --trust``."""
+    seal = services().seal
+    if seal is None:
+        abort(404)
+    response = make_response(first_certificate_pem(seal.cert_pem))
+    response.mimetype = "application/x-pem-file"
+    response.headers["Content-Disposition"] = 'attachment; filename="clinic-seal-certificate.pem"'
     return response
