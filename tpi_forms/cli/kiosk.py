@@ -69,6 +69,15 @@ def register(sub: Any) -> None:
         "--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})"
     )
     parser.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name or address the tablets use to reach the kiosk (repeat for more); "
+        "requests naming any other Host get 400. Always allowed: 127.0.0.1, localhost, ::1 "
+        "and the --host address",
+    )
+    parser.add_argument(
         "--data",
         type=Path,
         metavar="DIR",
@@ -197,6 +206,36 @@ def run_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+SLOW_CLIENT_SETTINGS: dict[str, Any] = {
+    "channel_timeout": 30,  # a connection that sends nothing for 30 s is closed
+    "cleanup_interval": 5,  # how often idle connections are looked for
+    "asyncore_use_poll": True,  # poll(), not select(): more than 1024 connections
+}
+"""waitress settings against slow clients: idle connections are closed soon, and the connection
+limit (`connection_limit`) is far above what a slowloris on a clinic network can hold open (a
+request is handed to a web thread only once it has fully arrived, so slow clients hold no thread).
+A kiosk reachable from an untrusted network belongs behind a reverse proxy with its own limits."""
+
+
+def connection_limit() -> int:
+    """Connections waitress keeps open at once: 2000, or fewer when file descriptors are short."""
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return 2000
+    return max(100, min(2000, soft - 200))
+
+
+def allowed_hosts(host: str, extra: list[str]) -> tuple[str, ...]:
+    """The hosts the kiosk answers to: loopback names, the listening address, and ``extra``."""
+    from ..kiosk.config import DEFAULT_ALLOWED_HOSTS
+
+    listening = () if host in WILDCARD_HOSTS else (host,)
+    return tuple(dict.fromkeys((*DEFAULT_ALLOWED_HOSTS, *listening, *extra)))
+
+
 def default_data_dir() -> Path:
     """The per-user data folder, e.g. ``~/.local/share/tpi-forms``."""
     import platformdirs
@@ -230,6 +269,7 @@ def run(args: argparse.Namespace) -> int:
         packet_workers=args.packet_workers,
         seal_key=args.seal_key,
         seal_cert=args.seal_cert,
+        allowed_hosts=allowed_hosts(args.host, args.allowed_host),
     )
     app = create_app(config)  # first: it refuses a data folder another server is using
     services = app.extensions["tpi_kiosk"]
@@ -254,6 +294,12 @@ def run(args: argparse.Namespace) -> int:
         )
     print(f"Serving the kiosk on http://{args.host}:{args.port}/ (Ctrl+C to stop)", flush=True)
     signal.signal(signal.SIGTERM, _stop)
+    if args.host in WILDCARD_HOSTS and not args.allowed_host:
+        print(
+            "Listening on every address: pass --allowed-host with the name or address the "
+            "tablets use, or they are refused",
+            flush=True,
+        )
     try:
         waitress.serve(
             app,
@@ -264,6 +310,8 @@ def run(args: argparse.Namespace) -> int:
             clear_untrusted_proxy_headers=True,
             max_request_body_size=config.max_content_length,
             _quiet=True,
+            **SLOW_CLIENT_SETTINGS,
+            connection_limit=connection_limit(),
         )
     except KeyboardInterrupt:
         pass

@@ -27,6 +27,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFError, CSRFProtect  # type: ignore[import-untyped]
 from werkzeug.exceptions import HTTPException
 
@@ -39,9 +40,11 @@ from .packets import PacketQueue, SealedRenderer, render_record_json
 from .sealing import ClinicSeal, clinic_seal
 from .security import (
     AttemptLimiter,
+    HostAllowList,
     IdleSessionInterface,
     StaffPin,
     apply_security_headers,
+    client_key,
     secret_key,
 )
 from .services import KioskServices
@@ -134,6 +137,13 @@ def create_app(config: KioskConfig) -> Flask:
 
     app.register_blueprint(patient.blueprint)
     app.register_blueprint(staff.blueprint)
+    _limit_self_checkins(app, config)
+    refused = kiosk_text(clinic.default_locale)
+    app.wsgi_app = HostAllowList(  # type: ignore[method-assign]
+        app.wsgi_app,
+        config.allowed_hosts,
+        f"{refused['error.400.title']}. {refused['error.400.text']}",
+    )
 
     @app.get("/static/<path:filename>")
     def shared_static(filename: str) -> Response:
@@ -201,6 +211,25 @@ def create_app(config: KioskConfig) -> Flask:
 
     log.info("kiosk started: data folder ready, schema %s", store.schema_version())
     return app
+
+
+def _limit_self_checkins(app: Flask, config: KioskConfig) -> None:
+    """Rate limits on anonymous self check-in: per client address, and for all clients together.
+
+    In memory: the kiosk is one process. A client over a limit gets the 429 page.
+    """
+    limiter = Limiter(
+        key_func=lambda: client_key(request),
+        app=app,
+        storage_uri="memory://",
+        headers_enabled=False,
+    )
+    endpoint = "patient.self_checkin"
+    view: Any = limiter.limit(config.self_checkin_per_client)(app.view_functions[endpoint])
+    view = limiter.limit(
+        config.self_checkin_total, key_func=lambda: "all", scope="self-checkin-total"
+    )(view)
+    app.view_functions[endpoint] = view
 
 
 def _seal(config: KioskConfig, clinic: Clinic) -> ClinicSeal | None:

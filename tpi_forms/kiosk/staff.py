@@ -82,6 +82,8 @@ def choices(pairs: Any) -> list[Any]:
     return [_SELECT_CHOICE(value, label) for value, label in pairs]
 
 
+UNANSWERED_SHOWN = 10
+"""Self check-ins with no answers yet shown on the staff list (the rest are counted)."""
 NO_AUTOFILL = {"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false"}
 
 
@@ -241,10 +243,16 @@ def packet_problem(state: CheckInState) -> dict[str, str] | None:
 @staff_required
 def dashboard() -> str:
     svc = services()
-    states = [checkin_state(svc.store, c) for c in svc.store.checkins(limit=100)]
+    # Anonymous self check-ins that never answered anything are listed apart (a few, and a
+    # count): however many are opened, they cannot push real patients off the list.
+    listed = svc.store.checkins(limit=100, unanswered_self=False)
+    states = [checkin_state(svc.store, c) for c in listed]
+    unanswered = svc.store.checkins(limit=UNANSWERED_SHOWN, unanswered_self=True)
     return render_template(
         "kiosk/staff_dashboard.html",
         states=states,
+        unanswered=[checkin_state(svc.store, c) for c in unanswered],
+        unanswered_count=svc.store.count_unanswered_self(),
         tablet_checkin=session.get("checkin"),
         quarantined=len(svc.store.quarantined()),
         sealed=svc.seal is not None,

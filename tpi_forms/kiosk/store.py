@@ -210,14 +210,33 @@ class KioskStore(QuarantineIndex):
         )
         return None if row is None else checkin_row(row)
 
-    def checkins(self, limit: int = 200) -> list[CheckIn]:
-        """The latest check-ins, newest first."""
+    def checkins(self, limit: int = 200, *, unanswered_self: bool | None = None) -> list[CheckIn]:
+        """The latest check-ins, newest first.
+
+        :param unanswered_self: True: only self check-ins with no submission yet; False: all
+            but those (staff check-ins and self check-ins with answers); None: all.
+        """
+        where = ""
+        if unanswered_self is not None:
+            unanswered = (
+                "(mode = 'self' AND NOT EXISTS "
+                "(SELECT 1 FROM submissions s WHERE s.checkin_id = checkins.id))"
+            )
+            where = f"WHERE {'' if unanswered_self else 'NOT '}{unanswered} "
         rows = self._conn().execute(
             "SELECT id, created_at, mode, patient_json FROM checkins "
-            "ORDER BY created_at DESC, rowid DESC LIMIT ?",
+            f"{where}ORDER BY created_at DESC, rowid DESC LIMIT ?",
             (limit,),
         )
         return [checkin_row(row) for row in rows]
+
+    def count_unanswered_self(self) -> int:
+        """How many self check-ins have no submission yet."""
+        row = self._conn().execute(
+            "SELECT count(*) FROM checkins c WHERE mode = 'self' AND NOT EXISTS "
+            "(SELECT 1 FROM submissions s WHERE s.checkin_id = c.id)"
+        )
+        return int(row.fetchone()[0])
 
     # -- submissions --------------------------------------------------------------------------
 
