@@ -43,6 +43,8 @@ log = logging.getLogger("tpi_forms.kiosk")
 
 RENDER_TIMEOUT = 300
 """Seconds one packet may take in a worker process before it counts as failed."""
+KEPT_PDFS = 32
+"""Rendered PDFs kept in memory while they cannot be stored (a full disk); more are re-rendered."""
 REASONS = ("disk_full", "storage", "worker_stopped", "timeout", "render")
 """Why a render failed, as keys of the staff words (``packet_reason_<key>``)."""
 
@@ -144,6 +146,8 @@ class PacketQueue:
         self._lock = threading.Lock()
         self._outstanding = 0
         self._attempts: dict[str, int] = {}
+        self._rendered: dict[str, bytes] = {}
+        """PDFs made but not yet stored (the disk was full): the next try only stores them."""
         self._timers: dict[str, threading.Timer] = {}
         self._closed = False
         self.failures = 0
@@ -261,9 +265,16 @@ class PacketQueue:
                 self._done(token)
                 return
             checkin_id = submission.checkin_id
-            record_json = json.dumps(submission.payload, ensure_ascii=False).encode("utf-8")
-            pdf = self._render(record_json)
-            self.store.add_packet(checkin_id, token, pdf)
+            with self._lock:
+                pdf = self._rendered.pop(token, None)
+            if pdf is None:
+                record_json = json.dumps(submission.payload, ensure_ascii=False).encode("utf-8")
+                pdf = self._render(record_json)
+            try:
+                self.store.add_packet(checkin_id, token, pdf)
+            except (OSError, sqlite3.OperationalError):
+                self._keep(token, pdf)  # made once: a full disk costs no render per try
+                raise
         except ConflictError:
             self._done(token)  # made meanwhile by another thread
             return
@@ -333,6 +344,12 @@ class PacketQueue:
                 return
         self._queue.put(token)  # counted as outstanding when it was scheduled
 
+    def _keep(self, token: str, pdf: bytes) -> None:
+        with self._lock:
+            if len(self._rendered) < KEPT_PDFS:
+                self._rendered[token] = pdf
+
     def _done(self, token: str) -> None:
         with self._lock:
             self._attempts.pop(token, None)
+            self._rendered.pop(token, None)
