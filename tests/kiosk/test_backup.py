@@ -146,4 +146,19 @@ def test_a_packet_missing_from_the_data_folder_fails_the_backup(tmp_path: Path) 
 
 
 def test_the_settings_files_are_the_ones_the_kiosk_writes() -> None:
+    from tpi_forms.kiosk.sealing import SEAL_FOLDER
+
     assert set(backup_module.SETTINGS_FILES) == {PIN_FILE, SECRET_FILE}
+    assert backup_module.SETTINGS_FOLDERS == (SEAL_FOLDER,)
+
+
+def test_the_clinic_seal_is_backed_up_and_restored(tmp_path: Path) -> None:
+    from tpi_forms.kiosk.sealing import CERT_FILE, KEY_FILE, SEAL_FOLDER, clinic_seal
+
+    data, saved, fresh = tmp_path / "data", tmp_path / "saved", tmp_path / "fresh"
+    KioskStore(data).close()
+    seal = clinic_seal(data, "Sample Clinic")
+    backup_module.backup(data, saved)
+    backup_module.restore(fresh, saved)
+    assert (fresh / SEAL_FOLDER / CERT_FILE).read_bytes() == seal.cert_pem
+    assert (fresh / SEAL_FOLDER / KEY_FILE).read_bytes() == seal.key_pem

@@ -25,6 +25,22 @@ def test_help_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     for option in ("--host", "--port", "--data", "--idle-timeout", "--staff-pin-file"):
         assert option in out
+    for option in ("--allowed-host", "--seal-key", "--seal-cert", "backup", "restore"):
+        assert option in out
+
+
+def test_the_hosts_allowed_are_loopback_the_listening_address_and_those_named() -> None:
+    from tpi_forms.cli.kiosk import allowed_hosts
+
+    assert allowed_hosts("127.0.0.1", []) == ("127.0.0.1", "localhost", "::1")
+    assert allowed_hosts("192.168.1.5", ["kiosk.lan"]) == (
+        "127.0.0.1",
+        "localhost",
+        "::1",
+        "192.168.1.5",
+        "kiosk.lan",
+    )
+    assert "0.0.0.0" not in allowed_hosts("0.0.0.0", [])
 
 
 @pytest.mark.parametrize(
