@@ -133,13 +133,13 @@ def register(sub: Any) -> None:
         "up to 4; 0 renders in the web thread)",
     )
     parser.set_defaults(func=run)
-    commands = parser.add_subparsers(dest="kiosk_command", metavar="COMMAND")
-    _register_backup(commands)
-    _register_restore(commands)
+    actions = parser.add_subparsers(dest="kiosk_action", metavar="ACTION")
+    _register_backup(actions)
+    _register_restore(actions)
 
 
-def _register_backup(commands: Any) -> None:
-    parser = commands.add_parser(
+def _register_backup(actions: Any) -> None:
+    parser = actions.add_parser(
         "backup",
         help="copy the database and packets to a new folder (safe while the kiosk runs)",
         description=(
@@ -156,8 +156,8 @@ def _register_backup(commands: Any) -> None:
     parser.set_defaults(func=run_backup)
 
 
-def _register_restore(commands: Any) -> None:
-    parser = commands.add_parser(
+def _register_restore(actions: Any) -> None:
+    parser = actions.add_parser(
         "restore",
         help="restore a backup into a data folder (the kiosk must be stopped); deletes nothing",
         description=(
