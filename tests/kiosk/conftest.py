@@ -18,9 +18,10 @@ from .kiosk_client import CLINICIAN, CREDENTIALS, PIN
 
 
 def make_app(data_dir: Path, *, accounts: bool = True, **settings: object) -> Flask:
-    """The kiosk app; with ``accounts`` its data folder has the clinician account `CLINICIAN`."""
+    """The kiosk app; with ``accounts`` its data folder has the clinician account `CLINICIAN`
+    (made on the first start of that folder; a restart keeps it)."""
     app = create_app(KioskConfig(data_dir=data_dir, **settings))  # type: ignore[arg-type]
-    if accounts:
+    if accounts and svc(app).accounts.by_name(CLINICIAN) is None:
         add_account(app, CLINICIAN, "clinician", PIN, credentials=CREDENTIALS)
     return app
 

@@ -25,6 +25,22 @@ def test_help_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     for option in ("--host", "--port", "--data", "--idle-timeout", "--staff-pin-file"):
         assert option in out
+    for option in ("--allowed-host", "--seal-key", "--seal-cert", "backup", "restore"):
+        assert option in out
+
+
+def test_the_hosts_allowed_are_loopback_the_listening_address_and_those_named() -> None:
+    from tpi_forms.cli.kiosk import allowed_hosts
+
+    assert allowed_hosts("127.0.0.1", []) == ("127.0.0.1", "localhost", "::1")
+    assert allowed_hosts("192.168.1.5", ["kiosk.lan"]) == (
+        "127.0.0.1",
+        "localhost",
+        "::1",
+        "192.168.1.5",
+        "kiosk.lan",
+    )
+    assert "0.0.0.0" not in allowed_hosts("0.0.0.0", [])
 
 
 @pytest.mark.parametrize(
@@ -119,6 +135,8 @@ def test_first_start_prints_a_pin_once_and_serves(tmp_path: Path) -> None:
     proc, lines = serve(data, port)
     try:
         (pin_line,) = [line for line in lines if "Set-up PIN" in line]
+        (seal_line,) = [line for line in lines if "verify --trust" in line]
+        assert str(data / "seal" / "clinic-seal-cert.pem") in seal_line and "made now" in seal_line
         pin = pin_line.rsplit(" ", 1)[1].strip()
         with fetch(f"http://127.0.0.1:{port}/") as response:
             assert response.status == 200

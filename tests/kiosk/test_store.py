@@ -180,7 +180,7 @@ def test_write_atomic_leaves_no_temp_file_and_replaces(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["a.pdf"]
 
 
-def test_startup_sweep_removes_temp_files_and_unnamed_pdfs(tmp_path: Path) -> None:
+def test_startup_sweep_removes_temp_files_and_quarantines_unnamed_pdfs(tmp_path: Path) -> None:
     folder = tmp_path / "data"
     s = KioskStore(folder)
     checkin = s.create_checkin(PATIENT, mode="staff")
@@ -196,6 +196,7 @@ def test_startup_sweep_removes_temp_files_and_unnamed_pdfs(tmp_path: Path) -> No
     assert [p.name for p in (folder / "packets").iterdir()] == [s.packet(checkin.id).path.name]
     assert not any(p.name.startswith(TEMP_PREFIX) for p in folder.iterdir())
     assert s.read_packet(checkin.id) == pdf
+    assert (folder / "quarantine" / "never-committed.pdf").read_bytes() == b"%PDF"
     s.close()
 
 

@@ -30,7 +30,7 @@ from ..errors import ConsentRecordError, UnknownLocaleError
 from ..i18n import format_list
 from ..screening.procedure import PlannedProcedure
 
-FORMAT = "tpi_forms.consent.document/1"
+FORMAT = "tpi_forms.consent/1"
 """Names the layout of `ConsentDocument.to_dict`; part of the hashed content."""
 
 

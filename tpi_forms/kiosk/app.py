@@ -27,6 +27,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFError, CSRFProtect  # type: ignore[import-untyped]
 from werkzeug.exceptions import HTTPException
 
@@ -36,8 +37,16 @@ from ..i18n import to_zone
 from . import patient, staff, staff_users
 from .accounts import StaffAccounts, StaffPin
 from .config import KioskConfig
-from .packets import PacketQueue
-from .security import AttemptLimiter, IdleSessionInterface, apply_security_headers, secret_key
+from .packets import PacketQueue, SealedRenderer, render_record_json
+from .sealing import ClinicSeal, clinic_seal
+from .security import (
+    AttemptLimiter,
+    HostAllowList,
+    IdleSessionInterface,
+    apply_security_headers,
+    client_key,
+    secret_key,
+)
 from .services import KioskServices
 from .state import CONSENT
 from .store import KioskStore
@@ -100,6 +109,12 @@ def create_app(config: KioskConfig) -> Flask:
     CSRFProtect(app)
     store = KioskStore(data_dir)
     clinic: Clinic = load_clinic(config.clinic_file) if config.clinic_file else sample_clinic()
+    try:
+        seal = _seal(config, clinic)
+    except BaseException:
+        store.close()
+        raise
+    render = SealedRenderer(seal.key_pem, seal.cert_pem) if seal else render_record_json
     app.extensions["tpi_kiosk"] = KioskServices(
         config=config,
         store=store,
@@ -111,7 +126,10 @@ def create_app(config: KioskConfig) -> Flask:
             account_max_attempts=config.account_max_attempts,
         ),
         clinic=clinic,
-        packets=PacketQueue(store, CONSENT, config.packet_workers, retry=config.packet_retry),
+        packets=PacketQueue(
+            store, CONSENT, config.packet_workers, retry=config.packet_retry, render=render
+        ),
+        seal=seal,
     )
     app.extensions["tpi_kiosk"].packets.start()
     kiosk_locales()  # load and check the kiosk's words now, not on the first page
@@ -125,6 +143,13 @@ def create_app(config: KioskConfig) -> Flask:
     app.register_blueprint(patient.blueprint)
     app.register_blueprint(staff.blueprint)
     app.register_blueprint(staff_users.blueprint)
+    _limit_self_checkins(app, config)
+    refused = kiosk_text(clinic.default_locale)
+    app.wsgi_app = HostAllowList(  # type: ignore[method-assign]
+        app.wsgi_app,
+        config.allowed_hosts,
+        f"{refused['error.400.title']}. {refused['error.400.text']}",
+    )
 
     @app.get("/static/<path:filename>")
     def shared_static(filename: str) -> Response:
@@ -201,6 +226,32 @@ def create_app(config: KioskConfig) -> Flask:
 
     log.info("kiosk started: data folder ready, schema %s", store.schema_version())
     return app
+
+
+def _limit_self_checkins(app: Flask, config: KioskConfig) -> None:
+    """Rate limits on anonymous self check-in: per client address, and for all clients together.
+
+    In memory: the kiosk is one process. A client over a limit gets the 429 page.
+    """
+    limiter = Limiter(
+        key_func=lambda: client_key(request),
+        app=app,
+        storage_uri="memory://",
+        headers_enabled=False,
+    )
+    endpoint = "patient.self_checkin"
+    view: Any = limiter.limit(config.self_checkin_per_client)(app.view_functions[endpoint])
+    view = limiter.limit(
+        config.self_checkin_total, key_func=lambda: "all", scope="self-checkin-total"
+    )(view)
+    app.view_functions[endpoint] = view
+
+
+def _seal(config: KioskConfig, clinic: Clinic) -> ClinicSeal | None:
+    """The clinic seal packets are sealed with (made on first start), or None when turned off."""
+    if not config.seal_packets:
+        return None
+    return clinic_seal(config.data_dir, clinic.name, config.seal_key, config.seal_cert)
 
 
 def _error_page(code: int, kind: str) -> tuple[str, int]:

@@ -14,6 +14,8 @@ DEFAULT_IDLE_TIMEOUT = 180
 """Seconds without a tap before an abandoned tablet session is wiped."""
 DEFAULT_IDLE_WARNING = 30
 """Seconds before the wipe that the tablet asks "Are you still there?"."""
+DEFAULT_ALLOWED_HOSTS = ("127.0.0.1", "localhost", "::1")
+"""Host names a kiosk answers to unless told more (`KioskConfig.allowed_hosts`)."""
 
 
 @dataclass(frozen=True)
@@ -89,5 +91,19 @@ class KioskConfig:
     """Worker processes rendering packet PDFs in the background; 0 renders in one thread."""
     packet_retry: RetryPolicy = RetryPolicy()
     """How often a packet whose rendering fails is tried again before staff are told."""
+    allowed_hosts: tuple[str, ...] = DEFAULT_ALLOWED_HOSTS
+    """Host names (and addresses) the kiosk answers to; any other ``Host`` header gets 400
+    (DNS rebinding). The CLI adds the address it listens on and each ``--allowed-host``."""
+    self_checkin_per_client: str = "10 per minute"
+    """How many self check-ins one client address may start (a Flask-Limiter rate)."""
+    self_checkin_total: str = "60 per minute"
+    """How many self check-ins all clients together may start."""
+    seal_packets: bool = True
+    """Seal every packet (PAdES) with the clinic seal; only tests of other things turn it off."""
+    seal_key: Path | None = None
+    """The clinic's own seal key (PEM); None (with no ``seal_cert``) uses the kiosk's own, made
+    once in ``<data_dir>/seal/``."""
+    seal_cert: Path | None = None
+    """The certificate of ``seal_key``, with its chain after it."""
     clock: Callable[[], dt.datetime] = utc_now
     """The current time (time-zone aware); the clinic's day comes from it. Tests set their own."""

@@ -6,6 +6,8 @@ more per packet, so it runs here, off the request: in worker processes when conf
 rendering is CPU-bound pure Python), else in this queue's threads. Records still without a
 packet when the server starts (it stopped mid-render) are rendered again at start.
 
+Every packet is sealed with the clinic seal (`SealedRenderer`, `.sealing`) before it is stored.
+
 A render that fails is tried again after a wait that doubles each time (`RetryPolicy`). A
 failure that may pass by itself (a full disk, a worker process that died) is tried many more
 times than one that will fail the same way again (a record the renderer refuses). Each failed
@@ -41,6 +43,8 @@ log = logging.getLogger("tpi_forms.kiosk")
 
 RENDER_TIMEOUT = 300
 """Seconds one packet may take in a worker process before it counts as failed."""
+KEPT_PDFS = 32
+"""Rendered PDFs kept in memory while they cannot be stored (a full disk); more are re-rendered."""
 REASONS = ("disk_full", "storage", "worker_stopped", "timeout", "render")
 """Why a render failed, as keys of the staff words (``packet_reason_<key>``)."""
 
@@ -51,6 +55,26 @@ Renderer = Callable[[bytes], bytes]
 def render_record_json(record_json: bytes) -> bytes:
     """The packet PDF of a record given as JSON (runs in a worker process)."""
     return render_packet(ConsentRecord.from_json(record_json))
+
+
+@dataclass(frozen=True)
+class SealedRenderer:
+    """Renders a record's packet and seals it with the clinic seal (PAdES B-B, PDF/A kept).
+
+    Picklable, so it runs in the worker processes as it does in a thread.
+    """
+
+    key_pem: bytes
+    """The seal's private key (PEM)."""
+    cert_pem: bytes
+    """The seal's certificate, with any chain after it."""
+    render: Renderer = render_record_json
+    """Makes the unsealed PDF."""
+
+    def __call__(self, record_json: bytes) -> bytes:
+        from ..pdf.seal import seal_pdf
+
+        return seal_pdf(self.render(record_json), self.key_pem, self.cert_pem)
 
 
 @dataclass(frozen=True)
@@ -122,6 +146,8 @@ class PacketQueue:
         self._lock = threading.Lock()
         self._outstanding = 0
         self._attempts: dict[str, int] = {}
+        self._rendered: dict[str, bytes] = {}
+        """PDFs made but not yet stored (the disk was full): the next try only stores them."""
         self._timers: dict[str, threading.Timer] = {}
         self._closed = False
         self.failures = 0
@@ -239,9 +265,16 @@ class PacketQueue:
                 self._done(token)
                 return
             checkin_id = submission.checkin_id
-            record_json = json.dumps(submission.payload, ensure_ascii=False).encode("utf-8")
-            pdf = self._render(record_json)
-            self.store.add_packet(checkin_id, token, pdf)
+            with self._lock:
+                pdf = self._rendered.pop(token, None)
+            if pdf is None:
+                record_json = json.dumps(submission.payload, ensure_ascii=False).encode("utf-8")
+                pdf = self._render(record_json)
+            try:
+                self.store.add_packet(checkin_id, token, pdf)
+            except (OSError, sqlite3.OperationalError):
+                self._keep(token, pdf)  # made once: a full disk costs no render per try
+                raise
         except ConflictError:
             self._done(token)  # made meanwhile by another thread
             return
@@ -311,6 +344,12 @@ class PacketQueue:
                 return
         self._queue.put(token)  # counted as outstanding when it was scheduled
 
+    def _keep(self, token: str, pdf: bytes) -> None:
+        with self._lock:
+            if len(self._rendered) < KEPT_PDFS:
+                self._rendered[token] = pdf
+
     def _done(self, token: str) -> None:
         with self._lock:
             self._attempts.pop(token, None)
+            self._rendered.pop(token, None)

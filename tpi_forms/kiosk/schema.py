@@ -94,7 +94,30 @@ MIGRATION_STAFF_ACCOUNTS = (
 )
 """Staff accounts, one per person: a change (disable, enable, new secret) is a new row."""
 
-MIGRATIONS: tuple[str, ...] = (MIGRATION_1, MIGRATION_2, MIGRATION_STAFF_ACCOUNTS)
+
+MIGRATION_QUARANTINE = """
+    CREATE TABLE quarantine (
+        filename TEXT PRIMARY KEY,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        found_at TEXT NOT NULL,
+        checkin_id TEXT,
+        patient_name TEXT,
+        date_of_birth TEXT,
+        signed_at TEXT,
+        record_sha256 TEXT,
+        problem TEXT
+    );
+    """ + _append_only("quarantine")
+"""The index of packet PDFs found without a row (e.g. after a database restore), read from
+their embedded records; ``checkin_id`` has no foreign key: the check-in may be unknown here."""
+
+MIGRATIONS: tuple[str, ...] = (
+    MIGRATION_1,
+    MIGRATION_2,
+    MIGRATION_STAFF_ACCOUNTS,
+    MIGRATION_QUARANTINE,
+)
 """Schema steps in order; step ``n`` (1-based) upgrades ``user_version`` ``n - 1`` to ``n``."""
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -102,11 +125,39 @@ SCHEMA_VERSION = len(MIGRATIONS)
 def connect(path: Path) -> sqlite3.Connection:
     """A connection in autocommit mode, WAL journal, ``synchronous=FULL``, foreign keys on."""
     conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA busy_timeout=30000")
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=30000")
+    except BaseException:
+        conn.close()
+        raise
     return conn
+
+
+def damaged(path: Path, reason: str | BaseException) -> StoreError:
+    """The one-line error for a damaged database: the file, and how to recover what it holds.
+
+    ``reason`` is SQLite's own message (never patient data), or an exception carrying it.
+    """
+    if isinstance(reason, BaseException):
+        reason = (str(reason).splitlines() or ["unreadable"])[0]
+    return StoreError(
+        f"the kiosk database {path} is damaged ({reason}); stop the kiosk, keep a copy of the "
+        f'file, recover what it holds with: sqlite3 {path} ".recover" | sqlite3 new.sqlite3 '
+        f"and put new.sqlite3 in its place (or restore a backup)"
+    )
+
+
+def check_integrity(conn: sqlite3.Connection, path: Path) -> None:
+    """Run ``PRAGMA integrity_check``; `damaged` unless SQLite finds the database whole."""
+    try:
+        rows = conn.execute("PRAGMA integrity_check").fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise damaged(path, exc) from None
+    if [tuple(row) for row in rows] != [("ok",)]:
+        raise damaged(path, "its integrity check failed")
 
 
 def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:

@@ -4,8 +4,11 @@
 - `AttemptLimiter` counts wrong secrets per client and per account, reserving each attempt
   before its secret is checked, and locks either out for a while after too many.
 - `IdleSessionInterface` keeps sessions on the server, behind a random cookie id; a session
-  idle longer than the timeout is wiped, and `wipe`/`rotate` issue a fresh id.
+  idle longer than the timeout is wiped, and `wipe`/`rotate` issue a fresh id. A page's own
+  automatic refresh (the waiting page, ``?refresh=1``) is not activity: it cannot keep a session
+  alive past the idle timeout.
 - `apply_security_headers` sets CSP, frame, referrer and sniffing headers and ``no-store``.
+- `HostAllowList` answers 400 to any ``Host`` not allowed (DNS rebinding, forged hosts).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -247,6 +250,9 @@ class KioskSession(CallbackDict[str, Any], SessionMixin):
         """True when the client came back with a session that had timed out (and was wiped)."""
         self.modified = False
         self.rotate_requested = False
+        self.last_seen: float | None = None
+        """For a passive request (`is_passive`): the time of the last real one, which stays
+        the session's last activity."""
 
     def wipe(self) -> None:
         """Forget everything and take a fresh id (the old id no longer opens anything)."""
@@ -256,6 +262,15 @@ class KioskSession(CallbackDict[str, Any], SessionMixin):
     def rotate(self) -> None:
         """Keep the data under a fresh id (after logging in)."""
         self.rotate_requested = True
+
+
+PASSIVE_ARG = "refresh"
+"""Query argument of a page's own automatic refresh (the waiting page): not activity."""
+
+
+def is_passive(request: Request) -> bool:
+    """True for a GET a page makes by itself (``?refresh=1``): it keeps no session alive."""
+    return request.method == "GET" and request.args.get(PASSIVE_ARG) == "1"
 
 
 class IdleSessionInterface(SessionInterface):
@@ -281,7 +296,11 @@ class IdleSessionInterface(SessionInterface):
             self._expire(now)
             found = self._sessions.get(sid)
             if found is not None:
-                data, _ = found
+                data, seen = found
+                if is_passive(request):  # a page refreshing itself: nobody touched the tablet
+                    session = KioskSession(sid, dict(data))
+                    session.last_seen = seen
+                    return session
                 self._sessions[sid] = (data, now)
                 return KioskSession(sid, dict(data))
         return KioskSession(self._new_sid(), new=True, expired=bool(sid))
@@ -303,7 +322,8 @@ class IdleSessionInterface(SessionInterface):
             if not session and not session.new:
                 self._sessions.pop(session.sid, None)
             if session:
-                self._sessions[session.sid] = (dict(session), self.clock())
+                seen = self.clock() if session.last_seen is None else session.last_seen
+                self._sessions[session.sid] = (dict(session), seen)
         if session.new and not session:
             if session.rotate_requested:  # wiped: drop the cookie too
                 response.delete_cookie(
@@ -351,12 +371,52 @@ def client_key(request: Request, *, trust_header: bool = False) -> str:
     return request.remote_addr or "unknown"
 
 
+# -- the Host allow-list -------------------------------------------------------------------------
+
+
+def host_name(host: str) -> str:
+    """The name in a ``Host`` header, without port, lower case: ``[::1]:80`` gives ``::1``."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    if host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    return host.rstrip(".")
+
+
+class HostAllowList:
+    """WSGI middleware: a request whose ``Host`` is not allowed gets 400, its host never echoed.
+
+    The kiosk builds no URL from the Host header then, so DNS rebinding and forged hosts in
+    redirects cannot reach it.
+    """
+
+    def __init__(self, app: Callable[..., Any], hosts: Iterable[str], refusal: str) -> None:
+        self.app = app
+        self.hosts = frozenset(host_name(h) for h in hosts if h.strip())
+        self.refusal = refusal.encode("utf-8")
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        host = str(environ.get("HTTP_HOST") or "")
+        if host_name(host) in self.hosts:
+            return self.app(environ, start_response)
+        headers = [
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("Content-Length", str(len(self.refusal))),
+            ("Cache-Control", "no-store"),
+            *SECURITY_HEADERS.items(),
+        ]
+        start_response("400 Bad Request", headers)
+        return [self.refusal]
+
+
 __all__ = [
     "MAX_PIN_LENGTH",
     "MIN_PIN_LENGTH",
     "PIN_FILE",
     "Attempt",
     "AttemptLimiter",
+    "HostAllowList",
     "IdleSessionInterface",
     "KioskSession",
     "Lockout",
@@ -366,5 +426,6 @@ __all__ = [
     "check_pin_rules",
     "client_key",
     "generate_pin",
+    "host_name",
     "secret_key",
 ]

@@ -1,4 +1,4 @@
-"""What the kiosk views share: settings, store, staff accounts, attempt limiter and clinic."""
+"""What the kiosk views share: settings, store, staff accounts, attempt limiter, clinic and seal."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from ..definitions.clinic import Clinic
 from .accounts import StaffAccounts, StaffPin
 from .config import KioskConfig
 from .packets import PacketQueue
+from .sealing import ClinicSeal
 from .security import AttemptLimiter
 from .store import KioskStore
 
@@ -34,6 +35,8 @@ class KioskServices:
     """The clinic whose consent and packets are made."""
     packets: PacketQueue
     """Renders the packets of signed records in the background."""
+    seal: ClinicSeal | None = None
+    """The seal every packet is sealed with (None only when sealing is turned off)."""
 
     def now(self) -> dt.datetime:
         """The current time, from the configured clock."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
@@ -29,15 +30,24 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from ..definitions.questionnaire import load_questionnaire
 from ..definitions.words import language_name, words
+from ..errors import ConflictError
 from ..i18n import format_list
 from ..pdf.audit import describe_event
 from ..screening.engine import finding_reasons
 from .accounts import ROLES, SHARED_PIN, Actor, StaffUser
 from .packets import REASONS
+from .sealing import first_certificate_pem
 from .security import KioskSession, Lockout, client_key
 from .services import services
 from .staff_forms import CheckInForm, LoginForm
-from .state import CONSENT, PACKET_RETRY, CheckInState, checkin_state
+from .state import (
+    CONSENT,
+    PACKET_RETRY,
+    CheckInState,
+    checkin_state,
+    guard_may_clear,
+    guard_may_stop,
+)
 from .store import CheckIn
 from .text import PATIENT_KEY, medicine_name, page_locale, page_words, set_page_locale
 
@@ -85,6 +95,10 @@ def current_actor() -> Actor:
     user = current_user()
     assert user is not None
     return user.actor
+
+
+UNANSWERED_SHOWN = 10
+"""Self check-ins with no answers yet shown on the staff list (the rest are counted)."""
 
 
 def is_staff() -> bool:
@@ -255,11 +269,19 @@ def packet_problem(state: CheckInState) -> dict[str, str] | None:
 @staff_required
 def dashboard() -> str:
     svc = services()
-    states = [checkin_state(svc.store, c) for c in svc.store.checkins(limit=100)]
+    # Anonymous self check-ins that never answered anything are listed apart (a few, and a
+    # count): however many are opened, they cannot push real patients off the list.
+    listed = svc.store.checkins(limit=100, unanswered_self=False)
+    states = [checkin_state(svc.store, c) for c in listed]
+    unanswered = svc.store.checkins(limit=UNANSWERED_SHOWN, unanswered_self=True)
     return render_template(
         "kiosk/staff_dashboard.html",
         states=states,
+        unanswered=[checkin_state(svc.store, c) for c in unanswered],
+        unanswered_count=svc.store.count_unanswered_self(),
         tablet_checkin=session.get("checkin"),
+        quarantined=len(svc.store.quarantined()),
+        sealed=svc.seal is not None,
     )
 
 
@@ -372,13 +394,19 @@ def act(checkin_id: str, action: str) -> Any:
         log.warning("staff role %s refused for %s", user.role, action)
         return refused()
     svc = services()
-    state = checkin_state(svc.store, _load(checkin_id))
-    if action == "clear" and (state.screening is None or state.signed):
+    _load(checkin_id)  # 404 for an unknown check-in
+    # The guard decides inside the event's write transaction: a signature cannot land between.
+    guards = {"clear": guard_may_clear, "stop": guard_may_stop}
+    guard = guards[action](checkin_id) if action in guards else _any
+    try:
+        svc.store.add_event_if(checkin_id, events[action], user.actor.detail(), guard)
+    except ConflictError:
         abort(409)
-    if action == "stop" and state.signed:
-        abort(409)
-    svc.store.add_event(checkin_id, events[action], user.actor.detail())
     return redirect(url_for("staff.checkin", checkin_id=checkin_id))
+
+
+def _any(conn: Any) -> None:
+    """A store guard that allows the event (marking a paper copy given)."""
 
 
 @blueprint.post("/checkins/<checkin_id>/packet/retry")
@@ -408,4 +436,42 @@ def packet(checkin_id: str) -> Response:
     response.mimetype = "application/pdf"
     disposition = "attachment" if request.args.get("download") == "1" else "inline"
     response.headers["Content-Disposition"] = f'{disposition}; filename="consent-{checkin_id}.pdf"'
+    return response
+
+
+@blueprint.get("/quarantine")
+@staff_required
+def quarantine() -> str:
+    """Packets found without a database row (e.g. after a restore), read from their records."""
+    entries = []
+    for entry in services().store.quarantined():
+        signed = dt.datetime.fromisoformat(entry.signed_at) if entry.signed_at else None
+        found = dt.datetime.fromisoformat(entry.found_at)
+        entries.append({"entry": entry, "signed_at": signed, "found_at": found})
+    return render_template("kiosk/staff_quarantine.html", entries=entries)
+
+
+@blueprint.get("/quarantine/<filename>")
+@staff_required
+def quarantined_packet(filename: str) -> Response:
+    data = services().store.read_quarantined(filename)
+    if data is None:
+        abort(404)
+    response = make_response(data)
+    response.mimetype = "application/pdf"
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    response.headers["Content-Disposition"] = f'inline; filename="quarantined-{digest}.pdf"'
+    return response
+
+
+@blueprint.get("/seal-certificate.pem")
+@staff_required
+def seal_certificate() -> Response:
+    """The clinic seal's certificate, for ``tpi-forms verify --trust``."""
+    seal = services().seal
+    if seal is None:
+        abort(404)
+    response = make_response(first_certificate_pem(seal.cert_pem))
+    response.mimetype = "application/x-pem-file"
+    response.headers["Content-Disposition"] = 'attachment; filename="clinic-seal-certificate.pem"'
     return response

@@ -165,3 +165,35 @@ def guard_may_sign(checkin_id: str) -> Any:
             raise ConflictError("this check-in has been signed already")
 
     return guard
+
+
+def _signed(conn: sqlite3.Connection, checkin_id: str) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM submissions WHERE checkin_id = ? AND kind = ?", (checkin_id, CONSENT)
+    ).fetchone()
+    return row is not None
+
+
+def guard_may_stop(checkin_id: str) -> Any:
+    """A store guard for staff's "stop": refused once the patient has signed."""
+
+    def guard(conn: sqlite3.Connection) -> None:
+        if _signed(conn, checkin_id):
+            raise ConflictError("this check-in has been signed already")
+
+    return guard
+
+
+def guard_may_clear(checkin_id: str) -> Any:
+    """A store guard for staff's "clear": needs a screening, refused once signed."""
+
+    def guard(conn: sqlite3.Connection) -> None:
+        screened = conn.execute(
+            "SELECT 1 FROM submissions WHERE checkin_id = ? AND kind = ?", (checkin_id, SCREENING)
+        ).fetchone()
+        if screened is None:
+            raise ConflictError("this check-in has not been screened")
+        if _signed(conn, checkin_id):
+            raise ConflictError("this check-in has been signed already")
+
+    return guard

@@ -20,8 +20,9 @@ Guarantees:
 - A submission is keyed by a token the client generates; submitting the same token again stores
   nothing and returns the first result (a double tap or a retry after a dropped connection).
 - A packet PDF is written to a temporary file in the same folder, fsynced, renamed, and the folder
-  fsynced, before its row is committed. A startup sweep removes temporary files and PDFs that no
-  row names (never acknowledged).
+  fsynced, before its row is committed. A start-up sweep removes temporary files and moves PDFs
+  that no row names to the quarantine folder, indexed from their embedded records: a signed
+  packet is never deleted, even after an older database is restored (`.packet_files`).
 - The schema is versioned with ``PRAGMA user_version`` and upgraded in order (`.schema`).
 """
 
@@ -32,141 +33,65 @@ import hashlib
 import json
 import os
 import re
-import secrets
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConflictError, StoreError
-from .schema import LOCK_NAME, connect, migrate
+from .packet_files import (
+    PACKET_FOLDER,
+    QUARANTINE_FOLDER,
+    TEMP_PREFIX,
+    QuarantinedPacket,
+    QuarantineIndex,
+    fsync_folder,
+    packet_filename,
+    write_atomic,
+)
+from .rows import (
+    CheckIn,
+    Event,
+    Packet,
+    Submission,
+    checkin_row,
+    new_token,
+    now_utc,
+    parse_time,
+    submission_row,
+    to_json,
+)
+from .schema import LOCK_NAME, check_integrity, connect, damaged, migrate
+
+__all__ = [
+    "DATABASE_NAME",
+    "PACKET_FOLDER",
+    "QUARANTINE_FOLDER",
+    "TEMP_PREFIX",
+    "CheckIn",
+    "Event",
+    "KioskStore",
+    "Packet",
+    "QuarantinedPacket",
+    "Submission",
+    "fsync_folder",
+    "new_token",
+    "now_utc",
+    "write_atomic",
+]
 
 DATABASE_NAME = "kiosk.sqlite3"
-PACKET_FOLDER = "packets"
-TEMP_PREFIX = ".tmp-"
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 """A submission token: 16 to 64 URL-safe characters, chosen by the client."""
 CHECKIN_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{22,64}")
 MODES = ("staff", "self")
 
 
-@dataclass(frozen=True)
-class CheckIn:
-    """One patient's visit to the kiosk, as opened by staff or by the patient."""
-
-    id: str
-    """Random, unguessable id (URL-safe)."""
-    created_at: datetime
-    """When it was opened (UTC)."""
-    mode: str
-    """``staff`` (opened by staff) or ``self`` (patient self check-in)."""
-    patient: Mapping[str, Any]
-    """Name, date of birth, planned procedure and locale, as given when it was opened."""
-
-
-@dataclass(frozen=True)
-class Submission:
-    """A stored submission and what the server answered to it the first time."""
-
-    token: str
-    """The client's submission token."""
-    checkin_id: str
-    """The check-in it belongs to."""
-    kind: str
-    """What was submitted, e.g. ``screening`` or ``consent``."""
-    created_at: datetime
-    """When it was first stored (UTC)."""
-    payload: Any
-    """What was submitted (validated data)."""
-    result: Any
-    """What the server answered."""
-    stored: bool
-    """True when this call stored it; False when the token had been stored before."""
-
-
-@dataclass(frozen=True)
-class Event:
-    """One audit event; events are never changed, a correction is a later event."""
-
-    seq: int
-    """Order of events in the whole store."""
-    checkin_id: str | None
-    """The check-in, or None for events of the kiosk itself (e.g. staff log-in)."""
-    at: datetime
-    """When it happened (UTC)."""
-    kind: str
-    """What happened, e.g. ``opened``, ``screened``, ``cleared``, ``signed``."""
-    detail: Mapping[str, Any]
-    """Details that are not patient data (ids, status, counts)."""
-
-
-@dataclass(frozen=True)
-class Packet:
-    """A stored packet PDF."""
-
-    checkin_id: str
-    """The check-in it belongs to."""
-    submission_token: str
-    """The signing submission that produced it."""
-    path: Path
-    """Where the PDF is."""
-    sha256: str
-    """SHA-256 of the PDF bytes, hex."""
-    size: int
-    """Size in bytes."""
-    created_at: datetime
-    """When it was stored (UTC)."""
-
-
-def new_token() -> str:
-    """A fresh random id or submission token (22 URL-safe characters, 128 bits)."""
-    return secrets.token_urlsafe(16)
-
-
-def now_utc() -> datetime:
-    """The current time, UTC, to the microsecond."""
-    return datetime.now(UTC)
-
-
-def _time(value: str) -> datetime:
-    return datetime.fromisoformat(value)
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def fsync_folder(folder: Path) -> None:
-    """Flush a folder's entries (a rename or a new file) to disk."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that it is either absent or complete, even after a crash."""
-    folder = path.parent
-    tmp = folder / f"{TEMP_PREFIX}{new_token()}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    fsync_folder(folder)
-
-
-def _lock_folder(path: Path) -> int:
+def lock_folder(path: Path) -> int:
     """Hold an exclusive lock on ``path`` (released when the descriptor closes or we die)."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
@@ -179,7 +104,7 @@ def _lock_folder(path: Path) -> int:
     return fd
 
 
-class KioskStore:
+class KioskStore(QuarantineIndex):
     """The kiosk's database and packet files in one data folder; safe to share between threads.
 
     Each thread gets its own SQLite connection; write transactions use ``BEGIN IMMEDIATE``.
@@ -196,15 +121,22 @@ class KioskStore:
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.packet_folder = self.folder / PACKET_FOLDER
         self.packet_folder.mkdir(exist_ok=True, mode=0o700)
+        self.quarantine_folder = self.folder / QUARANTINE_FOLDER
         self.database = self.folder / DATABASE_NAME
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._lock_file: int | None = None
         if exclusive:
-            self._lock_file = _lock_folder(self.folder / LOCK_NAME)
+            self._lock_file = lock_folder(self.folder / LOCK_NAME)
         try:
-            migrate(self._conn())
+            try:
+                conn = self._conn()
+                if exclusive:
+                    check_integrity(conn, self.database)
+                migrate(conn)
+            except sqlite3.DatabaseError as exc:  # not a database, or damaged past reading
+                raise damaged(self.database, exc) from None
             os.chmod(self.database, 0o600)  # patient data: owner only (copied to -wal/-shm)
             if exclusive:
                 self.sweep()
@@ -249,26 +181,6 @@ class KioskStore:
         """The database's ``PRAGMA user_version``."""
         return int(self._conn().execute("PRAGMA user_version").fetchone()[0])
 
-    # -- start-up sweep -----------------------------------------------------------------------
-
-    def sweep(self) -> list[Path]:
-        """Remove temporary files and packet PDFs no row names; returns what was removed.
-
-        Both are left only by a crash before a packet was committed, so were never acknowledged.
-        """
-        named = {row[0] for row in self._conn().execute("SELECT filename FROM packets")}
-        removed: list[Path] = []
-        for folder in (self.folder, self.packet_folder):
-            for path in folder.iterdir():
-                stray_pdf = folder == self.packet_folder and path.name not in named
-                if path.is_file() and (path.name.startswith(TEMP_PREFIX) or stray_pdf):
-                    path.unlink()
-                    removed.append(path)
-        if removed:
-            fsync_folder(self.packet_folder)
-            fsync_folder(self.folder)
-        return removed
-
     # -- check-ins ----------------------------------------------------------------------------
 
     def create_checkin(
@@ -282,7 +194,7 @@ class KioskStore:
         with self._write() as conn:
             conn.execute(
                 "INSERT INTO checkins (id, created_at, mode, patient_json) VALUES (?, ?, ?, ?)",
-                (checkin.id, checkin.created_at.isoformat(), mode, _json(dict(patient))),
+                (checkin.id, checkin.created_at.isoformat(), mode, to_json(dict(patient))),
             )
             self._insert_event(conn, checkin.id, "opened", {**(detail or {}), "mode": mode})
         return checkin
@@ -299,16 +211,35 @@ class KioskStore:
             )
             .fetchone()
         )
-        return None if row is None else _checkin(row)
+        return None if row is None else checkin_row(row)
 
-    def checkins(self, limit: int = 200) -> list[CheckIn]:
-        """The latest check-ins, newest first."""
+    def checkins(self, limit: int = 200, *, unanswered_self: bool | None = None) -> list[CheckIn]:
+        """The latest check-ins, newest first.
+
+        :param unanswered_self: True: only self check-ins with no submission yet; False: all
+            but those (staff check-ins and self check-ins with answers); None: all.
+        """
+        where = ""
+        if unanswered_self is not None:
+            unanswered = (
+                "(mode = 'self' AND NOT EXISTS "
+                "(SELECT 1 FROM submissions s WHERE s.checkin_id = checkins.id))"
+            )
+            where = f"WHERE {'' if unanswered_self else 'NOT '}{unanswered} "
         rows = self._conn().execute(
             "SELECT id, created_at, mode, patient_json FROM checkins "
-            "ORDER BY created_at DESC, rowid DESC LIMIT ?",
+            f"{where}ORDER BY created_at DESC, rowid DESC LIMIT ?",
             (limit,),
         )
-        return [_checkin(row) for row in rows]
+        return [checkin_row(row) for row in rows]
+
+    def count_unanswered_self(self) -> int:
+        """How many self check-ins have no submission yet."""
+        row = self._conn().execute(
+            "SELECT count(*) FROM checkins c WHERE mode = 'self' AND NOT EXISTS "
+            "(SELECT 1 FROM submissions s WHERE s.checkin_id = c.id)"
+        )
+        return int(row.fetchone()[0])
 
     # -- submissions --------------------------------------------------------------------------
 
@@ -341,7 +272,7 @@ class KioskStore:
         path: Path | None = None
         if packet is not None:
             data, sha = packet
-            path = self.packet_folder / f"{checkin_id}-{sha[:32]}.pdf"
+            path = self.packet_folder / packet_filename(checkin_id, sha)
             write_atomic(path, data)
         created = now_utc()
         try:
@@ -360,8 +291,8 @@ class KioskStore:
                             checkin_id,
                             kind,
                             created.isoformat(),
-                            _json(payload),
-                            _json(result),
+                            to_json(payload),
+                            to_json(result),
                         ),
                     )
                     if packet is not None and path is not None:
@@ -416,7 +347,7 @@ class KioskStore:
             )
             .fetchone()
         )
-        return None if row is None else _submission(row)
+        return None if row is None else submission_row(row)
 
     def submissions(self, checkin_id: str | None = None) -> list[Submission]:
         """Submissions of one check-in (or all), oldest first."""
@@ -428,7 +359,7 @@ class KioskStore:
             sql += " WHERE checkin_id = ?"
             params = (checkin_id,)
         rows = self._conn().execute(sql + " ORDER BY created_at, rowid", params)
-        return [_submission(row) for row in rows]
+        return [submission_row(row) for row in rows]
 
     def latest_submission(self, checkin_id: str, kind: str) -> Submission | None:
         """The latest submission of one kind for a check-in."""
@@ -444,6 +375,22 @@ class KioskStore:
         with self._write() as conn:
             return self._insert_event(conn, checkin_id, kind, detail or {})
 
+    def add_event_if(
+        self,
+        checkin_id: str,
+        kind: str,
+        detail: Mapping[str, Any] | None,
+        guard: Callable[[sqlite3.Connection], None],
+    ) -> Event:
+        """Append an event only if ``guard`` allows it, deciding inside the same write transaction.
+
+        ``guard`` runs after ``BEGIN IMMEDIATE``, so no other write (a signature) can land between
+        its check and the event; it raises `ConflictError` to refuse.
+        """
+        with self._write() as conn:
+            guard(conn)
+            return self._insert_event(conn, checkin_id, kind, detail or {})
+
     def _insert_event(
         self,
         conn: sqlite3.Connection,
@@ -455,7 +402,7 @@ class KioskStore:
         when = at or now_utc()
         cursor = conn.execute(
             "INSERT INTO events (checkin_id, at, kind, detail_json) VALUES (?, ?, ?, ?)",
-            (checkin_id, when.isoformat(), kind, _json(dict(detail))),
+            (checkin_id, when.isoformat(), kind, to_json(dict(detail))),
         )
         assert cursor.lastrowid is not None
         return Event(cursor.lastrowid, checkin_id, when, kind, dict(detail))
@@ -474,7 +421,7 @@ class KioskStore:
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
         rows = self._conn().execute(sql + " ORDER BY seq", params)
-        return [Event(s, c, _time(a), k, json.loads(d)) for s, c, a, k, d in rows]
+        return [Event(s, c, parse_time(a), k, json.loads(d)) for s, c, a, k, d in rows]
 
     # -- packets ------------------------------------------------------------------------------
 
@@ -484,7 +431,7 @@ class KioskStore:
         The file is written atomically before its row is committed; a check-in has one packet.
         """
         sha = hashlib.sha256(data).hexdigest()
-        path = self.packet_folder / f"{checkin_id}-{sha[:32]}.pdf"
+        path = self.packet_folder / packet_filename(checkin_id, sha)
         write_atomic(path, data)
         created = now_utc()
         try:
@@ -516,7 +463,7 @@ class KioskStore:
             "ORDER BY created_at, rowid",
             (kind,),
         )
-        return [_submission(row) for row in rows]
+        return [submission_row(row) for row in rows]
 
     def packet(self, checkin_id: str) -> Packet | None:
         """The stored packet of a check-in, or None."""
@@ -532,7 +479,7 @@ class KioskStore:
         if row is None:
             return None
         cid, token, filename, sha, size, created = row
-        return Packet(cid, token, self.packet_folder / filename, sha, size, _time(created))
+        return Packet(cid, token, self.packet_folder / filename, sha, size, parse_time(created))
 
     def read_packet(self, checkin_id: str) -> bytes | None:
         """The packet PDF bytes, checked against the stored SHA-256."""
@@ -543,15 +490,3 @@ class KioskStore:
         if hashlib.sha256(data).hexdigest() != packet.sha256:
             raise StoreError("a stored packet does not match its recorded SHA-256")
         return data
-
-
-def _checkin(row: tuple[str, str, str, str]) -> CheckIn:
-    cid, created, mode, patient = row
-    return CheckIn(cid, _time(created), mode, json.loads(patient))
-
-
-def _submission(row: tuple[str, str, str, str, str, str]) -> Submission:
-    token, cid, kind, created, payload, result = row
-    return Submission(
-        token, cid, kind, _time(created), json.loads(payload), json.loads(result), False
-    )
