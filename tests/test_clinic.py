@@ -15,13 +15,12 @@ from PIL import Image
 from tpi_forms.definitions.clinic import (
     MAX_LOGO_BYTES,
     Clinic,
-    ClinicError,
     ClinicLogo,
     Practitioner,
     load_clinic,
     sample_clinic,
 )
-from tpi_forms.errors import DefinitionError
+from tpi_forms.errors import ClinicError, DefinitionError
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "clinic.toml"
 

@@ -15,19 +15,13 @@ from typing import Any
 
 import pytest
 
-from tpi_forms.consent.document import (
-    ConsentDocument,
-    ConsentRecordError,
-    build_consent,
-    canonical_json,
-    consent_hash_of,
-)
+from tpi_forms._canonical import canonical_json
+from tpi_forms.consent.document import ConsentDocument, build_consent, consent_hash_of
 from tpi_forms.definitions.clinic import Clinic, ClinicLogo, Practitioner, sample_clinic
 from tpi_forms.definitions.consent import LABELS, ConsentDefinition, load_consent_definition
 from tpi_forms.definitions.questionnaire import Questionnaire, load_questionnaire
-from tpi_forms.definitions.texts import UnknownLocaleError
-from tpi_forms.errors import DefinitionError
-from tpi_forms.screening.procedure import PlannedProcedure, ProcedureError
+from tpi_forms.errors import ConsentRecordError, DefinitionError, ProcedureError, UnknownLocaleError
+from tpi_forms.screening.procedure import PlannedProcedure
 
 DEFINITIONS = Path(__file__).resolve().parent.parent / "tpi_forms" / "definitions"
 LOCALES = ("en", "es")

@@ -25,11 +25,10 @@ from packet_fixtures import make_record
 
 from tpi_forms.definitions.conditions import evaluate
 from tpi_forms.definitions.questionnaire import Questionnaire, load_questionnaire
-from tpi_forms.definitions.texts import UnknownLocaleError
+from tpi_forms.errors import FhirExportError, UnknownLocaleError
 from tpi_forms.fhir.bundle import (
     ENABLE_WHEN_EXPRESSION,
     EXT_SHA256,
-    FhirExportError,
     FhirSettings,
     to_fhir_bundle,
     to_fhir_consent,

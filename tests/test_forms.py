@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import wtforms
 from flask import Flask
-from flask_wtf import FlaskForm
-from flask_wtf.csrf import generate_csrf
+from flask_wtf import FlaskForm  # type: ignore[import-untyped]
+from flask_wtf.csrf import generate_csrf  # type: ignore[import-untyped]
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis_profiles import examples

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 import wtforms
 from conftest_fhir import check_resource, items_by_link

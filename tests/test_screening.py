@@ -19,7 +19,8 @@ from screening_helpers import (
 )
 
 from tpi_forms import AnswersError, ScreeningResult, TpiFormsError, screen
-from tpi_forms.screening.procedure import PlannedProcedure, ProcedureError
+from tpi_forms.errors import ProcedureError
+from tpi_forms.screening.procedure import PlannedProcedure
 from tpi_forms.screening.scenarios import SCENARIOS
 
 STEROID = PlannedProcedure(corticosteroid=True)
