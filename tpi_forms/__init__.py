@@ -57,6 +57,7 @@ from .screening.scenarios import example_answers, example_signature_png
 from .verify.packet import Verification, verify_packet
 from .web.forms import build_form_class
 from .web.html import PageOptions, render_consent_page, render_form_html, render_kiosk_page
+from .web.screening_form import ScreeningForm
 
 if _typing.TYPE_CHECKING:
     from .pdf.batch import (
@@ -140,6 +141,7 @@ __all__ = [
     "Questionnaire",
     "RecordError",
     "RefusedResourceError",
+    "ScreeningForm",
     "ScreeningResult",
     "SealError",
     "Signature",

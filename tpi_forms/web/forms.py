@@ -24,7 +24,7 @@ import json
 import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import wtforms
 from wtforms.fields.core import Field
@@ -36,6 +36,7 @@ from ..definitions.questionnaire import Question, Questionnaire, Section, load_q
 from ..definitions.texts import Text
 from ..errors import AnswersError, TpiFormsError
 from ..screening.answers import enabled_questions, validate_answers
+from .screening_form import ScreeningForm
 
 
 class Required:
@@ -163,7 +164,7 @@ def build_form_class(
     questionnaire: Questionnaire | None = None,
     locale: str = "en",
     base: type[wtforms.Form] = wtforms.Form,
-) -> type[Any]:
+) -> type[ScreeningForm]:
     """A WTForms form class for ``questionnaire`` (the default one) with text in ``locale``.
 
     ``base`` may be ``flask_wtf.FlaskForm`` (CSRF through its meta). The class is cached per
@@ -191,11 +192,11 @@ def build_form_class(
         attrs[question.id] = _field(question, locale)
     name = "".join(part.capitalize() for part in q.id.split("_")) + "Form"
     cls = types.new_class(name, (ScreeningFormMixin, base), exec_body=lambda ns: ns.update(attrs))
-    _CLASSES[key] = (q, cls)
-    return cls
+    _CLASSES[key] = (q, cast("type[ScreeningForm]", cls))
+    return _CLASSES[key][1]
 
 
-_CLASSES: dict[tuple[int, str, type], tuple[Questionnaire, type[Any]]] = {}
+_CLASSES: dict[tuple[int, str, type], tuple[Questionnaire, type[ScreeningForm]]] = {}
 
 
 def _field(question: Question, locale: str) -> Field:
