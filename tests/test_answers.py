@@ -214,7 +214,7 @@ def test_peg_needs_all_items() -> None:
 
 
 def test_schema_is_draft_2020_12() -> None:
-    schema = answers_schema()
+    schema: dict[str, Any] = answers_schema()
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     jsonschema.Draft202012Validator.check_schema(schema)
     assert list(schema["properties"]) == list(Q.questions)

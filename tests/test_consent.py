@@ -261,7 +261,7 @@ def test_hash_is_stable_for_the_same_inputs(tmp_path: Path) -> None:
 
 def test_canonical_json_and_hash_are_fixed() -> None:
     # The serialisation the hash rests on, pinned: a change here would orphan every stored hash.
-    data = {
+    data: dict[str, Any] = {
         "b": ["Café", 1, True, None],
         "a": {"z": "ñ", "content": "x"},
         "content_hash": "ignored",

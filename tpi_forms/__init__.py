@@ -49,6 +49,7 @@ from .fhir.bundle import (
     to_fhir_questionnaire,
     to_fhir_questionnaire_response,
 )
+from .json_types import Answer, JsonObject, JsonValue
 from .record.model import AuditEvent, ConsentRecord, Signature, record_hash
 from .screening.answers import answers_schema, compute_scores, validate_answers
 from .screening.engine import Finding, ScreeningResult, finding_reasons, screen
@@ -107,6 +108,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "AccountError",
+    "Answer",
     "AnswersError",
     "AppointmentsError",
     "AuditEvent",
@@ -128,6 +130,8 @@ __all__ = [
     "Finding",
     "FormatError",
     "InputError",
+    "JsonObject",
+    "JsonValue",
     "PacketError",
     "PacketReadError",
     "PacketRenderer",

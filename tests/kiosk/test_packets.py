@@ -17,6 +17,7 @@ import pytest
 
 from tpi_forms.definitions.words import word_set
 from tpi_forms.errors import ConflictError, PacketError, TpiFormsError
+from tpi_forms.json_types import JsonObject
 from tpi_forms.kiosk.config import RetryPolicy
 from tpi_forms.kiosk.packets import REASONS, PacketQueue
 from tpi_forms.kiosk.state import checkin_state
@@ -30,7 +31,7 @@ from .conftest import close_logs, make_app, svc
 from .kiosk_client import csrf, handover, open_checkin, page, sign, staff_login, submit_screening
 
 
-def signed_record() -> dict[str, object]:
+def signed_record() -> JsonObject:
     when = dt.datetime(2026, 3, 2, 15, 30, tzinfo=dt.UTC)
     signature = Signature(
         role="patient",

@@ -40,6 +40,7 @@ from ..consent.signing import SignerBlock, signer_blocks
 from ..definitions.questionnaire import Question
 from ..definitions.ui_text import VALIDATION_KEYS, ui_locales, ui_text
 from ..definitions.words import language_name
+from ..json_types import JsonValue
 from .screening_form import ScreeningForm
 
 STATIC_FILES = (
@@ -290,7 +291,7 @@ def render_form_html(
     *,
     action: str,
     method: str = "post",
-    plan: Mapping[str, Any] | None = None,
+    plan: Mapping[str, JsonValue] | None = None,
     static_url: str | None = None,
     template_dirs: Sequence[str | Path] = (),
 ) -> str:
@@ -310,7 +311,7 @@ def render_kiosk_page(
     form: ScreeningForm,
     *,
     action: str,
-    plan: Mapping[str, Any] | None = None,
+    plan: Mapping[str, JsonValue] | None = None,
     options: PageOptions = PageOptions(),
 ) -> str:
     """A full page for a check-in tablet: large type, one section per step, a language switch.
@@ -354,7 +355,7 @@ def render_consent_page(
     *,
     action: str,
     roles: Sequence[str] | None = None,
-    values: Mapping[str, Any] | None = None,
+    values: Mapping[str, JsonValue] | None = None,
     errors: Mapping[str, Sequence[str]] | None = None,
     hidden: Mapping[str, str] | None = None,
     options: PageOptions = PageOptions(),
