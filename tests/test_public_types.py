@@ -10,7 +10,6 @@ import pytest
 
 import tpi_forms
 import tpi_forms.json_types
-from tpi_forms.web.forms import FormSection
 
 # Each exception says why. These read a stored JSON object by key and leave the checks of a
 # wrong type to the dataclass they build (which raises RecordError or ClinicError); typing the
@@ -24,9 +23,6 @@ EXCEPTIONS = {
     "ConsentRecord.from_dict": {"data"},
     "Signature.from_dict": {"data"},
 }
-
-# Names the annotations use that their modules import for type checkers only.
-NAMESPACE = {**vars(tpi_forms.json_types), "FormSection": FormSection}
 
 
 def has_any(hint: object) -> bool:
@@ -51,7 +47,7 @@ def public_callables() -> Iterator[tuple[str, Callable[..., object]]]:
 
 
 def any_in(function: Callable[..., object]) -> set[str]:
-    hints = typing.get_type_hints(function, localns=NAMESPACE)
+    hints = typing.get_type_hints(function)
     return {param for param, hint in hints.items() if has_any(hint)}
 
 
@@ -85,7 +81,7 @@ def test_the_check_sees_any() -> None:
 
 
 def test_the_seams_named_in_the_issue_are_typed() -> None:
-    hints = typing.get_type_hints(tpi_forms.verify_packet, localns=NAMESPACE)
+    hints = typing.get_type_hints(tpi_forms.verify_packet)
     assert hints["consent_definition"] == tpi_forms.ConsentDefinition | None
-    hints = typing.get_type_hints(tpi_forms.build_form_class, localns=NAMESPACE)
+    hints = typing.get_type_hints(tpi_forms.build_form_class)
     assert hints["return"] == type[tpi_forms.ScreeningForm]

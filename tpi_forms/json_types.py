@@ -7,11 +7,15 @@ Values read from JSON (or made to be written as JSON) are `JsonValue`; container
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TypeAlias
+from typing import TYPE_CHECKING, ForwardRef, TypeAlias
 
-JsonValue: TypeAlias = (
-    None | bool | int | float | str | Sequence["JsonValue"] | Mapping[str, "JsonValue"]
-)
+if TYPE_CHECKING:
+    JsonValue: TypeAlias = (
+        None | bool | int | float | str | Sequence["JsonValue"] | Mapping[str, "JsonValue"]
+    )
+else:  # the same type; its self-reference names this module, so any module's hints resolve it
+    _SELF = ForwardRef("JsonValue", module=__name__)
+    JsonValue = None | bool | int | float | str | Sequence[_SELF] | Mapping[str, _SELF]
 """Any value JSON can carry: null, true/false, a number, a string, an array or an object."""
 
 JsonObject: TypeAlias = dict[str, JsonValue]

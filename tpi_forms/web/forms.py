@@ -23,7 +23,6 @@ import datetime as dt
 import json
 import types
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, ClassVar, cast
 
 import wtforms
@@ -36,7 +35,7 @@ from ..definitions.questionnaire import Question, Questionnaire, Section, load_q
 from ..definitions.texts import Text
 from ..errors import AnswersError, TpiFormsError
 from ..screening.answers import enabled_questions, validate_answers
-from .screening_form import ScreeningForm
+from .screening_form import FormSection, ScreeningForm
 
 
 class Required:
@@ -49,20 +48,6 @@ class Required:
 
     def __call__(self, form: wtforms.Form, field: Field) -> None:
         return None
-
-
-@dataclass(frozen=True)
-class FormSection:
-    """One section of a bound form, ready for a template."""
-
-    id: str
-    """The section id from the definition."""
-    title: str
-    """Title in the form's locale."""
-    intro: str | None
-    """Introduction in the form's locale, if any."""
-    fields: tuple[Field, ...]
-    """The bound fields of its questions, in order."""
 
 
 class ScreeningFormMixin:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from dataclasses import dataclass
+from typing import ClassVar, Protocol
 
 from wtforms.fields.core import Field
 
@@ -22,8 +23,19 @@ from ..definitions.questionnaire import Question, Questionnaire, Section
 from ..definitions.texts import Text
 from ..json_types import JsonObject
 
-if TYPE_CHECKING:
-    from .forms import FormSection
+
+@dataclass(frozen=True)
+class FormSection:
+    """One section of a bound form, ready for a template."""
+
+    id: str
+    """The section id from the definition."""
+    title: str
+    """Title in the form's locale."""
+    intro: str | None
+    """Introduction in the form's locale, if any."""
+    fields: tuple[Field, ...]
+    """The bound fields of its questions, in order."""
 
 
 class FormData(Protocol):
