@@ -18,7 +18,6 @@ import tpi_forms.json_types
 # typed views.
 EXCEPTIONS = {
     "AuditEvent.from_dict": {"data"},
-    "Clinic.from_dict": {"data"},
     "ConsentRecord.__init__": {"answers", "procedure", "screening", "consent", "clinic"},
     "ConsentRecord.from_dict": {"data"},
     "Signature.from_dict": {"data"},

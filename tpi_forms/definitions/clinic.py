@@ -264,19 +264,20 @@ class Clinic:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Clinic:
+    def from_dict(cls, data: Mapping[str, JsonValue]) -> Clinic:
         """Rebuild a clinic from `to_dict` output (a record's); `ClinicError` when it is not one."""
+        raw: Any = data  # each value is checked below (TypeError, KeyError) or by the dataclass
         try:
-            logo = data.get("logo")
+            logo = raw.get("logo")
             return cls(
-                name=data["name"],
-                address=tuple(data["address"]),
-                phone=data["phone"],
-                time_zone=data["time_zone"],
-                default_locale=data["default_locale"],
+                name=raw["name"],
+                address=tuple(raw["address"]),
+                phone=raw["phone"],
+                time_zone=raw["time_zone"],
+                default_locale=raw["default_locale"],
                 practitioners=tuple(
                     Practitioner(p["id"], p["name"], p.get("credentials"))
-                    for p in data["practitioners"]
+                    for p in raw["practitioners"]
                 ),
                 logo=None if logo is None else ClinicLogo.from_dict(logo),
             )
