@@ -11,11 +11,12 @@ import pytest
 import tpi_forms
 import tpi_forms.json_types
 
-# Each exception says why. These read a stored JSON object by key and leave the checks of a
-# wrong type to the dataclass they build (which raises RecordError or ClinicError); typing the
-# values would mean checking every key by hand in these functions. The record's own parts stay
-# JSON objects as stored; `screening_result`, `consent_document` and `clinic_info` are their
-# typed views.
+# Each exception says why; both are to go. The three from_dict read a stored JSON object by key
+# and let the dataclass they build check each value; they can take Mapping[str, JsonValue] the
+# way Clinic.from_dict does. ConsentRecord's parts are JSON objects as stored, read by key by the
+# packet, verification and FHIR code; typing their values as JsonValue needs those readers to
+# narrow what they read. Until then `screening_result`, `consent_document` and `clinic_info` are
+# the typed views.
 EXCEPTIONS = {
     "AuditEvent.from_dict": {"data"},
     "ConsentRecord.__init__": {"answers", "procedure", "screening", "consent", "clinic"},
