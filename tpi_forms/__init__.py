@@ -33,6 +33,7 @@ from .fhir.bundle import (
     to_fhir_questionnaire_response,
 )
 from .record.model import AuditEvent, ConsentRecord, Signature, record_hash
+from .record.review import REVIEW_OUTCOMES, Certification, ReviewDecision, certify
 from .screening.answers import answers_schema, compute_scores, validate_answers
 from .screening.engine import Finding, ScreeningResult, finding_reasons, screen
 from .screening.procedure import PlannedProcedure
@@ -92,6 +93,7 @@ __all__ = [
     "AuditEvent",
     "BlankPacketRequest",
     "BlankPatient",
+    "Certification",
     "Clinic",
     "ClinicLogo",
     "ConsentDefinition",
@@ -108,6 +110,8 @@ __all__ = [
     "PlannedProcedure",
     "Practitioner",
     "Questionnaire",
+    "REVIEW_OUTCOMES",
+    "ReviewDecision",
     "ScreeningResult",
     "Signature",
     "SignatureError",
@@ -120,6 +124,7 @@ __all__ = [
     "build_consent",
     "build_form_class",
     "build_record",
+    "certify",
     "compute_scores",
     "consent_hash_of",
     "example_answers",

@@ -15,10 +15,12 @@ from typing import Any
 
 from .. import clock
 from ..definitions.clinic import Clinic, sample_clinic
+from ..definitions.consent import consenting_roles
 from ..definitions.questionnaire import Questionnaire, load_questionnaire
 from ..errors import RecordError
 from ..screening.procedure import PlannedProcedure
-from .model import AuditEvent, ConsentRecord
+from .model import AuditEvent, ConsentRecord, _signer_roles
+from .review import Certification, ReviewDecision, check_process, signer_event_problem
 
 
 def assemble_consent(
@@ -49,6 +51,9 @@ def build_record(
     questionnaire: Questionnaire | None = None,
     consent: Mapping[str, Any] | None = None,
     as_of: dt.date | None = None,
+    review: ReviewDecision | None = None,
+    certification: Certification | None = None,
+    require_review: bool = False,
 ) -> ConsentRecord:
     """Screen ``answers``, assemble the consent, and make the record the packet will print.
 
@@ -56,15 +61,25 @@ def build_record(
         the shipped consent assembled for ``procedure`` and ``clinic``.
     :param as_of: the day the answers were screened (a kiosk passes the day it screened them);
         default: the day of ``created_at`` in the clinic's time zone.
+    :param review: the clinician's decision on the screening; a ``proceed_with_changes``
+        decision's changed plan is the record's plan (``procedure`` may be left out or must
+        equal it). See `tpi_forms.record.review.check_process` for what is refused.
+    :param certification: the patient's certification of these answers (`certify`).
+    :param require_review: refuse a ``review`` or ``contraindicated`` screening without a
+        clinician's decision to go ahead that names each of its findings.
     :raises RecordError: a signature's role is not one of the consent's, misses a field its
         role asks for, nobody consenting signed, or the consent names another logo than the
-        clinic's.
+        clinic's; the decision or certification contradicts the record; ``audit`` has
+        ``signed`` events naming roles but not one for each signer at its signing time.
     """
     from ..screening.answers import validate_answers
     from ..screening.engine import screen
 
     q = questionnaire or load_questionnaire()
-    procedure = procedure or PlannedProcedure()
+    changed = None if review is None else review.changed_procedure
+    if changed is not None and procedure not in (None, changed):
+        raise RecordError("the plan is not the one the clinician's decision changed it to")
+    procedure = procedure or changed or PlannedProcedure()
     clinic = clinic or sample_clinic()
     created = created_at or clock.utc_now()
     day = as_of or clock.today(clinic.time_zone, created)
@@ -77,6 +92,21 @@ def build_record(
     if logo_sha256 != clinic.logo_sha256():
         raise RecordError("the consent names another logo than the clinic's")
     screening = result.to_dict()
+    named = any(e.event == "signed" and "role" in e.detail for e in audit)
+    problem = signer_event_problem(signatures, audit, every_signer=named)
+    if problem:
+        raise RecordError(problem)
+    check_process(
+        review,
+        certification,
+        answers=valid,
+        screening=screening,
+        signatures=signatures,
+        consenting=_consenting(consent),
+        created_at=created,
+        rule_ids=[rule.id for rule in q.rules],
+        require_review=require_review,
+    )
     return ConsentRecord(
         questionnaire_id=q.id,
         questionnaire_version=q.version,
@@ -90,4 +120,11 @@ def build_record(
         audit=tuple(audit),
         created_at=created,
         device_id=device_id,
+        review=review,
+        certification=certification,
     )
+
+
+def _consenting(consent: Mapping[str, Any]) -> tuple[str, ...]:
+    """The roles of the consent of which one signs as the person consenting."""
+    return consenting_roles(tuple(_signer_roles(consent).values()))

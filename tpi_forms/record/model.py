@@ -19,13 +19,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._canonical import canonical_json as _canonical_text
 from .._json import RECORD_LIMITS, parse_json
 from .._text import hidden_character, nfc
 from ..definitions.consent import SIGNER_FIELDS, consenting_roles
 from ..errors import InputError, RecordError
+
+if TYPE_CHECKING:
+    from .review import Certification, ReviewDecision
 
 RECORD_FORMAT = "tpi_forms.consent_record/1"
 """Format id written into every record; bumped when the layout changes."""
@@ -100,6 +103,7 @@ _NAMES = (  # Signature fields read as names
     ("printed_name", "printed name"),
     ("relationship", "relationship"),
     ("language", "interpreter language"),
+    ("interpreter_id", "interpreter's ID or service"),
 )
 
 
@@ -139,6 +143,9 @@ class Signature:
     """The language interpreted into, when the role asks for it (an interpreter)."""
     intent_confirmed: bool = True
     """The signer confirmed they meant to sign electronically."""
+    interpreter_id: str | None = None
+    """The interpreter's ID number or the name of their service, when the role asks for it;
+    written into the record only when given (records without it hash as before)."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.role, str) or not _ROLE_ID.fullmatch(self.role):
@@ -151,6 +158,7 @@ class Signature:
         _limit(self.meaning, MAX_MEANING, "signature meaning", required=True)
         _limit(self.relationship, MAX_NAME, "relationship")
         _limit(self.language, MAX_NAME, "interpreter language")
+        _limit(self.interpreter_id, MAX_NAME, "interpreter's ID or service")
         _aware(self.signed_at, "signing time")
         if self.method == "drawn":
             if self.image_png is None:
@@ -165,7 +173,9 @@ class Signature:
         return None if self.image_png is None else sha256_hex(self.image_png)
 
     def to_dict(self) -> dict[str, Any]:
+        extra = {} if self.interpreter_id is None else {"interpreter_id": self.interpreter_id}
         return {
+            **extra,
             "role": self.role,
             "printed_name": self.printed_name,
             "signed_at": self.signed_at.isoformat(),
@@ -197,6 +207,7 @@ class Signature:
             relationship=data.get("relationship"),
             language=data.get("language"),
             intent_confirmed=bool(data["intent_confirmed"]),
+            interpreter_id=data.get("interpreter_id"),
         )
         if data.get("image_sha256") != signature.image_sha256:
             raise RecordError("signature image does not match its recorded SHA-256")
@@ -264,6 +275,11 @@ def _frozen(value: Any) -> Any:
     return value
 
 
+def _present(key: str, value: ReviewDecision | Certification | None) -> dict[str, Any]:
+    """``{key: value.to_dict()}``, or nothing for None: records without it hash as before."""
+    return {} if value is None else {key: value.to_dict()}
+
+
 def _thawed(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {k: _thawed(v) for k, v in value.items()}
@@ -302,8 +318,17 @@ class ConsentRecord:
     """The device or kiosk the record was made on."""
     format: str = RECORD_FORMAT
     """Record format id."""
+    review: ReviewDecision | None = None
+    """The clinician's decision on the screening (`tpi_forms.record.review`), when made."""
+    certification: Certification | None = None
+    """The patient's certification of their answers, when made."""
 
     def __post_init__(self) -> None:
+        from .review import Certification, ReviewDecision
+
+        for name, kind in (("review", ReviewDecision), ("certification", Certification)):
+            if not isinstance(getattr(self, name), kind | None):
+                raise RecordError(f"record field '{name}' must be a {kind.__name__} or None")
         _aware(self.created_at, "record creation time")
         _limit(self.device_id, MAX_NAME, "device id")
         if self.format != RECORD_FORMAT:
@@ -341,6 +366,9 @@ class ConsentRecord:
             "audit": [e.to_dict() for e in self.audit],
             "created_at": self.created_at.isoformat(),
             "device_id": self.device_id,
+            # Written only when present, so records without them (0.1.0) hash as before.
+            **_present("review", self.review),
+            **_present("certification", self.certification),
         }
 
     def to_json(self) -> bytes:
@@ -349,8 +377,11 @@ class ConsentRecord:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ConsentRecord:
+        from .review import Certification, ReviewDecision
+
         try:
             questionnaire = data["questionnaire"]
+            review, certification = data.get("review"), data.get("certification")
             return cls(
                 questionnaire_id=questionnaire["id"],
                 questionnaire_version=questionnaire["version"],
@@ -365,6 +396,10 @@ class ConsentRecord:
                 created_at=_parse_time(data["created_at"], "record creation time"),
                 device_id=data.get("device_id"),
                 format=data["format"],
+                review=None if review is None else ReviewDecision.from_dict(review),
+                certification=None
+                if certification is None
+                else Certification.from_dict(certification),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise RecordError(
