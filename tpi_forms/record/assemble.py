@@ -15,12 +15,17 @@ from typing import Any
 
 from .. import clock
 from ..definitions.clinic import Clinic, sample_clinic
-from ..definitions.consent import consenting_roles
 from ..definitions.questionnaire import Questionnaire, load_questionnaire
 from ..errors import RecordError
 from ..screening.procedure import PlannedProcedure
-from .model import AuditEvent, ConsentRecord, _signer_roles
-from .review import Certification, ReviewDecision, check_process, signer_event_problem
+from .model import AuditEvent, ConsentRecord
+from .review import (
+    Certification,
+    ReviewDecision,
+    check_process,
+    consenting_of,
+    signer_event_problem,
+)
 
 
 def assemble_consent(
@@ -102,7 +107,7 @@ def build_record(
         answers=valid,
         screening=screening,
         signatures=signatures,
-        consenting=_consenting(consent),
+        consenting=consenting_of(consent),
         created_at=created,
         rule_ids=[rule.id for rule in q.rules],
         require_review=require_review,
@@ -123,8 +128,3 @@ def build_record(
         review=review,
         certification=certification,
     )
-
-
-def _consenting(consent: Mapping[str, Any]) -> tuple[str, ...]:
-    """The roles of the consent of which one signs as the person consenting."""
-    return consenting_roles(tuple(_signer_roles(consent).values()))

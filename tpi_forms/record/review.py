@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from .._text import hidden_character, nfc
+from ..definitions.consent import consenting_roles
 from ..errors import RecordError
 from ..screening.procedure import PlannedProcedure
 from .model import (
@@ -34,6 +35,7 @@ from .model import (
     Signature,
     _aware,
     _parse_time,
+    _signer_roles,
     canonical_json,
     sha256_hex,
 )
@@ -260,6 +262,11 @@ class Certification:
 def certify(answers: Mapping[str, Any], statement: str, at: datetime) -> Certification:
     """The patient's certification of ``answers`` (the validated answers the record keeps)."""
     return Certification(at, statement, answers_sha256(answers))
+
+
+def consenting_of(consent: Mapping[str, Any]) -> tuple[str, ...]:
+    """The roles of ``consent`` (a record's consent) of which one signs as the person consenting."""
+    return consenting_roles(tuple(_signer_roles(consent).values()))
 
 
 def signer_event_problem(
