@@ -74,8 +74,9 @@ def build_record(
         clinician's decision to go ahead that names each of its findings.
     :raises RecordError: a signature's role is not one of the consent's, misses a field its
         role asks for, nobody consenting signed, or the consent names another logo than the
-        clinic's; the decision or certification contradicts the record; ``audit`` has
-        ``signed`` events naming roles but not one for each signer at its signing time.
+        clinic's; the decision or certification contradicts the record; a ``signed`` event
+        of ``audit`` naming a role is not at that role's signing time; or, in a record with a
+        decision or certification, a signer has no ``signed`` event of their own.
     """
     from ..screening.answers import validate_answers
     from ..screening.engine import screen
@@ -97,8 +98,8 @@ def build_record(
     if logo_sha256 != clinic.logo_sha256():
         raise RecordError("the consent names another logo than the clinic's")
     screening = result.to_dict()
-    named = any(e.event == "signed" and "role" in e.detail for e in audit)
-    problem = signer_event_problem(signatures, audit, every_signer=named)
+    process = review is not None or certification is not None
+    problem = signer_event_problem(signatures, audit, every_signer=process)
     if problem:
         raise RecordError(problem)
     check_process(
