@@ -11,6 +11,7 @@ import pytest
 from packet_fixtures import SIGNED, make_record, no_weasyprint_logs, pdf_text, reembed, squash
 from review_fixtures import NOTE, STATEMENT, decision, review_record
 
+from tpi_forms.definitions.clinic import sample_clinic
 from tpi_forms.pdf.packet import PacketRenderer, render_packet
 from tpi_forms.record.model import ConsentRecord
 from tpi_forms.record.review import answers_sha256
@@ -132,6 +133,21 @@ def test_a_spanish_packet_repeats_the_staff_parts_in_english(
     ):
         assert squash(words) in copy, words
     assert squash("Meaning as signed: I agree to the shot") not in copy  # the patient's own
+
+
+def test_a_spanish_clinic_gets_an_english_patients_staff_parts_in_spanish() -> None:
+    clinic = dataclasses.replace(sample_clinic(), default_locale="es")
+    record = review_record("en", clinic=clinic)
+    html = PacketRenderer().html(record, "0" * 64)
+    assert '<section class="page staff-copy" lang="es">' in html
+    pdf = render(record)
+    pages = [squash(p) for p in pdf_text(pdf)]
+    copy_start = next(i for i, p in enumerate(pages) if squash("Para la clínica, en español") in p)
+    copy = "".join(pages[copy_start:])
+    assert squash("Revisado por Casey Clinician, MD: seguir según lo previsto") in copy
+    assert squash("Significado en español:") in copy
+    result = verify_packet(pdf)
+    assert result.ok, result.failed()
 
 
 def test_a_changed_plan_prints_with_the_decision() -> None:

@@ -8,6 +8,9 @@ import hashlib
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis_profiles import examples
 from packet_fixtures import SIGNED, make_record, signature_png
 from review_fixtures import CERTIFIED, DECIDED, STATEMENT, decision, review_record, signatures
 
@@ -359,3 +362,24 @@ def test_an_unknown_record_format_is_refused_in_one_line() -> None:
     assert one_line(exc) == (
         "unknown record format (this version reads up to 'tpi_forms.consent_record/2')"
     )
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(
+    name=st.text(min_size=0, max_size=30),
+    note=st.text(max_size=60),
+    credentials=st.none() | st.text(max_size=10),
+)
+def test_any_decision_text_is_refused_in_one_line_or_round_trips(
+    name: str, note: str, credentials: str | None
+) -> None:
+    try:
+        made = decision(
+            "no_procedure", clinician_name=name, note=note, clinician_credentials=credentials
+        )
+    except RecordError as exc:
+        assert str(exc) and "\n" not in str(exc)
+        return
+    assert ReviewDecision.from_dict(made.to_dict()) == made
+    assert made.note and made.clinician_name == made.clinician_name.strip()
+    canonical_json(made.to_dict())
