@@ -171,8 +171,8 @@ def _staff_copy(
     clinic_locale = str(record.clinic.get("default_locale") or "")
     if not clinic_locale or language_of(clinic_locale) == language_of(record.locale):
         return None
-    if clinic_locale not in words.locales:
-        return None
+    if clinic_locale not in words.locales or clinic_locale not in q.locales:
+        return None  # the staff parts cannot be worded in that language
     t = words.words(clinic_locale)
     consent = _clinic_consent(record, clinic_locale)
     rules = {rule.id: rule for rule in q.rules}
@@ -182,7 +182,7 @@ def _staff_copy(
         rule = rules.get(str(f.get("rule_id")))
         lines = (
             [rule.patient_message.get(clinic_locale), rule.clinician_rationale.get(clinic_locale)]
-            if rule is not None and clinic_locale in q.locales
+            if rule is not None
             else [x for x in (f.get("patient_message"), f.get("clinician_rationale")) if x]
         )
         findings.append(
