@@ -89,10 +89,10 @@ def test_the_english_demo_packet_shows_decision_certification_and_signers(demo: 
     text = " ".join(_pdftotext(demo / "signed-packet.pdf").split())
     for words in (
         "Clinician's decision",
-        "Go ahead as planned",
+        "Proceed as planned",
         "The patient's certification of these answers",
         "These answers are true to the best of my knowledge.",
-        "Reviewed by Alex Sample, MD: go ahead as planned",
+        "Reviewed by Alex Sample, MD: proceed as planned",
         "The patient certified the answers as true",
         "Signed: Patient",
         "Signed: Clinician",
@@ -107,4 +107,4 @@ def test_the_spanish_demo_packet_repeats_the_staff_parts_in_english(demo: Path) 
     assert "Decisión del profesional de salud" in text
     assert "Estas respuestas son verdaderas, hasta donde yo sé." in text
     assert "For the clinic, in English" in text
-    assert "Reviewed by Alex Sample, MD: go ahead as planned" in text
+    assert "Reviewed by Alex Sample, MD: proceed as planned" in text

@@ -49,7 +49,7 @@ def test_the_first_page_prints_the_decision_next_to_the_findings(
         "Findings",
         "Reviewed in the clinician's decision below.",
         "Clinician's decision",
-        "Go ahead as planned",
+        "Proceed as planned",
         "Decided by",
         "Casey Clinician, MD",
         "March 2, 2026, 9:10 AM",
@@ -77,7 +77,7 @@ def test_the_certification_prints_with_the_answers(english: tuple[ConsentRecord,
 def test_the_audit_trail_prints_the_process_in_words(english: tuple[ConsentRecord, bytes]) -> None:
     text = squash(" ".join(pdf_text(english[1])))
     for words in (
-        "Reviewed by Casey Clinician, MD: go ahead as planned",
+        "Reviewed by Casey Clinician, MD: proceed as planned",
         "The patient certified the answers as true",
         "Consent read for 3 min 4 s",
         "Signed: Patient",
@@ -113,7 +113,7 @@ def test_a_spanish_packet_repeats_the_staff_parts_in_english(
     assert '<section class="page staff-copy" lang="en">' in html
     pages = [squash(p) for p in pdf_text(pdf)]
     assert squash("Decisión del profesional de salud") in pages[0]
-    assert squash("Seguir según lo previsto") in pages[0]
+    assert squash("Seguir como se planeó") in pages[0]
     copy_start = next(i for i, p in enumerate(pages) if squash("For the clinic, in English") in p)
     audit_page = next(i for i, p in enumerate(pages) if squash("Registro de auditoría") in p)
     assert copy_start > audit_page
@@ -123,11 +123,11 @@ def test_a_spanish_packet_repeats_the_staff_parts_in_english(
         "Anticoagulant or antiplatelet use",
         "Do you take a blood thinner? Yes",
         "Clinician's decision",
-        "Go ahead as planned",
+        "Proceed as planned",
         "Staff and other signers",
         "Meaning as signed: I explained the risks",
         "Meaning in English: I told the patient about this shot",
-        "Reviewed by Casey Clinician, MD: go ahead as planned",
+        "Reviewed by Casey Clinician, MD: proceed as planned",
         "Signed: Clinician",
         "Packet made",
     ):
@@ -144,7 +144,7 @@ def test_a_spanish_clinic_gets_an_english_patients_staff_parts_in_spanish() -> N
     pages = [squash(p) for p in pdf_text(pdf)]
     copy_start = next(i for i, p in enumerate(pages) if squash("Para la clínica, en español") in p)
     copy = "".join(pages[copy_start:])
-    assert squash("Revisado por Casey Clinician, MD: seguir según lo previsto") in copy
+    assert squash("Revisado por Casey Clinician, MD: seguir como se planeó") in copy
     assert squash("Significado en español:") in copy
     result = verify_packet(pdf)
     assert result.ok, result.failed()
@@ -153,7 +153,7 @@ def test_a_spanish_clinic_gets_an_english_patients_staff_parts_in_spanish() -> N
 def test_a_changed_plan_prints_with_the_decision() -> None:
     record = review_record(review=decision("proceed_with_changes"))
     first = squash(pdf_text(render(record))[0])
-    assert squash("Go ahead with a changed plan") in first
+    assert squash("Proceed with changes") in first
     assert squash("Changed plan") in first
     assert squash("Sites: Neck") in first
     assert squash("Steroid: No") in first

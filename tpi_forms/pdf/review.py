@@ -10,7 +10,7 @@ reads only the clinic's language can read a Spanish patient's packet.
 
 >>> from tpi_forms.definitions.words import words
 >>> outcome_words("proceed_with_changes", words("packet", "es"))
-'Seguir con un plan cambiado'
+'Seguir con cambios'
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ PROCESS_EVENTS = (REVIEW_EVENT, CERTIFY_EVENT)
 
 
 def outcome_words(outcome: str, t: Mapping[str, str]) -> str:
-    """A decision's outcome as printed: "Go ahead as planned"."""
+    """A decision's outcome as printed: "Proceed as planned"."""
     return t[f"outcome_{outcome}"]
 
 
