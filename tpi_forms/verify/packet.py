@@ -30,7 +30,6 @@ from PIL import Image
 from ..definitions.clinic import Clinic, ClinicLogo
 from ..errors import ClinicError, PacketReadError, RecordError, TpiFormsError
 from ..record.model import RECORD_ATTACHMENT, ConsentRecord, sha256_hex
-from .review import process_checks
 
 
 @dataclass(frozen=True)
@@ -164,6 +163,8 @@ def verify_packet(
     images = _page_images(reader)
     add(*_signature_check(record, images))
     add(*_logo_check(record, images))
+    from .review import process_checks  # decision, certification, each signer's event
+
     checks.extend(Check(*c) for c in process_checks(record, pages))
     add(*_consent_check(record, consent_definition))
     seal_checks, level = _seal_checks(pdf_bytes, trust_roots, tsa_roots, online, require_level)
