@@ -76,7 +76,7 @@ def make_record(
         AuditEvent(
             SIGNED - dt.timedelta(minutes=1), "consent_time_on_page", {"seconds": 312}, "kiosk-7"
         ),
-        AuditEvent(SIGNED, "signed", {"role": first}, "kiosk-7"),
+        *(AuditEvent(s.signed_at, "signed", {"role": s.role}, "kiosk-7") for s in signatures),
     ]
     return build_record(
         raw,

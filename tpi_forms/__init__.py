@@ -51,6 +51,7 @@ from .fhir.bundle import (
 )
 from .json_types import Answer, JsonObject, JsonValue
 from .record.model import AuditEvent, ConsentRecord, Signature, record_hash
+from .record.review import REVIEW_OUTCOMES, Certification, ReviewDecision, certify
 from .screening.answers import answers_schema, compute_scores, validate_answers
 from .screening.engine import Finding, ScreeningResult, finding_reasons, screen
 from .screening.procedure import PlannedProcedure
@@ -114,6 +115,7 @@ __all__ = [
     "AuditEvent",
     "BlankPacketRequest",
     "BlankPatient",
+    "Certification",
     "Clinic",
     "ClinicError",
     "ClinicLogo",
@@ -143,8 +145,10 @@ __all__ = [
     "Practitioner",
     "ProcedureError",
     "Questionnaire",
+    "REVIEW_OUTCOMES",
     "RecordError",
     "RefusedResourceError",
+    "ReviewDecision",
     "ScreeningForm",
     "ScreeningResult",
     "SealError",
@@ -160,6 +164,7 @@ __all__ = [
     "build_consent",
     "build_form_class",
     "build_record",
+    "certify",
     "compute_scores",
     "consent_hash_of",
     "example_answers",

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._canonical import canonical_json as _canonical_text
 from .._json import RECORD_LIMITS, parse_json
@@ -31,8 +31,13 @@ from ..errors import InputError, RecordError
 from ..json_types import JsonObject
 from ..screening.engine import ScreeningResult
 
+if TYPE_CHECKING:
+    from .review import Certification, ReviewDecision
+
 RECORD_FORMAT = "tpi_forms.consent_record/1"
-"""Format id written into every record; bumped when the layout changes."""
+"""Format id of a record without a decision or certification (as 0.1.0 wrote every record)."""
+PROCESS_FORMAT = "tpi_forms.consent_record/2"
+"""Format id of a record with a clinician's decision or a certification (0.2.0 on)."""
 METHODS = ("drawn", "typed")
 
 MAX_NAME = 200
@@ -104,6 +109,7 @@ _NAMES = (  # Signature fields read as names
     ("printed_name", "printed name"),
     ("relationship", "relationship"),
     ("language", "interpreter language"),
+    ("interpreter_id", "interpreter's ID or service"),
 )
 
 
@@ -143,6 +149,9 @@ class Signature:
     """The language interpreted into, when the role asks for it (an interpreter)."""
     intent_confirmed: bool = True
     """The signer confirmed they meant to sign electronically."""
+    interpreter_id: str | None = None
+    """The interpreter's ID number or the name of their service, when the role asks for it;
+    written into the record only when given (records without it hash as before)."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.role, str) or not _ROLE_ID.fullmatch(self.role):
@@ -155,6 +164,7 @@ class Signature:
         _limit(self.meaning, MAX_MEANING, "signature meaning", required=True)
         _limit(self.relationship, MAX_NAME, "relationship")
         _limit(self.language, MAX_NAME, "interpreter language")
+        _limit(self.interpreter_id, MAX_NAME, "interpreter's ID or service")
         _aware(self.signed_at, "signing time")
         if self.method == "drawn":
             if self.image_png is None:
@@ -182,6 +192,8 @@ class Signature:
             "relationship": self.relationship,
             "language": self.language,
             "intent_confirmed": self.intent_confirmed,
+            # Only when given, so signatures without it hash as 0.1.0 wrote them.
+            **({} if self.interpreter_id is None else {"interpreter_id": self.interpreter_id}),
         }
 
     @classmethod
@@ -201,6 +213,7 @@ class Signature:
             relationship=data.get("relationship"),
             language=data.get("language"),
             intent_confirmed=bool(data["intent_confirmed"]),
+            interpreter_id=data.get("interpreter_id"),
         )
         if data.get("image_sha256") != signature.image_sha256:
             raise RecordError("signature image does not match its recorded SHA-256")
@@ -268,6 +281,11 @@ def _frozen(value: Any) -> Any:
     return value
 
 
+def _present(key: str, value: ReviewDecision | Certification | None) -> dict[str, Any]:
+    """``{key: value.to_dict()}``, or nothing for None: records without it hash as before."""
+    return {} if value is None else {key: value.to_dict()}
+
+
 def _thawed(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {k: _thawed(v) for k, v in value.items()}
@@ -305,13 +323,19 @@ class ConsentRecord:
     device_id: str | None = None
     """The device or kiosk the record was made on."""
     format: str = RECORD_FORMAT
-    """Record format id."""
+    """Record format id: set to `PROCESS_FORMAT` when a decision or certification is present."""
+    review: ReviewDecision | None = None
+    """The clinician's decision on the screening (`tpi_forms.record.review`), when made."""
+    certification: Certification | None = None
+    """The patient's certification of their answers, when made."""
 
     def __post_init__(self) -> None:
+        from .review import record_format
+
         _aware(self.created_at, "record creation time")
         _limit(self.device_id, MAX_NAME, "device id")
-        if self.format != RECORD_FORMAT:
-            raise RecordError(f"unknown record format (this version reads '{RECORD_FORMAT}')")
+        fmt = record_format(self.format, self.review, self.certification)
+        object.__setattr__(self, "format", fmt)
         if len(self.audit) > MAX_EVENTS:
             raise RecordError(f"a record holds at most {MAX_EVENTS} audit events")
         for name in ("answers", "procedure", "screening", "consent", "clinic"):
@@ -360,6 +384,9 @@ class ConsentRecord:
             "audit": [e.to_dict() for e in self.audit],
             "created_at": self.created_at.isoformat(),
             "device_id": self.device_id,
+            # Written only when present, so records without them (0.1.0) hash as before.
+            **_present("review", self.review),
+            **_present("certification", self.certification),
         }
 
     def to_json(self) -> bytes:
@@ -368,8 +395,11 @@ class ConsentRecord:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ConsentRecord:
+        from .review import Certification, ReviewDecision
+
         try:
             questionnaire = data["questionnaire"]
+            review, certification = data.get("review"), data.get("certification")
             return cls(
                 questionnaire_id=questionnaire["id"],
                 questionnaire_version=questionnaire["version"],
@@ -384,6 +414,10 @@ class ConsentRecord:
                 created_at=_parse_time(data["created_at"], "record creation time"),
                 device_id=data.get("device_id"),
                 format=data["format"],
+                review=None if review is None else ReviewDecision.from_dict(review),
+                certification=None
+                if certification is None
+                else Certification.from_dict(certification),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise RecordError(
