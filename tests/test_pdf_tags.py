@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from pathlib import Path
 
 import pikepdf
 import pytest
 from packet_fixtures import SIGNED, make_record, no_weasyprint_logs
 
+from tpi_forms.cli import main
 from tpi_forms.errors import PacketError
 from tpi_forms.pdf.bilingual import render_multilingual_blank
 from tpi_forms.pdf.packet import render_blank_packet, render_packet
@@ -145,3 +147,29 @@ def test_a_multilingual_packet_names_two_languages_once() -> None:
         render_multilingual_blank(("en",))
     with pytest.raises(PacketError, match="each once"):
         render_multilingual_blank(("es", "es"))
+
+
+def test_reading_order_follows_the_pages(signed_en: tuple[ConsentRecord, bytes]) -> None:
+    """The structure tree reads the pages in order; the section headings come as printed."""
+    with pikepdf.open(io.BytesIO(signed_en[1])) as pdf:
+        pages = {page.obj.objgen: number for number, page in enumerate(pdf.pages)}
+        order = [pages[e.Pg.objgen] for e in elements(pdf) if "/Pg" in e]
+        assert order == sorted(order) and order[-1] == len(pdf.pages) - 1
+        sections = [e for e in elements(pdf) if e.S == "/Sect"]
+        first_heading = [
+            next(str(k.S) for k in s.K if isinstance(k, pikepdf.Dictionary)) for s in sections
+        ]
+        assert first_heading[0] == "/H1"  # the title opens the first section
+        assert first_heading.count("/H2") >= 4  # answers, consent, signatures, audit trail
+
+
+def test_cli_prints_a_blank_packet_in_two_languages(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "blank.pdf"
+    assert main(["blank", "--locale", "es", "--also-locale", "en", "-o", str(out)]) == 0
+    with check_tagged(out.read_bytes(), "es") as pdf:
+        assert [str(e.Lang) for e in elements(pdf) if e.S == "/Art"][0] == "es"
+        assert {str(e.Lang) for e in elements(pdf) if e.S == "/Art"} == {"es", "en"}
+    assert main(["blank", "--also-locale", "en", "-o", str(out)]) == 2  # en twice
+    assert "each once" in capsys.readouterr().err
