@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -173,3 +174,25 @@ def test_cli_prints_a_blank_packet_in_two_languages(
         assert {str(e.Lang) for e in elements(pdf) if e.S == "/Art"} == {"es", "en"}
     assert main(["blank", "--also-locale", "en", "-o", str(out)]) == 2  # en twice
     assert "each once" in capsys.readouterr().err
+
+
+def test_poppler_reads_the_same_structure(
+    signed_en: tuple[ConsentRecord, bytes], tmp_path: Path
+) -> None:
+    """pdfinfo (poppler, not ours) walks the tree: the title heading, row headers, figures."""
+    import subprocess
+
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(signed_en[1])
+    tree = subprocess.run(
+        ["pdfinfo", "-struct-text", str(path)], capture_output=True, text=True, check=True
+    ).stdout
+    assert re.search(r'H1 \(block\)\n\s+Span \(inline\)\n\s+"Consent for trigger point', tree)
+    assert tree.count("Figure") == 2
+    attributes = subprocess.run(
+        ["pdfinfo", "-struct", str(path)], capture_output=True, text=True, check=True
+    ).stdout
+    assert attributes.count("/Scope /Row") > 20 and "/Scope /Column" in attributes
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
+    assert re.search(r"^Tagged:\s+yes$", info.stdout, re.M)
+    assert re.search(r"^PDF version:\s+1\.7$", info.stdout, re.M)
