@@ -47,7 +47,7 @@ def progress_printer(stream: TextIO) -> Callable[[int, int], None]:
 def run_archive(args: argparse.Namespace) -> int:
     from ..definitions.words import word_set
     from ..verify.archive import verify_archive
-    from ..verify.report import check_label, report_html, write_csv
+    from ..verify.report import check_label, write_csv, write_html
 
     if args.level or args.online:
         raise TpiFormsError("--level and --online check one packet; give a packet, not a folder")
@@ -68,7 +68,7 @@ def run_archive(args: argparse.Namespace) -> int:
         line = f"{'PASS' if entry.ok else 'FAIL'} {entry.path}"
         print(line + (f": {'; '.join(failed)}" if failed else ""))
     if args.report:
-        args.report.write_text(report_html(report, args.report_locale), encoding="utf-8")
+        write_html(report, args.report, args.report_locale)
     if args.csv:
         write_csv(report, args.csv, args.report_locale)
     bad = sum(1 for e in report.entries if not e.ok)

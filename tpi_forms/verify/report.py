@@ -22,9 +22,10 @@ from .. import clock
 from .._resources import make_environment
 from ..definitions.words import words
 from ..i18n import format_datetime
+from ..pdf.paper import write_atomically
 from .archive import SEAL_NONE, SEAL_UNCHECKED, ArchiveEntry, ArchiveReport
 
-__all__ = ["check_label", "csv_text", "report_html", "report_rows", "write_csv"]
+__all__ = ["check_label", "csv_text", "report_html", "report_rows", "write_csv", "write_html"]
 
 _NUMBERED = re.compile(r"^seal_(\d+)_(.+)$")
 
@@ -88,8 +89,14 @@ def csv_text(report: ArchiveReport, locale: str) -> str:
 
 
 def write_csv(report: ArchiveReport, path: Path, locale: str) -> None:
-    """Write `csv_text` to ``path`` (UTF-8 with a byte-order mark, which spreadsheets expect)."""
-    path.write_text(csv_text(report, locale), encoding="utf-8-sig")
+    """Write `csv_text` to ``path`` whole (UTF-8 with a byte-order mark, which spreadsheets
+    expect)."""
+    write_atomically(path, csv_text(report, locale).encode("utf-8-sig"))
+
+
+def write_html(report: ArchiveReport, path: Path, locale: str) -> None:
+    """Write `report_html` to ``path`` whole (UTF-8)."""
+    write_atomically(path, report_html(report, locale).encode("utf-8"))
 
 
 def report_html(report: ArchiveReport, locale: str) -> str:
