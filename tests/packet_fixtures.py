@@ -37,7 +37,7 @@ def make_record(
     clinic: Clinic | None = None,
 ) -> ConsentRecord:
     """A realistic record: real screening and consent, four signers, a short audit trail."""
-    raw = example_answers(scenario)
+    raw: dict[str, Any] = example_answers(scenario)
     if name is not None:
         raw["patient_name"] = name
     raw.update(answers or {})

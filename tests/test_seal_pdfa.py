@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import Any
 
 import pikepdf
 import pypdf
@@ -49,9 +50,9 @@ def xmp(pdf: bytes) -> dict[str, object]:
 
 
 def test_the_seal_is_made_with_the_key_type_asked_for(sealed: bytes, key_type: str) -> None:
-    reader = pypdf.PdfReader(io.BytesIO(sealed))
-    contents = reader.trailer["/Root"]["/AcroForm"]["/Fields"][0].get_object()["/V"]["/Contents"]
-    from asn1crypto import cms
+    trailer: Any = pypdf.PdfReader(io.BytesIO(sealed)).trailer
+    contents = trailer["/Root"]["/AcroForm"]["/Fields"][0].get_object()["/V"]["/Contents"]
+    from asn1crypto import cms  # type: ignore[import-untyped]
 
     signer = cms.ContentInfo.load(bytes(contents).rstrip(b"\0"))["content"]["signer_infos"][0]
     algorithm = signer["signature_algorithm"].signature_algo
@@ -83,7 +84,8 @@ def test_info_and_xmp_agree_on_producer_and_dates(sealed: bytes) -> None:
             meta["{http://ns.adobe.com/xap/1.0/}CreateDate"]
         )
         assert modified >= created
-    assert pypdf.PdfReader(io.BytesIO(sealed)).metadata.producer == producer
+    document_info = pypdf.PdfReader(io.BytesIO(sealed)).metadata
+    assert document_info is not None and document_info.producer == producer
 
 
 def test_the_rest_of_the_xmp_is_kept(packet: bytes, sealed: bytes) -> None:

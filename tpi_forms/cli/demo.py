@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     signatures = [
         Signature(
             role="patient",
-            printed_name=answers["patient_name"],
+            printed_name=str(answers["patient_name"]),
             signed_at=SIGNED_AT,
             meaning=consent.signer_role("patient").meaning,
             image_png=example_signature_png(),

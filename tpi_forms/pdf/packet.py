@@ -40,6 +40,7 @@ from ..definitions.questionnaire import Questionnaire, load_questionnaire
 from ..definitions.words import WordSet, load_words, word_set
 from ..errors import ClinicError, PacketError
 from ..i18n import format_date, format_datetime, format_list, to_zone
+from ..json_types import JsonValue
 from ..record.assemble import assemble_consent, build_record
 from ..record.model import MAX_NAME, RECORD_ATTACHMENT, AuditEvent, ConsentRecord, record_hash
 from ..screening.engine import finding_reasons
@@ -294,7 +295,7 @@ class PacketRenderer:
                     "source": f.get("source", ""),
                 }
             )
-        status = str(record.screening.get("status", ""))
+        status = record.screening_result.status
         roles = {role["id"]: role for role in signer_roles(record.consent)}
         signers = [
             {
@@ -375,7 +376,7 @@ class PacketRenderer:
         procedure: PlannedProcedure,
         clinic: Clinic,
         locale: str,
-        consent: Mapping[str, Any],
+        consent: Mapping[str, JsonValue],
         patient: BlankPatient | None = None,
         part: bool = False,
     ) -> str:
@@ -432,7 +433,7 @@ class PacketRenderer:
         clinic: Clinic | None = None,
         locale: str = "en",
         *,
-        consent: Mapping[str, Any] | None = None,
+        consent: Mapping[str, JsonValue] | None = None,
         created: dt.datetime | None = None,
         patient: BlankPatient | None = None,
     ) -> bytes:

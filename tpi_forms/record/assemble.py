@@ -17,8 +17,9 @@ from .. import clock
 from ..definitions.clinic import Clinic, sample_clinic
 from ..definitions.questionnaire import Questionnaire, load_questionnaire
 from ..errors import RecordError
+from ..json_types import JsonValue
 from ..screening.procedure import PlannedProcedure
-from .model import AuditEvent, ConsentRecord
+from .model import AuditEvent, ConsentRecord, Signature
 
 
 def assemble_consent(
@@ -37,8 +38,8 @@ def assemble_consent(
 
 
 def build_record(
-    answers: Mapping[str, Any],
-    signatures: Sequence[Any],
+    answers: Mapping[str, object],
+    signatures: Sequence[Signature],
     *,
     procedure: PlannedProcedure | None = None,
     clinic: Clinic | None = None,
@@ -47,7 +48,7 @@ def build_record(
     device_id: str | None = None,
     created_at: dt.datetime | None = None,
     questionnaire: Questionnaire | None = None,
-    consent: Mapping[str, Any] | None = None,
+    consent: Mapping[str, JsonValue] | None = None,
     as_of: dt.date | None = None,
 ) -> ConsentRecord:
     """Screen ``answers``, assemble the consent, and make the record the packet will print.
@@ -76,7 +77,7 @@ def build_record(
     logo_sha256 = facility.get("logo_sha256") if isinstance(facility, Mapping) else None
     if logo_sha256 != clinic.logo_sha256():
         raise RecordError("the consent names another logo than the clinic's")
-    screening = result.to_dict()
+    screening: dict[str, Any] = result.to_dict()
     return ConsentRecord(
         questionnaire_id=q.id,
         questionnaire_version=q.version,

@@ -24,8 +24,12 @@ from typing import Any
 from .._canonical import canonical_json as _canonical_text
 from .._json import RECORD_LIMITS, parse_json
 from .._text import hidden_character, nfc
+from ..consent.document import ConsentDocument
+from ..definitions.clinic import Clinic
 from ..definitions.consent import SIGNER_FIELDS, consenting_roles
 from ..errors import InputError, RecordError
+from ..json_types import JsonObject
+from ..screening.engine import ScreeningResult
 
 RECORD_FORMAT = "tpi_forms.consent_record/1"
 """Format id written into every record; bumped when the layout changes."""
@@ -164,7 +168,7 @@ class Signature:
         """SHA-256 (hex) of the PNG bytes, or None for a typed signature."""
         return None if self.image_png is None else sha256_hex(self.image_png)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {
             "role": self.role,
             "printed_name": self.printed_name,
@@ -229,7 +233,7 @@ class AuditEvent:
                 _limit(value, MAX_DETAIL, "audit detail value")
         object.__setattr__(self, "detail", MappingProxyType(dict(self.detail)))
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {
             "at": self.at.isoformat(),
             "event": self.event,
@@ -327,7 +331,22 @@ class ConsentRecord:
     def consent_hash(self) -> str:
         return str(self.consent.get("content_hash", ""))
 
-    def to_dict(self) -> dict[str, Any]:
+    @property
+    def screening_result(self) -> ScreeningResult:
+        """`screening` as a `ScreeningResult`; `RecordError` when it is not one."""
+        return ScreeningResult.from_dict(self.screening)
+
+    @property
+    def consent_document(self) -> ConsentDocument:
+        """`consent` as a `ConsentDocument`; `ConsentRecordError` when its hash does not match."""
+        return ConsentDocument.from_dict(self.consent)
+
+    @property
+    def clinic_info(self) -> Clinic:
+        """`clinic` as a `Clinic` (its logo included); `ClinicError` when it is not one."""
+        return Clinic.from_dict(self.clinic)
+
+    def to_dict(self) -> JsonObject:
         return {
             "format": self.format,
             "questionnaire": {"id": self.questionnaire_id, "version": self.questionnaire_version},

@@ -28,6 +28,7 @@ from typing import Any
 from PIL import Image
 
 from ..definitions.clinic import Clinic, ClinicLogo
+from ..definitions.consent import ConsentDefinition
 from ..errors import ClinicError, PacketReadError, RecordError, TpiFormsError
 from ..record.model import RECORD_ATTACHMENT, ConsentRecord, sha256_hex
 
@@ -83,7 +84,7 @@ def verify_packet(
     pdf_bytes: bytes,
     *,
     trust_roots: Sequence[bytes] | None = None,
-    consent_definition: Any | None = None,
+    consent_definition: ConsentDefinition | None = None,
     tsa_roots: Sequence[bytes] = (),
     online: bool = False,
     require_level: str | None = None,
