@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pydyf  # type: ignore[import-untyped]
+import weasyprint
 
 from ..errors import PdfError
 
@@ -52,7 +53,7 @@ _PDFUA_XMP = (
 )
 
 
-def finish_tagged(document: Any, pdf: Any) -> None:
+def finish_tagged(document: weasyprint.Document, pdf: pydyf.PDF) -> None:
     """Add header scopes, part languages and the PDF/UA-1 identification (WeasyPrint finisher).
 
     :raises PdfError: the document is not tagged, or its parts could not be matched to the
@@ -121,7 +122,7 @@ def _part_boxes(box: Any, inside_margin: bool = False) -> Iterator[Any]:
         yield from _part_boxes(child)
 
 
-def _tag_languages(pdf: Any, document: Any, elements: list[Any]) -> None:
+def _tag_languages(pdf: pydyf.PDF, document: weasyprint.Document, elements: list[Any]) -> None:
     parts = [
         (n, box) for n, page in enumerate(document.pages) for box in _part_boxes(page._page_box)
     ]
