@@ -22,7 +22,8 @@ def register(sub: Any) -> None:
             "pages, the signature images and the consent definition, and validate the seal and "
             "its timestamps and revocation data, reporting the PAdES level reached (B-B, B-T, "
             "B-LT, B-LTA). Prints each check; exits 0 when all pass, 1 when one fails, 2 on bad "
-            "input."
+            "input. Given a folder, verifies every *.pdf in it and below it in parallel and "
+            "writes one line per packet (patient initials only) to --report and --csv."
         ),
     )
     parser.add_argument(
