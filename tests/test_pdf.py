@@ -173,7 +173,7 @@ def test_own_assets_and_data_uris_are_served() -> None:
     )
     with no_weasyprint_logs():
         render_pdf(
-            f'<img src="{png}"><p>x</p>',
+            f'<img src="{png}" alt="A dot"><p>x</p>',
             metadata=META,
             stylesheets=["pdf/packet.css"],
             fetcher=fetcher,

@@ -41,7 +41,7 @@ def test_seal_validates_against_its_root(sealed: bytes, pki: Pki) -> None:
 
 def test_seal_is_pades_invisible_and_keeps_pdfa(sealed: bytes) -> None:
     with pikepdf.open(io.BytesIO(sealed)) as pdf:
-        assert pdf.open_metadata().pdfa_status == "3U"
+        assert pdf.open_metadata().pdfa_status == "3A"
         assert len(pdf.attachments) == 1
         (field,) = pdf.Root.AcroForm.Fields
         assert field.T == SEAL_FIELD

@@ -104,7 +104,7 @@ class PacketSettings:
     stylesheets: tuple[str, ...] = ("pdf/packet.css",)
     """Stylesheets, as paths inside the static folder."""
     variant: str = DEFAULT_VARIANT
-    """PDF/A level: ``pdf/a-3u`` (default), ``pdf/a-3b`` or ``pdf/a-3a``."""
+    """PDF/A level: ``pdf/a-3a`` (default: tagged, PDF/UA-1 too), ``pdf/a-3u`` or ``pdf/a-3b``."""
     questionnaire_path: str | None = None
     """Questionnaire definition whose labels print the answers; None: the shipped one."""
     page_size: str = "letter"
@@ -308,6 +308,9 @@ class PacketRenderer:
                     for f in roles[s.role]["fields"]
                 ],
                 "signed_at": format_datetime(s.signed_at, locale, tz),
+                "image_alt": t["signature_alt"].format(
+                    name=s.printed_name, when=format_datetime(s.signed_at, locale, tz)
+                ),
                 "meaning": s.meaning,
                 "method": t[f"method_{s.method}"],
                 "intent_confirmed": s.intent_confirmed,
@@ -378,6 +381,7 @@ class PacketRenderer:
         locale: str,
         consent: Mapping[str, JsonValue],
         patient: BlankPatient | None = None,
+        part: bool = False,
     ) -> str:
         """A paper packet: every question with boxes and lines, the consent, empty signatures.
 
@@ -421,7 +425,10 @@ class PacketRenderer:
             "sections": sections,
             "roles": signer_roles(consent),
         }
-        return self.env.get_template("pdf/blank.html").render(context)
+        template = self.env.get_template("pdf/blank.html")
+        if part:  # only the body, for a packet in several languages (tpi_forms.pdf.bilingual)
+            return "".join(template.blocks["content"](template.new_context(context)))
+        return template.render(context)
 
     def render_blank(
         self,
