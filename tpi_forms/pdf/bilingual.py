@@ -22,7 +22,8 @@ from ..errors import PacketError
 from ..i18n import format_date
 from ..record.assemble import assemble_consent
 from ..screening.procedure import PlannedProcedure
-from .packet import BlankPatient, PacketRenderer, _header_name, _logo_view, _titles
+from .heading import _header_name, _logo_view, _titles
+from .packet import BlankPatient, PacketRenderer
 from .render import PdfMetadata, render_pdf
 
 __all__ = ["render_multilingual_blank"]

@@ -35,10 +35,10 @@ from typing import Any
 from .. import clock
 from .._resources import make_environment
 from .._text import hidden_character, nfc
-from ..definitions.clinic import Clinic, ClinicLogo, sample_clinic
+from ..definitions.clinic import Clinic, sample_clinic
 from ..definitions.questionnaire import Questionnaire, load_questionnaire
 from ..definitions.words import WordSet, load_words, word_set
-from ..errors import ClinicError, PacketError
+from ..errors import PacketError
 from ..i18n import format_date, format_datetime, format_list, to_zone
 from ..json_types import JsonValue
 from ..record.assemble import assemble_consent, build_record
@@ -46,6 +46,15 @@ from ..record.model import MAX_NAME, RECORD_ATTACHMENT, AuditEvent, ConsentRecor
 from ..screening.engine import finding_reasons
 from ..screening.procedure import PlannedProcedure
 from .audit import describe_event
+from .heading import (
+    _TITLE_KEYS,
+    HEADER_NAME_CHARS,
+    TITLE_PLACEHOLDERS,
+    _header_name,
+    _logo_view,
+    _record_logo,
+    _titles,
+)
 from .paper import PAGE_SIZES, write_atomically
 from .printed import (
     blank_question,
@@ -84,12 +93,6 @@ MAX_ANSWER_CHARS = 5000
 """Longest single answer a packet prints, in characters."""
 MAX_RECORD_BYTES = 8 * 1024 * 1024
 """Largest record a packet embeds, in bytes of canonical JSON."""
-HEADER_NAME_CHARS = 80
-"""Longest patient name the running header prints; longer names end in "…" there (the summary
-and the name field print them whole)."""
-TITLE_PLACEHOLDERS = ("consent_title", "consent_id", "consent_version")
-"""What a clinic's own packet title, blank title and footer notice may name."""
-_TITLE_KEYS = ("packet_title", "blank_title", "template_notice")
 
 
 @dataclass(frozen=True)
@@ -157,41 +160,6 @@ def packet_words(text_dir: str | Path | None = None) -> WordSet:
         like=word_set("packet"),
         placeholders=dict.fromkeys(_TITLE_KEYS, TITLE_PLACEHOLDERS),
     )
-
-
-def _titles(t: Mapping[str, str], consent: Mapping[str, Any]) -> dict[str, str]:
-    """Title and footer of a packet, naming the consent's procedure, id and version."""
-    values = {
-        "consent_title": str(consent.get("title", "")),
-        "consent_id": str(consent.get("definition_id", "")),
-        "consent_version": str(consent.get("version", "")),
-    }
-    return {key: t[key].format(**values) for key in _TITLE_KEYS}
-
-
-def _logo_view(logo: ClinicLogo | None, consent: Mapping[str, Any], alt: str) -> Any:
-    """The logo as the templates print it, once it is checked to be the one the consent names."""
-    facility = consent.get("facility")
-    named = facility.get("logo_sha256") if isinstance(facility, Mapping) else None
-    if (None if logo is None else logo.sha256) != named:
-        raise PacketError("the clinic's logo is not the one the consent names")
-    return None if logo is None else {"src": logo.data_uri(), "alt": alt}
-
-
-def _record_logo(record: ConsentRecord) -> ClinicLogo | None:
-    data = record.clinic.get("logo")
-    if data is None:
-        return None
-    try:
-        return ClinicLogo.from_dict(data)
-    except (ClinicError, AttributeError) as exc:
-        raise PacketError(f"the record's clinic logo cannot be printed: {exc}") from None
-
-
-def _header_name(name: str) -> str:
-    if len(name) <= HEADER_NAME_CHARS:
-        return name
-    return name[: HEADER_NAME_CHARS - 1] + "…"
 
 
 class PacketRenderer:

@@ -38,10 +38,10 @@ from .model import (
     Signature,
     _aware,
     _parse_time,
-    _signer_roles,
     canonical_json,
     sha256_hex,
 )
+from .signers import _signer_roles
 
 REVIEW_OUTCOMES = ("proceed", "proceed_with_changes", "no_procedure")
 """What a clinician may decide: go ahead, go ahead with a changed plan, no procedure today."""
