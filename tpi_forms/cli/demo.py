@@ -42,11 +42,13 @@ def run(args: argparse.Namespace) -> int:
     from ..record.model import AuditEvent, Signature
     from ..screening.engine import screen
     from ..screening.scenarios import example_answers, example_signature_png
+    from ..web.consent_parts import write_paged_consent_demo
     from ..web.html import write_static_demo
 
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = list(write_static_demo(out))
+    written += write_paged_consent_demo(out)
 
     clinic = sample_clinic()
     answers = example_answers("review")

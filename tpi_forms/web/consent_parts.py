@@ -11,8 +11,10 @@ pages written to disk, a link (``Navigation.links``).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..consent.document import ConsentDocument
@@ -211,6 +213,103 @@ def _context(
     return context
 
 
+def write_paged_consent_demo(out_dir: str | Path, *, today: dt.date | None = None) -> list[Path]:
+    """Write the paged consent with its understanding check, in each language, as pages that
+    work from disk: ``consent-paged-1.en.html`` … and ``consent-paged-sign.en.html``.
+
+    Back, next and every answer are links between the files; a wrong answer opens the same
+    question with its feedback (``-retry``), an answer after it the next part with its
+    feedback (``-right`` / ``-missed``). The text size is kept by the page script. The assets
+    are those `tpi_forms.web.html.write_static_demo` copies into ``static/``. Returns the pages.
+    """
+    from ..consent.document import build_consent
+    from ..consent.highlights import patient_highlights
+    from ..definitions.clinic import sample_clinic
+    from ..definitions.quiz import load_quiz
+    from ..screening.procedure import PlannedProcedure
+    from ..screening.scenarios import example_answers
+    from .html import copy_static
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    copy_static(out)
+    quiz = load_quiz()
+    answers = {**example_answers("clear"), "takes_blood_thinner": True}
+    plan = PlannedProcedure(sites=("neck", "upper_back"), corticosteroid=False)
+    written: list[Path] = []
+    for loc in ui_locales():
+        document = build_consent(plan, sample_clinic(), loc, answers=answers)
+        parts = consent_parts(document, quiz)
+        found = patient_highlights(document, answers, today or dt.date(2026, 3, 2))
+        links = {x: f"consent-paged-1.{x}.html" for x in ui_locales()}
+        options = PageOptions(locale_links=links)
+
+        def name(n: int, variant: str = "", loc: str = loc, parts: Any = parts) -> str:
+            tail = f"-{variant}" if variant else ""
+            if n > len(parts):
+                return f"consent-paged-sign{tail}.{loc}.html"
+            return f"consent-paged-{n}{tail}.{loc}.html"
+
+        def page(
+            n: int,
+            nav: Navigation,
+            feedback: Feedback | None,
+            document: ConsentDocument = document,
+            parts: Any = parts,
+            found: Any = found,
+            options: PageOptions = options,
+        ) -> str:
+            return render_consent_part(
+                document, parts, n, nav=nav, highlights=found, quiz=quiz,
+                feedback=feedback, options=options,
+            )  # fmt: skip
+
+        for n, part in enumerate(parts, start=1):
+            back = name(n - 1) if n > 1 else ""
+            variants: list[tuple[str, Feedback | None]] = [("", None)]
+            before = parts[n - 2] if n > 1 else None
+            if before is not None and before.kind == QUESTION:
+                question = quiz.question(before.id)
+                target = name(quiz_part_target(parts, question))
+                variants += [(k, Feedback(k, question, target)) for k in ("right", "missed")]
+            if part.kind == QUESTION:
+                question = quiz.question(part.id)
+                target = name(quiz_part_target(parts, question))
+                first = {c.id: name(n + 1, "right") if c.id == question.answer else name(n, "retry")
+                         for c in question.choices}  # fmt: skip
+                second = {c.id: name(n + 1, "right" if c.id == question.answer else "missed")
+                          for c in question.choices}  # fmt: skip
+                retry = Feedback("wrong", question, target)
+                nav = Navigation(links=True, back_href=back, choice_hrefs=first)
+                written.append(_write(out / name(n), page(n, nav, None)))
+                nav = Navigation(links=True, back_href=back, choice_hrefs=second)
+                written.append(_write(out / name(n, "retry"), page(n, nav, retry)))
+                for kind, feedback in variants[1:]:
+                    nav = Navigation(links=True, back_href=back, choice_hrefs=first)
+                    written.append(_write(out / name(n, kind), page(n, nav, feedback)))
+                continue
+            for kind, feedback in variants:
+                nav = Navigation(links=True, back_href=back, next_href=name(n + 1))
+                written.append(_write(out / name(n, kind), page(n, nav, feedback)))
+        last = parts[-1]
+        sign_variants: list[tuple[str, Feedback | None]] = [("", None)]
+        if last.kind == QUESTION:
+            question = quiz.question(last.id)
+            target = name(quiz_part_target(parts, question))
+            sign_variants += [(k, Feedback(k, question, target)) for k in ("right", "missed")]
+        for kind, feedback in sign_variants:
+            file = f"consent-paged-sign{'-' + kind if kind else ''}.{loc}.html"
+            nav = Navigation(links=True, back_href=name(len(parts)))
+            html = render_consent_sign(document, nav=nav, feedback=feedback, options=options)
+            written.append(_write(out / file, html))
+    return written
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 __all__ = [
     "ConsentPart",
     "Feedback",
@@ -220,4 +319,5 @@ __all__ = [
     "quiz_part_target",
     "render_consent_part",
     "render_consent_sign",
+    "write_paged_consent_demo",
 ]
