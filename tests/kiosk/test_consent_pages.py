@@ -248,3 +248,30 @@ def test_the_one_page_layout_is_still_there(tmp_path: Path) -> None:
     finally:
         svc(app).close()
         close_logs()
+
+
+def test_command_line_options_set_the_layout_and_the_quiz() -> None:
+    import argparse
+
+    from tpi_forms.cli._patient_options import add_patient_arguments, patient_settings
+
+    parser = argparse.ArgumentParser()
+    add_patient_arguments(parser)
+    assert patient_settings(parser.parse_args([])) == {
+        "self_checkin": True,
+        "consent_layout": "paged",
+        "consent_quiz": True,
+    }
+    chosen = parser.parse_args(["--consent-layout", "single", "--no-consent-quiz"])
+    assert patient_settings(chosen)["consent_layout"] == "single"
+    assert patient_settings(chosen)["consent_quiz"] is False
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--consent-layout", "scroll"])
+
+
+def test_an_unknown_layout_is_refused_in_one_line(tmp_path: Path) -> None:
+    from tpi_forms.errors import TpiFormsError
+    from tpi_forms.kiosk.config import KioskConfig
+
+    with pytest.raises(TpiFormsError, match="consent layout 'scroll' is not one of: paged, single"):
+        KioskConfig(data_dir=tmp_path, consent_layout="scroll")
