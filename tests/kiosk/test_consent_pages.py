@@ -4,10 +4,12 @@ check recorded and flagged to staff, the quiz turned off, the text size kept."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import pypdf
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -87,6 +89,16 @@ def test_the_consent_opens_on_part_one_and_signs_after_every_part(paged: Flask) 
     assert all(isinstance(g["seconds"], int) and g["acknowledged"] == "yes" for g in groups)
     kinds = [e["event"] for e in record["audit"]]
     assert "kiosk_consent_section_read" in kinds and "kiosk_quiz_answered" in kinds
+    data = svc(paged).store.read_packet(checkin.id)
+    assert data is not None
+    printed = " ".join(
+        " ".join(p.extract_text() or "" for p in pypdf.PdfReader(io.BytesIO(data)).pages).split()
+    )
+    # The record keeps ids; the packet prints words.
+    assert "Consent part read: Your right to say no, for" in printed
+    assert "Risks read: Rare but serious risks, for" in printed
+    assert "Understanding check: what to do if short of breath: right" in printed
+    assert "refusal" not in printed and "short_of_breath" not in printed
 
 
 def test_signing_before_every_group_is_acknowledged_is_refused(paged: Flask) -> None:
@@ -190,6 +202,10 @@ def test_a_quiz_question_wrong_twice_is_recorded_and_flagged_to_staff(paged: Fla
     assert "can you say no" not in staff.split('id="kiosk-quiz-flags"')[1].split("</ul>")[0]
     spanish = page(desk, url + "?lang=es")
     assert "No contestó bien &#39;qué hacer si le falta el aire&#39;" in spanish
+    # The audit trail on the staff screen names the parts in the page's language.
+    assert "Consent part read: Your right to say no, for" in staff
+    assert "Risks read: Rare but serious risks, for" in staff
+    assert "Parte del consentimiento leída: Su derecho a decir que no, durante" in spanish
     assert sign(client).location == "/kiosk/next"
 
 

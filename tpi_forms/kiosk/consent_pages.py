@@ -27,6 +27,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from ..consent.document import ConsentDocument
 from ..consent.fields import NAMES, RISKS_SECTION
 from ..consent.highlights import patient_highlights
+from ..definitions.consent import load_consent_definition
 from ..definitions.quiz import Quiz, load_quiz
 from ..web.consent_parts import (
     QUESTION,
@@ -351,6 +352,21 @@ def signing_form(
         (NAMES.review("reached_end"), "1"),
     ]
     return MultiDict(pairs)
+
+
+def consent_titles(locale: str) -> dict[str, Any]:
+    """The shipped consent's section, risk group, risk and signer names in ``locale`` (English
+    when it has none), shaped like a consent record: staff screens name the parts of the
+    consent a check-in's events mention before any consent is signed."""
+    definition = load_consent_definition()
+    where = locale if locale in definition.locales else "en"
+    return {
+        "locale": where,
+        "sections": [{"id": s.id, "title": s.title.get(where)} for s in definition.sections],
+        "risk_groups": [{"id": g.id, "title": g.title.get(where)} for g in definition.risk_groups],
+        "risks": [{"id": r.id, "name": r.name.get(where)} for r in definition.risks],
+        "signer_roles": [{"id": r.id, "title": r.title.get(where)} for r in definition.signers],
+    }
 
 
 @blueprint.app_context_processor
