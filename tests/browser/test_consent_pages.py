@@ -29,6 +29,8 @@ pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "consent_pages"
 PART = re.compile(r"/kiosk/consent/part/(\d+)$")
 ANSWERS = {q.id: q.answer for q in load_quiz().questions}
+RAW_ID = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+"""What a raw id looks like on a page: ``short_of_breath``, ``upper_back``."""
 
 
 def shot(page: Page, name: str) -> None:
@@ -37,9 +39,10 @@ def shot(page: Page, name: str) -> None:
 
 
 def look(page: Page, state: str) -> None:
-    """axe-core and every tap target at least 44 x 44 px, 8 px apart."""
+    """axe-core, every tap target at least 44 x 44 px and 8 px apart, and words, not ids."""
     assert_no_axe_violations(page, state)
     assert tap_target_problems(page) == [], state
+    assert RAW_ID.findall(page.locator("body").inner_text()) == [], state
 
 
 def to_consent(page: Page, server: KioskServer) -> None:
@@ -208,4 +211,38 @@ def test_demo_pages_work_from_disk(browser: Browser, tmp_path: Path) -> None:
     assert page.locator("[data-tpi-consent-sign]").count() == 1
     shot(page, "demo-sign-es")
     assert outside == [] and errors == []
+    context.close()
+
+
+def test_without_javascript_every_part_is_a_form_post(browser: Browser, kiosk: Any) -> None:
+    server: KioskServer = kiosk(600, consent_layout="paged")
+    context = browser.new_context(
+        viewport=TABLET,
+        has_touch=True,
+        java_script_enabled=False,
+        extra_http_headers={"X-Forwarded-For": "192.0.2.30"},
+    )
+    page = context.new_page()
+    to_consent(page, server)
+    go(page, page.get_by_role("button", name="Large", exact=True))
+    assert "tpi-text-large" in body_class(page)
+    go(page, page.locator("[data-tpi-part-next]"))
+    assert page.url.endswith("/part/2") and "tpi-text-large" in body_class(page)
+    go(page, page.locator("[data-tpi-part-back]"))
+    assert page.url.endswith("/part/1")
+    for _ in range(40):
+        if page.locator("[data-tpi-consent-sign]").count():
+            break
+        if part_kind(page) == "quiz":
+            qid = str(page.locator("[data-tpi-part-id]").get_attribute("data-tpi-part-id"))
+            go(page, page.locator(f'[data-tpi-choice="{ANSWERS[qid]}"]'))
+        else:
+            go(page, page.locator("[data-tpi-part-next]"))
+    assert "tpi-text-large" in body_class(page)  # the signing page too
+    page.locator('label[for="esign_consent"]').click()
+    page.locator('label[for="patient-method-typed"]').click()
+    page.locator("#patient-printed_name").fill("Alex Example")
+    page.locator('label[for="patient-intent"]').click()
+    go(page, page.get_by_role("button", name="Sign and send"))
+    assert page.url.endswith("/kiosk/done")
     context.close()

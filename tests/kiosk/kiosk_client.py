@@ -142,6 +142,7 @@ def read_parts(client: Any, wrong: Mapping[str, int] | None = None) -> None:
         text = page(client, url)
         data: dict[str, str] = {"csrf_token": csrf(text)}
         if 'data-tpi-consent-part="quiz"' in text:
+            data["attempt"] = hidden(text, "attempt")
             question = re.search(r'data-tpi-part-id="([^"]+)"', text)
             assert question is not None
             choices = CHOICE.findall(text)

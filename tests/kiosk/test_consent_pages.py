@@ -219,10 +219,12 @@ def test_feedback_after_a_wrong_answer_gives_the_right_one_and_a_link_back(paged
         client.post(f"/kiosk/consent/part/{n}", data={"csrf_token": csrf(text), "go": go})
     text = page(client, f"/kiosk/consent/part/{first_quiz}")
     assert quiz.question("say_no").text.get("en") in text
-    wrong = client.post(
-        f"/kiosk/consent/part/{first_quiz}", data={"csrf_token": csrf(text), "choice": "never"}
-    )
+    tap = {"csrf_token": csrf(text), "choice": "never", "attempt": "0"}
+    wrong = client.post(f"/kiosk/consent/part/{first_quiz}", data=tap)
     assert wrong.location.endswith(f"/kiosk/consent/part/{first_quiz}")  # a second try
+    again_tap = client.post(f"/kiosk/consent/part/{first_quiz}", data=tap)  # a double tap
+    assert again_tap.location.endswith(f"/kiosk/consent/part/{first_quiz}")
+    assert [a["try"] for a in events(paged, "quiz_answered")] == [1]  # not a second try
     again = page(client, f"/kiosk/consent/part/{first_quiz}")
     assert 'data-tpi-feedback="wrong"' in again and "Not quite." in again
     assert "The right answer is: Yes, at any time, even after I sign" in again
@@ -230,8 +232,10 @@ def test_feedback_after_a_wrong_answer_gives_the_right_one_and_a_link_back(paged
     assert refusal is not None
     assert 'data-tpi-part-id="refusal"' in page(client, refusal.group(1))
     assert 'name="choice" value="any_time"' in again
+    assert 'name="attempt" value="1"' in again
     right = client.post(
-        f"/kiosk/consent/part/{first_quiz}", data={"csrf_token": csrf(again), "choice": "any_time"}
+        f"/kiosk/consent/part/{first_quiz}",
+        data={"csrf_token": csrf(again), "choice": "any_time", "attempt": "1"},
     )
     assert right.location.endswith(f"/kiosk/consent/part/{first_quiz + 1}")
     following = page(client, f"/kiosk/consent/part/{first_quiz + 1}")

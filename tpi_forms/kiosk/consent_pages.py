@@ -126,12 +126,19 @@ def _checkin() -> CheckInState:
     return state
 
 
-def _nav(n: int, **more: Any) -> Navigation:
+ATTEMPT = "attempt"
+"""Hidden field of a quiz question: how many tries the page was shown after, so a double tap
+on a wrong answer is not taken for the second try."""
+
+
+def _nav(n: int, attempt: int | None = None) -> Navigation:
+    hidden = {"csrf_token": generate_csrf()}
+    if attempt is not None:
+        hidden[ATTEMPT] = str(attempt)
     return Navigation(
         action=url_for("consent_pages.post_part", n=n),
         size_action=url_for("consent_pages.text_size", n=n),
-        hidden={"csrf_token": generate_csrf()},
-        **more,
+        hidden=hidden,
     )
 
 
@@ -170,7 +177,7 @@ def part(n: int) -> Any:
         document,
         parts,
         n,
-        nav=_nav(n),
+        nav=_nav(n, _tries(data, this) if this.kind == QUESTION else None),
         size=data["size"],
         highlights=patient_highlights(document, state.answers or {}, svc.today()),
         quiz=quiz,
@@ -179,6 +186,11 @@ def part(n: int) -> Any:
         options=flow._page_options(flow_locale(state)),
     )
     return page
+
+
+def _tries(data: Mapping[str, Any], part: ConsentPart) -> int:
+    record = data.get("quiz", {}).get(part.id) or {}
+    return int(record.get("tries", 0))
 
 
 def _seconds(data: Mapping[str, Any], n: int, now: dt.datetime) -> int:
@@ -248,6 +260,8 @@ def _answer(
     record = dict(data["quiz"].get(question.id) or {"tries": 0, "right": None})
     if record.get("right") is not None:  # answered already (a double tap): go on
         return redirect(_after(parts, n))
+    if request.form.get(ATTEMPT) != str(record["tries"]):  # a double tap on a wrong answer
+        return redirect(url_for("consent_pages.part", n=n))
     record["tries"] = int(record["tries"]) + 1
     right = choice == question.answer
     svc.store.add_event(
