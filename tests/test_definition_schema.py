@@ -41,6 +41,8 @@ TEXT_FILES = sorted(
     [
         ("tpi_screening.toml", "questionnaire"),
         ("tpi_consent.toml", "consent"),
+        ("tpi_quiz.toml", "quiz"),
+        ("tpi_highlights.toml", "highlights"),
         ("sample_clinic.toml", "clinic"),
         *((name, "text") for name in TEXT_FILES),
     ],
@@ -96,3 +98,21 @@ def test_schema_flags_mistakes(mutate: Any) -> None:
 def test_unknown_schema_name() -> None:
     with pytest.raises(ValueError, match="unknown schema 'nope'"):
         definition_schema("nope")
+
+
+@pytest.mark.parametrize(
+    ("name", "schema", "change"),
+    [
+        ("tpi_quiz.toml", "quiz", lambda d: d["questions"][0].update(choices=["only_one"])),
+        ("tpi_quiz.toml", "quiz", lambda d: d["questions"][0].pop("answer")),
+        ("tpi_highlights.toml", "highlights", lambda d: d["highlights"][0].pop("when")),
+        ("tpi_highlights.toml", "highlights", lambda d: d["highlights"][0].update(risk="Bad Id")),
+    ],
+)
+def test_quiz_and_highlight_schemas_flag_what_loading_refuses(
+    name: str, schema: str, change: Any
+) -> None:
+    data = shipped(name)
+    change(data)
+    with pytest.raises(jsonschema.ValidationError):
+        validate(data, schema)
