@@ -152,3 +152,23 @@ def test_a_group_of_risks_page_names_why_a_risk_matters_more() -> None:
     )
     assert "tpi-text-xlarge" in large and 'href="2.html" data-tpi-part-next' in large
     assert "data-tpi-text-size-local" in large  # on disk the page script keeps the size
+
+
+def test_demo_writes_the_paged_consent_with_the_quiz(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tpi_forms.cli import main
+
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    for loc in ("en", "es"):
+        first = tmp_path / f"consent-paged-1.{loc}.html"
+        assert str(first) in printed
+        assert str(tmp_path / f"consent-paged-sign.{loc}.html") in printed
+        html = first.read_text()
+        assert 'href="static/consent-pages.css"' in html and "data-tpi-part-next" in html
+        assert 'href="consent-paged-2.' + loc + '.html"' in html
+    quiz = (tmp_path / "consent-paged-13.es.html").read_text()
+    assert "¿Puede decir que no a la inyección" in quiz
+    assert 'href="consent-paged-13-retry.es.html"' in quiz  # a wrong answer: a second try
+    assert (tmp_path / "static" / "consent-pages.js").is_file()

@@ -21,8 +21,9 @@ def register(sub: Any) -> None:
         help="write sample outputs (forms, screening, consent, packets) to a folder",
         description=(
             "Write the project's sample outputs for a fictitious patient to a folder and print "
-            "what was written: the kiosk and portal pages (they open from disk), a screening "
-            "result, the consent document, a signed PDF/A packet and blank paper packets."
+            "what was written: the kiosk and portal pages and the consent read part by part "
+            "with its understanding check (they open from disk), a screening result, the "
+            "consent document, a signed PDF/A packet and blank paper packets."
         ),
     )
     parser.add_argument(
