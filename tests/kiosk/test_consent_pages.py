@@ -295,3 +295,16 @@ def test_an_unknown_layout_is_refused_in_one_line(tmp_path: Path) -> None:
 
     with pytest.raises(TpiFormsError, match="consent layout 'scroll' is not one of: paged, single"):
         KioskConfig(data_dir=tmp_path, consent_layout="scroll")
+
+
+def test_the_text_size_belongs_to_one_check_in(paged: Flask) -> None:
+    client, _ = to_consent(paged)
+    text = page(client, "/kiosk/consent/part/1")
+    client.post("/kiosk/consent/size/1", data={"csrf_token": csrf(text), "size": "large"})
+    assert "tpi-text-large" in page(client, "/kiosk/consent/part/1")
+    # Staff take the tablet back and hand it over with the next patient's check-in.
+    assert staff_login(client).status_code == 302
+    url = open_checkin(client, "Sam Next", "1975-01-02")
+    assert handover(client, url).location == "/kiosk/next"
+    assert submit_screening(client).location == "/kiosk/next"
+    assert "tpi-text-normal" in page(client, "/kiosk/consent/part/1")

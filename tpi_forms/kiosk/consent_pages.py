@@ -79,7 +79,8 @@ def progress(state: CheckInState, document: ConsentDocument) -> dict[str, Any]:
         and kept.get("hash") == document.content_hash
     ):
         return dict(kept)
-    size = kept.get("size") if isinstance(kept, Mapping) else None
+    same = isinstance(kept, Mapping) and kept.get("checkin") == state.checkin.id
+    size = kept.get("size") if same and isinstance(kept, Mapping) else None  # this check-in's
     return {
         "checkin": state.checkin.id,
         "hash": document.content_hash,
