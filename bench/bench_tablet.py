@@ -110,6 +110,10 @@ class Count:
     acknowledgements: int = 0
     """Of the taps: those that acknowledge risks (a tick or a group's button) or answer the
     understanding check."""
+    groups: int = 0
+    """Groups of risks acknowledged (paged: one tap each)."""
+    answers: int = 0
+    """Answers to the understanding check."""
     seconds: float = 0.0
     """Scripted time of the part."""
 
@@ -319,10 +323,12 @@ def consent(patient: Patient, base_url: str) -> None:
             qid = page.locator("[data-tpi-part-id]").get_attribute("data-tpi-part-id")
             go(patient, page.locator(f'[data-tpi-choice="{QUIZ_ANSWERS[qid]}"]'))
             patient.count.acknowledgements += 1
+            patient.count.answers += 1
         else:
             go(patient, page.locator("[data-tpi-part-next]"))
             if kind == "risks":
                 patient.count.acknowledgements += 1
+                patient.count.groups += 1
     raise RuntimeError("the consent parts never ended")
 
 
@@ -442,6 +448,20 @@ def main(argv: list[str] | None = None) -> int:
     size = f"{VIEWPORT['width']}x{VIEWPORT['height']}"
     print(f"Tablet check-in, clear scenario, {size} touch, median of {args.rounds} rounds")
     print(table(results))
+    name = "consent, read and signed"
+    if "single" in results and "paged" in results:
+        one, paged = results["single"][name], results["paged"][name]
+        limit = paged.groups + paged.answers
+        print(
+            f"paged consent: {paged.swipes} swipes (one page: {one.swipes}); "
+            f"{paged.acknowledgements} acknowledging taps, at most {limit} allowed "
+            f"({paged.groups} groups of risks + {paged.answers} answers; one page: "
+            f"{one.acknowledgements} ticks); {paged.taps - paged.acknowledgements} other taps "
+            f"turn pages and sign (one page: {one.taps - one.acknowledgements})"
+        )
+        if not (paged.swipes < one.swipes and paged.acknowledgements <= limit):
+            print("the paged consent does not meet its targets", file=sys.stderr)
+            return 1
     return 0
 
 
