@@ -12,10 +12,12 @@ import typing as _typing
 
 from .__about__ import __version__
 from .consent.document import ConsentDocument, ConsentRisk, build_consent, consent_hash_of
+from .consent.highlights import patient_highlights
 from .consent.signing import parse_consent_submission
 from .definitions.clinic import Clinic, ClinicLogo, Practitioner, load_clinic, sample_clinic
 from .definitions.consent import ConsentDefinition, load_consent_definition
 from .definitions.questionnaire import Questionnaire, load_questionnaire
+from .definitions.quiz import Quiz, load_quiz
 from .definitions.texts import Text
 from .errors import (
     AnswersError,
@@ -38,6 +40,7 @@ from .screening.engine import Finding, ScreeningResult, finding_reasons, screen
 from .screening.procedure import PlannedProcedure
 from .screening.scenarios import example_answers, example_signature_png
 from .verify.packet import Verification, verify_packet
+from .web.consent_parts import consent_parts, render_consent_part, render_consent_sign
 from .web.forms import build_form_class
 from .web.html import PageOptions, render_consent_page, render_form_html, render_kiosk_page
 
@@ -108,6 +111,7 @@ __all__ = [
     "PlannedProcedure",
     "Practitioner",
     "Questionnaire",
+    "Quiz",
     "ScreeningResult",
     "Signature",
     "SignatureError",
@@ -122,6 +126,7 @@ __all__ = [
     "build_record",
     "compute_scores",
     "consent_hash_of",
+    "consent_parts",
     "example_answers",
     "example_signature_png",
     "finding_reasons",
@@ -130,11 +135,15 @@ __all__ = [
     "load_clinic",
     "load_consent_definition",
     "load_questionnaire",
+    "load_quiz",
     "parse_consent_submission",
+    "patient_highlights",
     "record_hash",
     "render_blank_packet",
     "render_blank_packets",
     "render_consent_page",
+    "render_consent_part",
+    "render_consent_sign",
     "render_form_html",
     "render_kiosk_page",
     "render_packet",

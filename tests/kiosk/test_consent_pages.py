@@ -308,3 +308,20 @@ def test_the_text_size_belongs_to_one_check_in(paged: Flask) -> None:
     assert handover(client, url).location == "/kiosk/next"
     assert submit_screening(client).location == "/kiosk/next"
     assert "tpi-text-normal" in page(client, "/kiosk/consent/part/1")
+
+
+def test_the_parts_speak_the_patients_language(paged: Flask) -> None:
+    client = paged.test_client()
+    assert staff_login(client).status_code == 302
+    url = open_checkin(client, "Ana Ruiz", "1980-04-12", locale="es")
+    assert handover(client, url).location == "/kiosk/next"
+    assert submit_screening(client).location == "/kiosk/next"
+    first = page(client, "/kiosk/consent/part/1")
+    assert f"Parte 1 de {TOTAL}" in first and "Tamaño del texto" in first and "Muy grande" in first
+    assert 'lang="es"' in first and ">Siguiente<" in first and ">Next<" not in first
+    read_parts(client)
+    quiz = page(client, f"/kiosk/consent/part/{TOTAL}")
+    assert "¿Qué debe hacer si le falta el aire después de la inyección?" in quiz
+    signing = page(client, "/kiosk/consent")
+    assert "Usted leyó todas las partes. Ahora, por favor, firme." in signing
+    assert "Correcto." in signing  # the feedback on the last answer
