@@ -158,7 +158,7 @@ def test_quiz_right_path_gives_kind_feedback(browser: Browser, kiosk: Any) -> No
     server: KioskServer = kiosk(600, consent_layout="paged")
     context, page, problems = tablet(browser, server)
     to_consent(page, server)
-    page.goto(f"{server.url}/kiosk/consent/part/13")  # before the quiz: sent back to part 1
+    page.goto(f"{server.url}/kiosk/consent/part/13")  # the first question (a link may open it)
     for _ in range(40):
         if part_kind(page) == "quiz":
             break
