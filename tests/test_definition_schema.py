@@ -45,6 +45,8 @@ TEXT_FILES = sorted(
     [
         ("tpi_screening.toml", "questionnaire"),
         ("tpi_consent.toml", "consent"),
+        ("tpi_quiz.toml", "quiz"),
+        ("tpi_highlights.toml", "highlights"),
         ("sample_clinic.toml", "clinic"),
         *((name, "text") for name in TEXT_FILES),
     ],
@@ -55,7 +57,15 @@ def test_shipped_files_match_schema(name: str, schema: str) -> None:
 
 def test_every_text_file_is_checked_by_the_text_schema() -> None:
     stems = {name.split(".")[0] for name in TEXT_FILES}
-    assert stems == {"tpi_screening", "tpi_consent", "ui", "kiosk", "packet"}
+    assert stems == {
+        "tpi_screening",
+        "tpi_consent",
+        "tpi_quiz",
+        "tpi_highlights",
+        "ui",
+        "kiosk",
+        "packet",
+    }
     assert {name.split(".")[1] for name in TEXT_FILES} == {"en", "es"}
 
 
@@ -92,3 +102,21 @@ def test_schema_flags_mistakes(mutate: Any) -> None:
 def test_unknown_schema_name() -> None:
     with pytest.raises(ValueError, match="unknown schema 'nope'"):
         definition_schema("nope")
+
+
+@pytest.mark.parametrize(
+    ("name", "schema", "change"),
+    [
+        ("tpi_quiz.toml", "quiz", lambda d: d["questions"][0].update(choices=["only_one"])),
+        ("tpi_quiz.toml", "quiz", lambda d: d["questions"][0].pop("answer")),
+        ("tpi_highlights.toml", "highlights", lambda d: d["highlights"][0].pop("when")),
+        ("tpi_highlights.toml", "highlights", lambda d: d["highlights"][0].update(risk="Bad Id")),
+    ],
+)
+def test_quiz_and_highlight_schemas_flag_what_loading_refuses(
+    name: str, schema: str, change: Any
+) -> None:
+    data = shipped(name)
+    change(data)
+    with pytest.raises(jsonschema.ValidationError):
+        validate(data, schema)

@@ -12,10 +12,12 @@ import typing as _typing
 
 from .__about__ import __version__
 from .consent.document import ConsentDocument, ConsentRisk, build_consent, consent_hash_of
+from .consent.highlights import patient_highlights
 from .consent.signing import parse_consent_submission
 from .definitions.clinic import Clinic, ClinicLogo, Practitioner, load_clinic, sample_clinic
 from .definitions.consent import ConsentDefinition, load_consent_definition
 from .definitions.questionnaire import Questionnaire, load_questionnaire
+from .definitions.quiz import Quiz, load_quiz
 from .definitions.texts import Text
 from .errors import (
     AccountError,
@@ -57,6 +59,7 @@ from .screening.engine import Finding, ScreeningResult, finding_reasons, screen
 from .screening.procedure import PlannedProcedure
 from .screening.scenarios import example_answers, example_signature_png
 from .verify.packet import Verification, verify_packet
+from .web.consent_parts import consent_parts, render_consent_part, render_consent_sign
 from .web.forms import build_form_class
 from .web.html import PageOptions, render_consent_page, render_form_html, render_kiosk_page
 from .web.screening_form import ScreeningForm
@@ -145,6 +148,7 @@ __all__ = [
     "Practitioner",
     "ProcedureError",
     "Questionnaire",
+    "Quiz",
     "REVIEW_OUTCOMES",
     "RecordError",
     "RefusedResourceError",
@@ -167,6 +171,7 @@ __all__ = [
     "certify",
     "compute_scores",
     "consent_hash_of",
+    "consent_parts",
     "example_answers",
     "example_signature_png",
     "finding_reasons",
@@ -175,11 +180,15 @@ __all__ = [
     "load_clinic",
     "load_consent_definition",
     "load_questionnaire",
+    "load_quiz",
     "parse_consent_submission",
+    "patient_highlights",
     "record_hash",
     "render_blank_packet",
     "render_blank_packets",
     "render_consent_page",
+    "render_consent_part",
+    "render_consent_sign",
     "render_form_html",
     "render_kiosk_page",
     "render_packet",

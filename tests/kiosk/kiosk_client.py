@@ -9,6 +9,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from tpi_forms.definitions.quiz import load_quiz
 from tpi_forms.screening.scenarios import example_answers
 from tpi_forms.web.forms import to_formdata
 
@@ -123,6 +124,48 @@ def submit_screening(client: Any, answers: Mapping[str, Any] | None = None) -> A
     return client.post("/kiosk/screening", data=MultiDict(screening_data(form, answers)))
 
 
+PART = re.compile(r"/kiosk/consent/part/(\d+)$")
+CHOICE = re.compile(r'name="choice" value="([^"]+)"')
+
+
+def read_parts(client: Any, wrong: Mapping[str, int] | None = None) -> None:
+    """Go through the paged consent from where it is to its signing page, as a patient does:
+    next on each section, the large control on each group of risks, the right answer to each
+    quiz question (after ``wrong[question]`` wrong ones: 1 is a second try, 2 a miss)."""
+    wrong = dict(wrong or {})
+    response = client.get("/kiosk/consent")
+    for _ in range(100):
+        found = PART.search(response.location or "") if response.status_code == 302 else None
+        if found is None:
+            return
+        url = found.group(0)
+        text = page(client, url)
+        data: dict[str, str] = {"csrf_token": csrf(text)}
+        if 'data-tpi-consent-part="quiz"' in text:
+            data["attempt"] = hidden(text, "attempt")
+            question = re.search(r'data-tpi-part-id="([^"]+)"', text)
+            assert question is not None
+            choices = CHOICE.findall(text)
+            right = next(c for c in choices if c == QUIZ_ANSWERS[question.group(1)])
+            if wrong.get(question.group(1), 0) > 0:
+                wrong[question.group(1)] -= 1
+                data["choice"] = next(c for c in choices if c != right)
+            else:
+                data["choice"] = right
+        elif 'data-tpi-consent-part="risks"' in text:
+            data["go"] = "ack"
+        else:
+            data["go"] = "next"
+        response = client.post(url, data=data)
+        if response.status_code == 302 and response.location.endswith("/kiosk/consent"):
+            return
+    raise AssertionError("the consent parts never ended")
+
+
+QUIZ_ANSWERS = {q.id: q.answer for q in load_quiz().questions}
+
+
 def sign(client: Any, name: str = "Alex Example") -> Any:
+    read_parts(client)
     form = page(client, "/kiosk/consent")
     return client.post("/kiosk/consent", data=MultiDict(consent_data(form, name)))

@@ -22,10 +22,11 @@ def register(sub: Any) -> None:
         help="write sample outputs (forms, screening, consent, packets) to a folder",
         description=(
             "Write the project's sample outputs for a fictitious patient to a folder and print "
-            "what was written: the kiosk and portal pages (they open from disk), a screening "
-            "result, the consent document, signed PDF/A packets of a screening a clinician"
-            " reviewed (in English, and in Spanish with the staff parts also in English) and"
-            " blank paper packets."
+            "what was written: the kiosk and portal pages and the consent read part by part "
+            "with its understanding check (they open from disk), a screening result, the "
+            "consent document, signed PDF/A packets of a screening a clinician reviewed (in "
+            "English, and in Spanish with the staff parts also in English) and blank paper "
+            "packets."
         ),
     )
     parser.add_argument(
@@ -44,12 +45,14 @@ def run(args: argparse.Namespace) -> int:
     from ..pdf.render import subsetting_path
     from ..screening.engine import screen
     from ..screening.scenarios import example_answers
+    from ..web.consent_parts import write_paged_consent_demo
     from ..web.html import write_static_demo
     from .demo_record import demo_record
 
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = list(write_static_demo(out))
+    written += write_paged_consent_demo(out)
 
     clinic = sample_clinic()
     answers = example_answers("review")

@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from ..definitions.questionnaire import load_questionnaire
 from ..errors import ConflictError, ConsentFormError
-from . import draft, flow
+from . import consent_pages, draft, flow
 from .security import KioskSession
 from .services import services
 from .state import (
@@ -241,19 +241,32 @@ def consent(state: CheckInState) -> Any:
     svc = services()
     locale = locale_of(state)
     document = flow.consent_document(state, svc.clinic, locale)
+    paged = consent_pages.paged()
     if request.method == "GET":
+        if paged:
+            return consent_pages.sign_page(state, document, new_token())
         return flow.render_consent(document, new_token(), locale=locale)
     token = submission_token()
     with one_at_a_time(token):
         if already_done(token, state, CONSENT, STEP_CONSENT):
             return redirect(url_for("patient.next_step"))
         now = svc.now()
+        posted = (
+            consent_pages.signing_form(state, document, request.form) if paged else request.form
+        )
+        if posted is None:  # a part not read yet: the server decides, not the form
+            return redirect(url_for("patient.consent"))
         try:
-            signing = flow.read_signing(request.form, document, svc.config.device_id, now)
+            signing = flow.read_signing(posted, document, svc.config.device_id, now)
         except ConsentFormError as exc:
-            page = flow.render_consent(
-                document, token, locale=locale, values=request.form, errors=exc.errors
-            )
+            if paged:
+                page = consent_pages.sign_page(
+                    state, document, token, values=request.form, errors=exc.errors
+                )
+            else:
+                page = flow.render_consent(
+                    document, token, locale=locale, values=request.form, errors=exc.errors
+                )
             return page, 422
         events = svc.store.events(state.checkin.id)
         record = flow.make_record(

@@ -34,6 +34,7 @@ from ..errors import ConflictError
 from ..i18n import format_list
 from ..pdf.audit import describe_event
 from ..screening.engine import finding_reasons
+from . import consent_pages
 from .accounts import ROLES, SHARED_PIN, Actor, StaffUser
 from .packets import REASONS
 from .sealing import first_certificate_pem
@@ -330,8 +331,9 @@ def checkin(checkin_id: str) -> str:
     ]
     here = page_locale()
     event_words = words("packet", here, default="en")
+    titles = consent_pages.consent_titles(here)  # the consent's parts in words, not ids
     events = [
-        (e.at, describe_event(f"kiosk_{e.kind}", e.detail, event_words))
+        (e.at, describe_event(f"kiosk_{e.kind}", e.detail, event_words, titles))
         for e in svc.store.events(checkin_id)
     ]
     patient_locale = str(state.checkin.patient.get("locale") or "")

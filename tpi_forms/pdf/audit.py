@@ -115,6 +115,8 @@ def value_words(
         return t.get(f"{key}_{text}") or humanise(text)
     if key == "section":
         return _title_of(consent, "sections", "title", text)
+    if key == "group":
+        return _title_of(consent, "risk_groups", "title", text)
     if key == "risks":
         names = [_title_of(consent, "risks", "name", r) for r in text.split()]
         return format_list(names, locale) if names else text

@@ -49,6 +49,8 @@ STATIC_FILES = (
     "read-aloud.js",
     "signature-pad.js",
     "consent.js",
+    "consent-pages.js",
+    "consent-pages.css",
     "favicon.svg",
 )
 """The assets the pages use, all in `tpi_forms._resources.static_folder`."""
