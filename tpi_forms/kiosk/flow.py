@@ -121,10 +121,11 @@ def screen_answers(
 
 
 def consent_document(state: CheckInState, clinic: Clinic, locale: str) -> ConsentDocument:
-    """The consent for this check-in's plan, sites from the answers when the plan names none."""
-    return build_consent(
-        planned_procedure(state.checkin.patient), clinic, locale, answers=state.answers or {}
-    )
+    """The consent for this check-in's plan (the clinician's changed plan when they changed
+    it), sites from the answers when the plan names none."""
+    changed = None if state.decision is None else state.decision.changed_plan
+    plan = planned_procedure({"plan": changed} if changed else state.checkin.patient)
+    return build_consent(plan, clinic, locale, answers=state.answers or {})
 
 
 def signer_roles(document: ConsentDocument) -> tuple[str, ...]:
