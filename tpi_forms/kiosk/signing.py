@@ -89,6 +89,8 @@ def store_countersignature(
     Raises `ConflictError` when the guard refuses (not signed by the patient, final, signed).
     """
     device = svc.config.device_id
+    if signature.role == PRACTITIONER:  # the record must be possible before anything is stored
+        assemble(svc, checkin_id, extra=((signature, None),))
     detail = {
         "role": signature.role,
         "method": signature.method,
@@ -151,11 +153,13 @@ def kiosk_trail(events: Sequence[Event], device_id: str) -> list[AuditEvent]:
     return flow.audit_trail(kept, device_id)
 
 
-def finish(svc: KioskServices, checkin_id: str) -> ConsentRecord | None:
-    """Make and store the final record once the practitioner signed, then queue its packet.
-
-    Returns the record, or None when it was made already (another request got there first).
-    """
+def assemble(
+    svc: KioskServices,
+    checkin_id: str,
+    extra: Sequence[tuple[Signature, AuditEvent | None]] = (),
+) -> ConsentRecord:
+    """The final record from what is stored (and ``extra`` signatures not stored yet, with
+    their events); raises `RecordError` when the record would be refused."""
     store = svc.store
     checkin = store.checkin(checkin_id)
     assert checkin is not None
@@ -174,6 +178,10 @@ def finish(svc: KioskServices, checkin_id: str) -> ConsentRecord | None:
         if sub.kind == SIGNATURE:
             signatures.append(Signature.from_dict(sub.payload["signature"]))
             audit.append(AuditEvent.from_dict(sub.payload["event"]))
+    for signature, event in extra:
+        signatures.append(signature)
+        detail: dict[str, str | int] = {"role": signature.role, "method": signature.method}
+        audit.append(event or AuditEvent(signature.signed_at, "signed", detail, device))
     review = review_of(decision)
     cert = certification_of(certification(store, checkin_id))
     audit += [x.event(device) for x in (review, cert) if x is not None]
@@ -181,7 +189,7 @@ def finish(svc: KioskServices, checkin_id: str) -> ConsentRecord | None:
     audit.sort(key=lambda e: e.at)
     now = svc.now()
     screened_on = (state.screening or {}).get("as_of")
-    record = build_record(
+    return build_record(
         state.answers or {},
         signatures,
         procedure=plan_of(checkin.patient, decision),
@@ -196,6 +204,17 @@ def finish(svc: KioskServices, checkin_id: str) -> ConsentRecord | None:
         certification=cert,
         require_review=state.needs_review,
     )
+
+
+def finish(svc: KioskServices, checkin_id: str) -> ConsentRecord | None:
+    """Make and store the final record once the practitioner signed, then queue its packet.
+
+    Returns the record, or None when it was made already (another request got there first).
+    """
+    store = svc.store
+    record = assemble(svc, checkin_id)
+    signatures = record.signatures
+    device = svc.config.device_id
     token = new_token()
     try:
         store.submit(

@@ -224,9 +224,12 @@ def sign(checkin_id: str, role: str) -> Any:
     if role == signing.PRACTITIONER and user.role not in DECIDERS:
         return refused_with(page_words()["sign.clinician_only"])
     state = _state(checkin_id)
+    if state.awaiting_practitioner and signing.PRACTITIONER in state.signed_roles:
+        signing.finish(services(), checkin_id)  # stopped between the signature and the record
+        return redirect(url_for("staff.checkin", checkin_id=checkin_id))
     if not state.awaiting_practitioner or role in state.signed_roles:
         return redirect(url_for("staff.checkin", checkin_id=checkin_id))
-    form = SignForm(role)
+    form = SignForm(role, asks_id=_asks_interpreter_id(state))
     if request.method == "GET":
         form.submission_token.data = new_token()
         return _sign_page(state, role, form)
@@ -240,6 +243,7 @@ def sign(checkin_id: str, role: str) -> Any:
     patient_locale = str(state.checkin.patient.get("locale") or "en")
     document_role = {r.id: r for r in _document(state, patient_locale).signer_roles}[role]
     interpreter = role == "interpreter"
+    asks_id = interpreter and "interpreter_id" in {f.id for f in document_role.fields}
     signature = Signature(
         role=role,
         printed_name=form.value("name") if interpreter else user.display_name,
@@ -247,7 +251,7 @@ def sign(checkin_id: str, role: str) -> Any:
         meaning=document_role.meaning,
         method="typed",
         language=form.value("language") if interpreter else None,
-        interpreter_id=(form.value("interpreter_id") or None) if interpreter else None,
+        interpreter_id=(form.value("interpreter_id") or None) if asks_id else None,
         intent_confirmed=True,
     )
     token = str(form.submission_token.data or "")
@@ -260,6 +264,13 @@ def sign(checkin_id: str, role: str) -> Any:
         abort(409)
     log.info("%s signed", role)
     return redirect(url_for("staff.checkin", checkin_id=checkin_id))
+
+
+def _asks_interpreter_id(state: CheckInState) -> bool:
+    """Whether the consent's interpreter role asks for an ID or service besides the name."""
+    roles = {r.id: r for r in _document(state, page_locale()).signer_roles}
+    role = roles.get("interpreter")
+    return role is not None and "interpreter_id" in {f.id for f in role.fields}
 
 
 def _check_pin(account: str, secret: str) -> tuple[str, int] | None:

@@ -94,18 +94,21 @@ class SignForm(KioskForm):
     language = StringField(render_kw=NO_AUTOFILL)
     intent = BooleanField()
 
-    def __init__(self, role: str, **kwargs: Any) -> None:
+    def __init__(self, role: str, *, asks_id: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         t = page_words()
         self.role = role
         if role == "interpreter":
             del self.pin
+            if not asks_id:  # the consent's interpreter role has no ID field
+                del self.interpreter_id
             self.name.validators = [InputRequired(t["sign.name_missing"]), Length(max=MAX_NAME)]
             self.language.validators = [
                 InputRequired(t["sign.language_missing"]),
                 Length(max=MAX_NAME),
             ]
-            self.interpreter_id.validators = [Length(max=MAX_NAME)]
+            if asks_id:
+                self.interpreter_id.validators = [Length(max=MAX_NAME)]
         else:
             del self.name, self.interpreter_id, self.language
             self.pin.validators = [InputRequired(t["sign.pin_missing"]), Length(max=MAX_PIN_LENGTH)]
@@ -128,5 +131,6 @@ class SignForm(KioskForm):
         self._text(field)
 
     def value(self, name: str) -> str:
-        """A text field's value, single-spaced."""
-        return _clean(getattr(self, name).data)
+        """A text field's value, single-spaced ("" for a field the form does not have)."""
+        found = getattr(self, name, None)
+        return "" if found is None else _clean(found.data)
