@@ -7,7 +7,7 @@ from typing import Any
 
 from packet_fixtures import SIGNED, signature_png
 
-from tpi_forms.definitions.clinic import sample_clinic
+from tpi_forms.definitions.clinic import Clinic, sample_clinic
 from tpi_forms.pdf.packet import assemble_consent, build_record
 from tpi_forms.record.model import AuditEvent, ConsentRecord, Signature
 from tpi_forms.record.review import Certification, ReviewDecision, certify
@@ -65,6 +65,7 @@ def review_record(
     certification: Certification | None = None,
     signers: list[Signature] | None = None,
     require_review: bool = True,
+    clinic: Clinic | None = None,
 ) -> ConsentRecord:
     """The review scenario, decided, certified and signed by patient and practitioner."""
     answers = example_answers("review")
@@ -82,7 +83,7 @@ def review_record(
         *(AuditEvent(s.signed_at, "signed", {"role": s.role}, "kiosk-7") for s in signers),
     ]
     audit.sort(key=lambda e: e.at)
-    clinic = sample_clinic()
+    clinic = clinic or sample_clinic()
     return build_record(
         answers,
         signers,

@@ -8,6 +8,9 @@ import hashlib
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis_profiles import examples
 from packet_fixtures import SIGNED, make_record, signature_png
 from review_fixtures import CERTIFIED, DECIDED, STATEMENT, decision, review_record, signatures
 
@@ -140,6 +143,8 @@ def test_a_record_without_review_or_certification_keeps_the_0_1_0_layout() -> No
 
 def test_a_reviewed_and_certified_record_round_trips_with_the_same_hash() -> None:
     record = review_record()
+    assert record.format == "tpi_forms.consent_record/2"
+    assert make_record().format == "tpi_forms.consent_record/1"
     assert record.review == decision()
     assert record.certification is not None
     assert record.certification.answers_sha256 == answers_sha256(record.answers)
@@ -240,11 +245,21 @@ def test_each_signer_needs_its_own_signed_event_at_its_time() -> None:
     )
     assert [e.at for e in made.audit] == [s.signed_at for s in signers]
     only_patient = _signed_events(signers)[:1]
+    certified = certify(answers, STATEMENT, CERTIFIED)
     with pytest.raises(RecordError) as exc:
         build_record(
-            answers, signers, audit=only_patient, created_at=SIGNED + dt.timedelta(hours=1)
+            answers,
+            signers,
+            audit=only_patient,
+            created_at=SIGNED + dt.timedelta(hours=1),
+            certification=certified,
         )
     assert one_line(exc) == "no 'signed' event of its own for: practitioner"
+    # Without a decision or certification (as before 0.2.0) one event for the consent is kept.
+    legacy = build_record(
+        answers, signers, audit=only_patient, created_at=SIGNED + dt.timedelta(hours=1)
+    )
+    assert legacy.audit == tuple(only_patient)
     shared_time = [AuditEvent(SIGNED, "signed", {"role": s.role}) for s in signers]
     with pytest.raises(RecordError, match="'practitioner' signature's 'signed' event is not at"):
         build_record(answers, signers, audit=shared_time, created_at=SIGNED + dt.timedelta(hours=1))
@@ -329,3 +344,42 @@ def test_decided_before_certified_before_signed_in_the_shared_fixture() -> None:
     times = [e.at for e in record.audit]
     assert times == sorted(times)
     assert DECIDED < CERTIFIED < SIGNED
+
+
+def test_a_record_claiming_the_0_1_0_format_with_a_decision_is_not_canonical() -> None:
+    data = review_record().to_dict()
+    data["format"] = "tpi_forms.consent_record/1"
+    again = ConsentRecord.from_dict(data)
+    assert again.format == "tpi_forms.consent_record/2"
+    assert again.to_json() != canonical_json(data)  # verify reports it as not canonical
+
+
+def test_an_unknown_record_format_is_refused_in_one_line() -> None:
+    data = make_record().to_dict()
+    data["format"] = "tpi_forms.consent_record/3"
+    with pytest.raises(RecordError) as exc:
+        ConsentRecord.from_dict(data)
+    assert one_line(exc) == (
+        "unknown record format (this version reads up to 'tpi_forms.consent_record/2')"
+    )
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(
+    name=st.text(min_size=0, max_size=30),
+    note=st.text(max_size=60),
+    credentials=st.none() | st.text(max_size=10),
+)
+def test_any_decision_text_is_refused_in_one_line_or_round_trips(
+    name: str, note: str, credentials: str | None
+) -> None:
+    try:
+        made = decision(
+            "no_procedure", clinician_name=name, note=note, clinician_credentials=credentials
+        )
+    except RecordError as exc:
+        assert str(exc) and "\n" not in str(exc)
+        return
+    assert ReviewDecision.from_dict(made.to_dict()) == made
+    assert made.note and made.clinician_name == made.clinician_name.strip()
+    canonical_json(made.to_dict())

@@ -31,6 +31,7 @@ CHECKS = [
     "record_matches_pages",
     "signature_images",
     "logo_image",
+    "signer_events",
     "consent_hash",
 ]
 

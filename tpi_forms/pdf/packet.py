@@ -55,6 +55,7 @@ from .printed import (
     signer_roles,
 )
 from .render import DEFAULT_VARIANT, Attachment, PdfMetadata, render_pdf
+from .review import process_context
 
 __all__ = [
     "HEADER_NAME_CHARS",
@@ -287,6 +288,7 @@ class PacketRenderer:
             findings.append(
                 {
                     "severity": f.get("severity", ""),
+                    "rule_id": f.get("rule_id"),
                     "lines": [
                         x for x in (f.get("patient_message"), f.get("clinician_rationale")) if x
                     ],
@@ -357,6 +359,7 @@ class PacketRenderer:
             "created_at": format_datetime(record.created_at, locale, tz),
             "device_id": record.device_id or "—",
             "record_hash": digest,
+            **process_context(record, self.words, q, self._site),
         }
 
     def _site(self, site: str, locale: str) -> str:

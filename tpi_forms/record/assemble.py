@@ -15,12 +15,17 @@ from typing import Any
 
 from .. import clock
 from ..definitions.clinic import Clinic, sample_clinic
-from ..definitions.consent import consenting_roles
 from ..definitions.questionnaire import Questionnaire, load_questionnaire
 from ..errors import RecordError
 from ..screening.procedure import PlannedProcedure
-from .model import AuditEvent, ConsentRecord, _signer_roles
-from .review import Certification, ReviewDecision, check_process, signer_event_problem
+from .model import AuditEvent, ConsentRecord
+from .review import (
+    Certification,
+    ReviewDecision,
+    check_process,
+    consenting_of,
+    signer_event_problem,
+)
 
 
 def assemble_consent(
@@ -69,8 +74,9 @@ def build_record(
         clinician's decision to go ahead that names each of its findings.
     :raises RecordError: a signature's role is not one of the consent's, misses a field its
         role asks for, nobody consenting signed, or the consent names another logo than the
-        clinic's; the decision or certification contradicts the record; ``audit`` has
-        ``signed`` events naming roles but not one for each signer at its signing time.
+        clinic's; the decision or certification contradicts the record; a ``signed`` event
+        of ``audit`` naming a role is not at that role's signing time; or, in a record with a
+        decision or certification, a signer has no ``signed`` event of their own.
     """
     from ..screening.answers import validate_answers
     from ..screening.engine import screen
@@ -92,8 +98,8 @@ def build_record(
     if logo_sha256 != clinic.logo_sha256():
         raise RecordError("the consent names another logo than the clinic's")
     screening = result.to_dict()
-    named = any(e.event == "signed" and "role" in e.detail for e in audit)
-    problem = signer_event_problem(signatures, audit, every_signer=named)
+    process = review is not None or certification is not None
+    problem = signer_event_problem(signatures, audit, every_signer=process)
     if problem:
         raise RecordError(problem)
     check_process(
@@ -102,7 +108,7 @@ def build_record(
         answers=valid,
         screening=screening,
         signatures=signatures,
-        consenting=_consenting(consent),
+        consenting=consenting_of(consent),
         created_at=created,
         rule_ids=[rule.id for rule in q.rules],
         require_review=require_review,
@@ -123,8 +129,3 @@ def build_record(
         review=review,
         certification=certification,
     )
-
-
-def _consenting(consent: Mapping[str, Any]) -> tuple[str, ...]:
-    """The roles of the consent of which one signs as the person consenting."""
-    return consenting_roles(tuple(_signer_roles(consent).values()))

@@ -31,7 +31,9 @@ if TYPE_CHECKING:
     from .review import Certification, ReviewDecision
 
 RECORD_FORMAT = "tpi_forms.consent_record/1"
-"""Format id written into every record; bumped when the layout changes."""
+"""Format id of a record without a decision or certification (as 0.1.0 wrote every record)."""
+PROCESS_FORMAT = "tpi_forms.consent_record/2"
+"""Format id of a record with a clinician's decision or a certification (0.2.0 on)."""
 METHODS = ("drawn", "typed")
 
 MAX_NAME = 200
@@ -317,22 +319,19 @@ class ConsentRecord:
     device_id: str | None = None
     """The device or kiosk the record was made on."""
     format: str = RECORD_FORMAT
-    """Record format id."""
+    """Record format id: set to `PROCESS_FORMAT` when a decision or certification is present."""
     review: ReviewDecision | None = None
     """The clinician's decision on the screening (`tpi_forms.record.review`), when made."""
     certification: Certification | None = None
     """The patient's certification of their answers, when made."""
 
     def __post_init__(self) -> None:
-        from .review import Certification, ReviewDecision
+        from .review import record_format
 
-        for name, kind in (("review", ReviewDecision), ("certification", Certification)):
-            if not isinstance(getattr(self, name), kind | None):
-                raise RecordError(f"record field '{name}' must be a {kind.__name__} or None")
         _aware(self.created_at, "record creation time")
         _limit(self.device_id, MAX_NAME, "device id")
-        if self.format != RECORD_FORMAT:
-            raise RecordError(f"unknown record format (this version reads '{RECORD_FORMAT}')")
+        fmt = record_format(self.format, self.review, self.certification)
+        object.__setattr__(self, "format", fmt)
         if len(self.audit) > MAX_EVENTS:
             raise RecordError(f"a record holds at most {MAX_EVENTS} audit events")
         for name in ("answers", "procedure", "screening", "consent", "clinic"):

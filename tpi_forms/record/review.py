@@ -25,15 +25,19 @@ from datetime import datetime
 from typing import Any
 
 from .._text import hidden_character, nfc
+from ..definitions.consent import consenting_roles
 from ..errors import RecordError
 from ..screening.procedure import PlannedProcedure
 from .model import (
     MAX_MEANING,
     MAX_NAME,
+    PROCESS_FORMAT,
+    RECORD_FORMAT,
     AuditEvent,
     Signature,
     _aware,
     _parse_time,
+    _signer_roles,
     canonical_json,
     sha256_hex,
 )
@@ -260,6 +264,26 @@ class Certification:
 def certify(answers: Mapping[str, Any], statement: str, at: datetime) -> Certification:
     """The patient's certification of ``answers`` (the validated answers the record keeps)."""
     return Certification(at, statement, answers_sha256(answers))
+
+
+def record_format(given: str, review: object, certification: object) -> str:
+    """The format id of a record with this decision and certification: `PROCESS_FORMAT` with
+    either, else `RECORD_FORMAT` (so records without them read and hash as 0.1.0 wrote them).
+
+    :raises RecordError: ``given`` is no format this version reads, or a part has a wrong type.
+    """
+    if given not in (RECORD_FORMAT, PROCESS_FORMAT):
+        raise RecordError(f"unknown record format (this version reads up to '{PROCESS_FORMAT}')")
+    if not isinstance(review, ReviewDecision | None):
+        raise RecordError("record field 'review' must be a ReviewDecision or None")
+    if not isinstance(certification, Certification | None):
+        raise RecordError("record field 'certification' must be a Certification or None")
+    return PROCESS_FORMAT if review is not None or certification is not None else RECORD_FORMAT
+
+
+def consenting_of(consent: Mapping[str, Any]) -> tuple[str, ...]:
+    """The roles of ``consent`` (a record's consent) of which one signs as the person consenting."""
+    return consenting_roles(tuple(_signer_roles(consent).values()))
 
 
 def signer_event_problem(

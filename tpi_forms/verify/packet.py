@@ -163,6 +163,9 @@ def verify_packet(
     images = _page_images(reader)
     add(*_signature_check(record, images))
     add(*_logo_check(record, images))
+    from .review import process_checks  # decision, certification, each signer's event
+
+    checks.extend(Check(*c) for c in process_checks(record, pages))
     add(*_consent_check(record, consent_definition))
     seal_checks, level = _seal_checks(pdf_bytes, trust_roots, tsa_roots, online, require_level)
     for check in seal_checks:
