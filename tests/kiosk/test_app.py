@@ -120,8 +120,8 @@ def test_review_waits_for_staff_then_consent(app: Flask) -> None:
     )
     who = f"by {CLINICIAN}, {CREDENTIALS} (clinician)"  # the audit page names the person
     # "Clear for consent" on a screening that needs review is the clinician's decision to proceed
-    assert f"Review decided {who}" in printed and f"Check-in opened {who}" in printed
-    assert "Outcome: proceed as planned" in printed
+    assert f"Reviewed by {CLINICIAN}, {CREDENTIALS}: proceed as planned" in printed
+    assert f"Check-in opened {who}" in printed
     assert "by_name" not in printed and svc(app).accounts.users()[0].id not in printed
 
 

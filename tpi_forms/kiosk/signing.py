@@ -91,13 +91,11 @@ def store_countersignature(
     device = svc.config.device_id
     if signature.role == PRACTITIONER:  # the record must be possible before anything is stored
         assemble(svc, checkin_id, extra=((signature, None),))
-    detail = {
-        "role": signature.role,
-        "method": signature.method,
-        "by": who["by"],
-        "by_name": who["by_name"],
-        "device": device,
-    }
+    detail = {"role": signature.role, "method": signature.method, "device": device}
+    if signature.role == "interpreter":  # signed by the interpreter, recorded by staff
+        detail["recorded_by_name"] = who["by_name"]
+    else:  # the signer's own account
+        detail |= {"by": who["by"], "by_name": who["by_name"]}
     event = AuditEvent(signature.signed_at, "signed", detail, device)
     svc.store.submit(
         token,
