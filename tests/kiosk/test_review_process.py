@@ -27,6 +27,7 @@ from tpi_forms.screening.scenarios import example_answers
 from .conftest import add_account, svc
 from .kiosk_client import (
     certify_answers,
+    consent_data,
     countersign,
     csrf,
     handover,
@@ -390,3 +391,36 @@ def test_a_record_that_would_be_refused_stores_no_practitioner_signature(
     assert store.latest_submission(checkin_of(url), SIGNATURE) is None
     assert store.latest_submission(checkin_of(url), CONSENT) is None
     assert "Awaiting the practitioner" in text(page(doctor, url))
+
+
+def test_sections_viewed_are_recorded_when_seen(app: Flask) -> None:
+    tablet = app.test_client()
+    url = opened(tablet, "clear")
+    form = page(tablet, "/kiosk/consent")
+    assert 'data-kiosk-viewed-url="/kiosk/consent/viewed"' in form
+    token = csrf(form)
+    for section in ("summary", "summary", "no_such_section", "risks"):
+        answer = tablet.post(
+            "/kiosk/consent/viewed", data={"csrf_token": token, "section": section}
+        )
+        assert answer.status_code == 204
+    store = svc(app).store
+    seen = store.events(checkin_of(url), kinds=["section_viewed"])
+    assert [e.detail["section"] for e in seen] == ["summary", "risks"]  # once each, known only
+    data = MultiDict(consent_data(form))
+    for name, value in (("script", "1"), ("sections", "summary risks"), ("reached_end", "1")):
+        data[f"review-{name}"] = value
+    data["review-seconds"] = "95"
+    assert tablet.post("/kiosk/consent", data=data).location == "/kiosk/next"
+    assert countersign(clinician(app), checkin_of(url)).status_code == 302
+    final = store.latest_submission(checkin_of(url), CONSENT)
+    assert final is not None
+    record = ConsentRecord.from_dict(final.payload)
+    read = {e.detail["section"]: e.at for e in record.audit if e.event == "section_viewed"}
+    assert read == {e.detail["section"]: e.at for e in seen}  # at the time each was seen
+    (patient,) = [s for s in record.signatures if s.role == "patient"]
+    assert all(at <= patient.signed_at for at in read.values())
+    assert not [e for e in record.audit if e.event == "kiosk_section_viewed"]
+    # once signed, the page's late reports store nothing
+    tablet.post("/kiosk/consent/viewed", data={"csrf_token": token, "section": "summary"})
+    assert len(store.events(checkin_of(url), kinds=["section_viewed"])) == 2

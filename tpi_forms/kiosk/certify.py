@@ -13,13 +13,15 @@ from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
+from ..consent.fields import RISKS_SECTION, SUMMARY_SECTION
 from ..errors import ConflictError
 from ..record.review import answers_sha256
+from . import flow
 from .answers_words import answer_steps
-from .patient import locale_of, with_checkin
+from .patient import current_state, locale_of, with_checkin
 from .review_store import record_certification
 from .services import services
-from .state import SCREENING, STEP_CERTIFY, CheckInState, guard_may_certify
+from .state import SCREENING, STEP_CERTIFY, STEP_CONSENT, CheckInState, guard_may_certify
 from .text import kiosk_text
 
 log = logging.getLogger("tpi_forms.kiosk")
@@ -71,6 +73,32 @@ def check(state: CheckInState) -> Any:
         abort(409)
     log.info("answers certified")
     return redirect(url_for("patient.next_step"))
+
+
+VIEWED = "section_viewed"
+"""Event: the patient first saw a consent section on screen (detail: section, device)."""
+
+
+@blueprint.post("/kiosk/consent/viewed")
+def viewed() -> tuple[str, int]:
+    """The consent page tells when a section is first on screen: a ``section_viewed`` event at
+    that time, once per section (204; nothing stored for an unknown section or another step)."""
+    state = current_state()
+    section = request.form.get("section", "")
+    if state is None or state.step != STEP_CONSENT or len(section) > 100:
+        return "", 204
+    svc = services()
+    document = flow.consent_document(state, svc.clinic, locale_of(state))
+    known = {SUMMARY_SECTION, RISKS_SECTION, *(s.id for s in document.sections)}
+    if section not in known:
+        return "", 204
+    seen = svc.store.events(state.checkin.id, kinds=[VIEWED])
+    if any(e.detail.get("section") == section for e in seen):
+        return "", 204
+    svc.store.add_event(
+        state.checkin.id, VIEWED, {"section": section, "device": svc.config.device_id}
+    )
+    return "", 204
 
 
 def change_url(step: int) -> str:

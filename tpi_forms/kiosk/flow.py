@@ -150,7 +150,7 @@ def render_consent(
         values=values,
         errors=errors,
         hidden={"csrf_token": generate_csrf(), "submission_token": token},
-        options=_page_options(locale),
+        options=_page_options(locale, **{"kiosk-viewed-url": url_for("certify.viewed")}),
     )
 
 

@@ -45,7 +45,7 @@ PRACTITIONER = "practitioner"
 """The role whose signature makes the record final."""
 COUNTERSIGNERS = ("interpreter", "witness", PRACTITIONER)
 """Roles that sign after the patient, in the order they sign (the practitioner last)."""
-REPLACED_KIOSK_EVENTS = ("signed", "review_decided", "answers_certified")
+REPLACED_KIOSK_EVENTS = ("signed", "review_decided", "answers_certified", "section_viewed")
 """Kiosk events the record carries as its own events (with the signature or decision)."""
 
 
@@ -145,6 +145,17 @@ def certification_of(stored: StoredCertification | None) -> Certification | None
     return Certification(stored.certified_at, stored.statement, stored.answers_sha256)
 
 
+def at_viewed(event: AuditEvent, viewed: Mapping[str, dt.datetime]) -> AuditEvent:
+    """A ``section_viewed`` event of the signed form at the time the kiosk saw it on screen
+    (when it did, and before the signature); any other event as it is."""
+    if event.event != "section_viewed":
+        return event
+    at = viewed.get(str(event.detail.get("section")))
+    if at is None or at > event.at:
+        return event
+    return AuditEvent(at, event.event, event.detail, event.device_id)
+
+
 def kiosk_trail(events: Sequence[Event], device_id: str) -> list[AuditEvent]:
     """The kiosk's events as record events, less those the record carries itself."""
     kept = [e for e in events if e.kind not in REPLACED_KIOSK_EVENTS]
@@ -171,7 +182,11 @@ def assemble(
     if decision is not None and decision.screening_token != screening.token:
         decision = None
     signatures = [Signature.from_dict(s) for s in patient.payload["signatures"]]
-    audit = [AuditEvent.from_dict(e) for e in patient.payload["events"]]
+    viewed = {
+        str(e.detail.get("section")): e.at
+        for e in store.events(checkin_id, kinds=["section_viewed"])
+    }
+    audit = [at_viewed(AuditEvent.from_dict(e), viewed) for e in patient.payload["events"]]
     for sub in store.submissions(checkin_id):
         if sub.kind == SIGNATURE:
             signatures.append(Signature.from_dict(sub.payload["signature"]))
