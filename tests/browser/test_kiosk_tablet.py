@@ -136,7 +136,7 @@ def test_answers_survive_a_reload_and_a_dropped_connection(browser: Browser, kio
     }
     fill_from_here(page, answers)
     page.locator("[data-tpi-submit]").tap()
-    page.wait_for_url(f"{server.url}/kiosk/consent")
+    page.wait_for_url(f"{server.url}/kiosk/check")  # stored: the patient checks the answers
     store = server.services.store
     (checkin,) = store.checkins()
     (submission,) = store.submissions(checkin.id)
