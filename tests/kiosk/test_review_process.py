@@ -252,6 +252,7 @@ def test_proceed_with_changes_changes_the_consent_and_is_shown_and_recorded(app:
     assert note not in json.dumps(event.detail)  # the note stays out of the audit details
     shown = text(page(doctor, url))
     assert "Proceed with changes — decided by Casey Clinician, MD" in shown and note in shown
+    assert "Changed plan: sites: Lower back; Lidocaine" in shown
     assert "Clinician's decision: proceed with changes by Casey Clinician, MD" in shown
     consent = text(page(tablet, "/kiosk/consent"))
     assert "lower back" in consent.lower()

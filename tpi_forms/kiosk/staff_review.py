@@ -16,7 +16,9 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from ..consent.document import ConsentDocument, build_consent
+from ..definitions.questionnaire import load_questionnaire
 from ..errors import ConflictError, RecordError
+from ..i18n import format_list
 from ..record.model import Signature
 from ..record.review import ReviewDecision
 from . import flow, signing
@@ -35,7 +37,7 @@ from .state import (
     guard_may_decide,
 )
 from .store import CheckIn, new_token
-from .text import page_locale, page_words
+from .text import medicine_name, page_locale, page_words
 
 log = logging.getLogger("tpi_forms.kiosk")
 blueprint = Blueprint("staff_review", __name__, url_prefix="/staff/checkins")
@@ -363,10 +365,27 @@ def countersigners(state: CheckInState) -> list[dict[str, str]]:
     ]
 
 
+def changed_plan_text(state: CheckInState) -> str:
+    """The clinician's changed plan in words (sites, local anaesthetic, steroid), or ""."""
+    plan = None if state.decision is None else state.decision.changed_plan
+    if not plan:
+        return ""
+    t = page_words()
+    here = page_locale()
+    labels = {c.id: c.label.get(here) for c in load_questionnaire().plan.sites}
+    named = [labels.get(s, s) for s in plan.get("sites") or ()]
+    key = "checkin.plan_text_steroid" if plan.get("corticosteroid") else "checkin.plan_text"
+    return t[key].format(
+        sites=format_list(named, here) if named else t["checkin.pain_sites"],
+        medicine=medicine_name(str(plan.get("local_anesthetic") or ""), here),
+    )
+
+
 @blueprint.app_context_processor
 def consent_process() -> dict[str, Any]:
     """What the staff check-in page shows of the consent process."""
     return {
+        "changed_plan_text": changed_plan_text,
         "review_findings": lambda state: staff_findings(state, page_locale()),
         "signers_of": signers,
         "countersigners_of": countersigners,
