@@ -425,3 +425,30 @@ def test_sections_viewed_are_recorded_when_seen(app: Flask) -> None:
     # once signed, the page's late reports store nothing
     tablet.post("/kiosk/consent/viewed", data={"csrf_token": token, "section": "summary"})
     assert len(store.events(checkin_of(url), kinds=["section_viewed"])) == 2
+
+
+def test_a_reviewed_kiosk_packet_verifies_and_prints_the_decision(app: Flask) -> None:
+    from tpi_forms.verify.packet import verify_packet
+
+    tablet = app.test_client()
+    url = opened(tablet, "review")
+    doctor = clinician(app)
+    note = "Apixaban, last dose yesterday evening: go ahead."
+    assert decide(doctor, url, "proceed", note).status_code == 302
+    assert sign(tablet, practitioner=False).location == "/kiosk/next"
+    assert countersign(doctor, checkin_of(url)).status_code == 302
+    assert svc(app).packets.wait_idle(120)
+    data = svc(app).store.read_packet(checkin_of(url))
+    assert data is not None
+    seal = svc(app).seal
+    roots = [seal.cert_pem] if seal is not None else None
+    result = verify_packet(data, trust_roots=roots)
+    assert result.ok, [c for c in result.checks if not c.passed]
+    import io
+
+    import pypdf
+
+    printed = " ".join(
+        " ".join(p.extract_text() or "" for p in pypdf.PdfReader(io.BytesIO(data)).pages).split()
+    )
+    assert note in printed and "Casey Clinician, MD" in printed
