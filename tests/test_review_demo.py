@@ -105,6 +105,6 @@ def test_the_english_demo_packet_shows_decision_certification_and_signers(demo: 
 def test_the_spanish_demo_packet_repeats_the_staff_parts_in_english(demo: Path) -> None:
     text = " ".join(_pdftotext(demo / "signed-packet.es.pdf").split())
     assert "Decisión del profesional de salud" in text
-    assert "Estas respuestas son verdaderas, hasta donde yo sé." in text
+    assert "Estas respuestas son verdaderas según mi leal saber y entender." in text
     assert "For the clinic, in English" in text
     assert "Reviewed by Alex Sample, MD: proceed as planned" in text

@@ -96,7 +96,9 @@ def test_proceed_with_changes_needs_the_changed_plan() -> None:
 
 def test_a_decision_dict_with_a_wrong_field_is_refused_in_one_line() -> None:
     data = decision("proceed_with_changes").to_dict()
-    data["changed_procedure"]["corticosteroid"] = "no"
+    plan = data["changed_procedure"]
+    assert isinstance(plan, dict)
+    plan["corticosteroid"] = "no"
     with pytest.raises(RecordError) as exc:
         ReviewDecision.from_dict(data)
     assert "changed plan" in one_line(exc)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import clock
 from ..definitions.clinic import Clinic, sample_clinic
@@ -19,13 +19,9 @@ from ..definitions.questionnaire import Questionnaire, load_questionnaire
 from ..errors import RecordError
 from ..screening.procedure import PlannedProcedure
 from .model import AuditEvent, ConsentRecord
-from .review import (
-    Certification,
-    ReviewDecision,
-    check_process,
-    consenting_of,
-    signer_event_problem,
-)
+
+if TYPE_CHECKING:
+    from .review import Certification, ReviewDecision
 
 
 def assemble_consent(
@@ -80,6 +76,7 @@ def build_record(
     """
     from ..screening.answers import validate_answers
     from ..screening.engine import screen
+    from .review import check_process, consenting_of, signer_event_problem
 
     q = questionnaire or load_questionnaire()
     changed = None if review is None else review.changed_procedure
@@ -93,11 +90,6 @@ def build_record(
     valid = validate_answers(answers, q, today=day, locale=locale)
     if consent is None:
         consent = assemble_consent(procedure, clinic, locale, answers=valid)
-    facility = consent.get("facility")
-    logo_sha256 = facility.get("logo_sha256") if isinstance(facility, Mapping) else None
-    if logo_sha256 != clinic.logo_sha256():
-        raise RecordError("the consent names another logo than the clinic's")
-    screening = result.to_dict()
     process = review is not None or certification is not None
     problem = signer_event_problem(signatures, audit, every_signer=process)
     if problem:
@@ -106,13 +98,18 @@ def build_record(
         review,
         certification,
         answers=valid,
-        screening=screening,
+        screening=result.to_dict(),
         signatures=signatures,
         consenting=consenting_of(consent),
         created_at=created,
         rule_ids=[rule.id for rule in q.rules],
         require_review=require_review,
     )
+    facility = consent.get("facility")
+    logo_sha256 = facility.get("logo_sha256") if isinstance(facility, Mapping) else None
+    if logo_sha256 != clinic.logo_sha256():
+        raise RecordError("the consent names another logo than the clinic's")
+    screening = result.to_dict()
     return ConsentRecord(
         questionnaire_id=q.id,
         questionnaire_version=q.version,

@@ -175,9 +175,7 @@ class Signature:
         return None if self.image_png is None else sha256_hex(self.image_png)
 
     def to_dict(self) -> dict[str, Any]:
-        extra = {} if self.interpreter_id is None else {"interpreter_id": self.interpreter_id}
         return {
-            **extra,
             "role": self.role,
             "printed_name": self.printed_name,
             "signed_at": self.signed_at.isoformat(),
@@ -190,6 +188,8 @@ class Signature:
             "relationship": self.relationship,
             "language": self.language,
             "intent_confirmed": self.intent_confirmed,
+            # Only when given, so signatures without it hash as 0.1.0 wrote them.
+            **({} if self.interpreter_id is None else {"interpreter_id": self.interpreter_id}),
         }
 
     @classmethod

@@ -183,7 +183,7 @@ class ReviewDecision:
             detail["by"] = self.staff_account
         return AuditEvent(self.decided_at, REVIEW_EVENT, detail, device_id)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         changed = self.changed_procedure
         return {
             "outcome": self.outcome,
@@ -197,24 +197,26 @@ class ReviewDecision:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ReviewDecision:
+    def from_dict(cls, data: Mapping[str, object]) -> ReviewDecision:
+        """Read `to_dict`'s form; each value is checked as the decision is made."""
+        raw: Mapping[str, Any] = data
         try:
-            changed = data.get("changed_procedure")
+            changed = raw.get("changed_procedure")
             return cls(
-                outcome=data["outcome"],
-                clinician_name=data["clinician_name"],
-                clinician_credentials=data.get("clinician_credentials"),
-                decided_at=_parse_time(data["decided_at"], "review decision time"),
-                note=data.get("note", ""),
+                outcome=raw["outcome"],
+                clinician_name=raw["clinician_name"],
+                clinician_credentials=raw.get("clinician_credentials"),
+                decided_at=_parse_time(raw["decided_at"], "review decision time"),
+                note=raw.get("note", ""),
                 changed_procedure=None if changed is None else plan_from_dict(changed),
-                findings=tuple(data.get("findings") or ()),
-                staff_account=data.get("staff_account"),
+                findings=tuple(raw.get("findings") or ()),
+                staff_account=raw.get("staff_account"),
             )
         except (KeyError, TypeError, AttributeError):
             raise RecordError("the review decision misses a field or has a wrong type") from None
 
 
-def answers_sha256(answers: Mapping[str, Any]) -> str:
+def answers_sha256(answers: Mapping[str, object]) -> str:
     """SHA-256 (hex) of the canonical JSON of ``answers``: what a `Certification` certifies."""
     return sha256_hex(canonical_json(dict(answers)))
 
@@ -242,7 +244,7 @@ class Certification:
         detail: dict[str, str | int] = {"answers_sha256": self.answers_sha256}
         return AuditEvent(self.certified_at, CERTIFY_EVENT, detail, device_id)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "certified_at": self.certified_at.isoformat(),
             "statement": self.statement,
@@ -250,18 +252,20 @@ class Certification:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Certification:
+    def from_dict(cls, data: Mapping[str, object]) -> Certification:
+        """Read `to_dict`'s form; each value is checked as the certification is made."""
+        raw: Mapping[str, Any] = data
         try:
             return cls(
-                certified_at=_parse_time(data["certified_at"], "certification time"),
-                statement=data["statement"],
-                answers_sha256=data["answers_sha256"],
+                certified_at=_parse_time(raw["certified_at"], "certification time"),
+                statement=raw["statement"],
+                answers_sha256=raw["answers_sha256"],
             )
         except (KeyError, TypeError, AttributeError):
             raise RecordError("the certification is missing a field or has a wrong type") from None
 
 
-def certify(answers: Mapping[str, Any], statement: str, at: datetime) -> Certification:
+def certify(answers: Mapping[str, object], statement: str, at: datetime) -> Certification:
     """The patient's certification of ``answers`` (the validated answers the record keeps)."""
     return Certification(at, statement, answers_sha256(answers))
 
