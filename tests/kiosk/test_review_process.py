@@ -452,3 +452,12 @@ def test_a_reviewed_kiosk_packet_verifies_and_prints_the_decision(app: Flask) ->
         " ".join(p.extract_text() or "" for p in pypdf.PdfReader(io.BytesIO(data)).pages).split()
     )
     assert note in printed and "Casey Clinician, MD" in printed
+
+
+def test_review_page_in_the_staff_members_own_language(app: Flask) -> None:
+    tablet = app.test_client()
+    url = opened(tablet, "review")  # the patient answered in English
+    review = text(page(clinician(app), f"{url}/review?lang=es"))
+    assert "Revisión de las respuestas" in review and "Seguir con cambios" in review
+    assert "¿Toma algo para hacer la sangre más líquida? Sí" in review  # the answers in Spanish
+    assert "Do you take a blood thinner?" not in review
