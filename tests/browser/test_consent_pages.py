@@ -54,6 +54,10 @@ def to_consent(page: Page, server: KioskServer) -> None:
         form=dict(screening_data(page.content(), example_answers("clear"))),
     )
     assert sent.ok, sent.status
+    page.goto(f"{server.url}/kiosk/check")  # the patient certifies the answers first
+    page.locator('label[for="answers_true"]').click()
+    with page.expect_navigation():
+        page.locator("form.kiosk-certify button[type=submit]").click()
     page.goto(f"{server.url}/kiosk/consent")
     page.wait_for_url(re.compile(r"/kiosk/consent/part/1$"))
 

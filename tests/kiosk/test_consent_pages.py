@@ -19,7 +19,9 @@ from tpi_forms.definitions.quiz import load_quiz
 
 from .conftest import close_logs, make_app, svc
 from .kiosk_client import (
+    awaiting_checkin,
     consent_data,
+    countersign,
     csrf,
     handover,
     open_checkin,
@@ -73,6 +75,11 @@ def test_the_consent_opens_on_part_one_and_signs_after_every_part(paged: Flask) 
     assert "data-tpi-consent-sign" in signing and 'name="risk-' not in signing
     response = client.post("/kiosk/consent", data=MultiDict(consent_data(signing, NAME)))
     assert response.status_code == 302 and response.location == "/kiosk/next"
+    waiting = awaiting_checkin(paged)  # the practitioner signs last, from the staff page
+    assert waiting is not None
+    staff = paged.test_client()
+    assert staff_login(staff).status_code == 302
+    assert countersign(staff, waiting).status_code == 302
     assert svc(paged).packets.wait_idle(120)
     (checkin,) = svc(paged).store.checkins()
     (consent,) = [s for s in svc(paged).store.submissions(checkin.id) if s.kind == "consent"]

@@ -397,6 +397,12 @@ def act(checkin_id: str, action: str) -> Any:
         return refused()
     svc = services()
     _load(checkin_id)  # 404 for an unknown check-in
+    if action == "clear":  # on a screening that needs review, clearing is a decision
+        from .staff_review import clear_as_proceed
+
+        decided = clear_as_proceed(checkin_id)
+        if decided is not None:
+            return decided
     # The guard decides inside the event's write transaction: a signature cannot land between.
     guards = {"clear": guard_may_clear, "stop": guard_may_stop}
     guard = guards[action](checkin_id) if action in guards else _any
