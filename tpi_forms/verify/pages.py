@@ -14,8 +14,9 @@ compares:
   and 7, white fill, less than a point high, or placed off the page), so text a reader does not
   see cannot stand in for text that was covered.
 
-When the file's original revision is the re-render byte for byte (an untouched packet, sealed
-or not), every page check passes without reading the pages. A packet made with a clinic's own
+When the file is the re-render byte for byte (an untouched unsealed packet), every page check
+passes without reading the pages; otherwise (a sealed packet, or any other) the pages of the
+file's last revision are read and compared. A packet made with a clinic's own
 templates, or with other fonts or another version, differs from the re-render; pass the
 clinic's `PacketRenderer` to verify it.
 
@@ -138,8 +139,8 @@ def page_checks(
         why = f"the record cannot be rendered again ({type(exc).__name__})"
         return [(name, False, why) for name in PAGE_CHECKS]
     deadline.check()
-    if pdf_bytes[: len(made.pdf)] == made.pdf:
-        same = "the file's original revision is the re-render of its record, byte for byte"
+    if pdf_bytes.rstrip() == made.pdf.rstrip():
+        same = "the file is the re-render of its record, byte for byte"
         count = len(reader.pages)
         return [
             ("page_count", True, f"{count} pages, as the record renders to"),
