@@ -44,6 +44,7 @@ MAX_CHUNK = 1024 * 1024
 """Bytes inflated at a time while counting a stream's size."""
 
 _OBJ = re.compile(rb"\d+\s+\d+\s+obj\b")
+_END = re.compile(rb"%%EOF(\r\n|\r|\n)?")
 _BOUNDED_FILTERS = {"/FlateDecode", "/Fl", "/DCTDecode", "/DCT", "/ASCIIHexDecode", "/AHx"}
 _BOUNDED_FILTERS |= {"/ASCII85Decode", "/A85"}
 
@@ -80,9 +81,9 @@ def check_bytes(pdf_bytes: bytes) -> None:
     """The caps that need no parsing: file size, trailing bytes, object count."""
     if len(pdf_bytes) > MAX_FILE_BYTES:
         raise TooLarge(f"the file is larger than {_mib(MAX_FILE_BYTES)}")
-    end = pdf_bytes.rfind(b"%%EOF")
-    if end >= 0 and len(pdf_bytes) - end - 5 > MAX_TRAILING_BYTES:
-        raise TooLarge(f"{len(pdf_bytes) - end - 5} bytes follow the end of the file")
+    end = _END.search(pdf_bytes, max(0, pdf_bytes.rfind(b"%%EOF")))
+    if end is not None and len(pdf_bytes) - end.end() > MAX_TRAILING_BYTES:
+        raise TooLarge(f"{len(pdf_bytes) - end.end()} bytes follow the end of the file")
     count = sum(1 for _ in _OBJ.finditer(pdf_bytes))
     if count > MAX_OBJECTS:
         raise TooLarge(f"more than {MAX_OBJECTS} objects")
