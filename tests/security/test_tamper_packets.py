@@ -96,7 +96,7 @@ def _paint_over(pdf: bytes, page: int, content: bytes) -> bytes:
     """An incremental update that draws ``content`` (with Helvetica as /Fx) on top of a page."""
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     font = writer.add_object(
-        generic.DictionaryObject(
+        generic.DictionaryObject(  # type: ignore[no-untyped-call]
             {
                 generic.NameObject("/Type"): generic.NameObject("/Font"),
                 generic.NameObject("/Subtype"): generic.NameObject("/Type1"),
@@ -105,11 +105,11 @@ def _paint_over(pdf: bytes, page: int, content: bytes) -> bytes:
         )
     )
     stream = writer.add_object(generic.StreamObject(stream_data=content))
-    fonts = generic.DictionaryObject({generic.NameObject("/Fx"): font})
-    resources = generic.DictionaryObject({generic.NameObject("/Font"): fonts})
-    writer.add_stream_to_page(page, stream, resources=resources)
+    fonts = generic.DictionaryObject({generic.NameObject("/Fx"): font})  # type: ignore[no-untyped-call]
+    resources = generic.DictionaryObject({generic.NameObject("/Font"): fonts})  # type: ignore[no-untyped-call]
+    writer.add_stream_to_page(page, stream, resources=resources)  # type: ignore[no-untyped-call]
     out = io.BytesIO()
-    writer.write(out)
+    writer.write(out)  # type: ignore[no-untyped-call]
     return out.getvalue()
 
 

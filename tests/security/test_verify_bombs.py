@@ -78,7 +78,7 @@ def _rewrite(packet: bytes, edit: Callable[[pikepdf.Pdf], None]) -> bytes:
 def _first_image(doc: pikepdf.Pdf) -> pikepdf.Stream:
     for page in doc.pages:
         for _, xobject in page.obj.Resources.get("/XObject", {}).items():
-            if xobject.get("/Subtype") == "/Image":
+            if isinstance(xobject, pikepdf.Stream) and xobject.get("/Subtype") == "/Image":
                 return xobject
     raise AssertionError("the packet has no image")
 
