@@ -16,9 +16,11 @@ import pytest
 from packet_fixtures import SIGNED, make_record, no_weasyprint_logs, reembed
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from seal_fixtures import Pki, make_pki
 
 from tpi_forms.cli import main
 from tpi_forms.pdf.packet import render_packet
+from tpi_forms.pdf.seal import seal_pdf
 from tpi_forms.record.model import ConsentRecord, sha256_hex
 from tpi_forms.verify.packet import Verification, verify_packet
 from tpi_forms.verify.report import what_it_proves
@@ -218,3 +220,34 @@ def test_canonical_reembedding_alone_is_not_a_change(packet: bytes) -> None:
     result = verify_packet(resaved)
     assert result.ok, result.failed()
     assert "byte for byte" not in {c.name: c for c in result.checks}["page_text"].detail
+
+
+@pytest.fixture(scope="module")
+def pki() -> Pki:
+    return make_pki()
+
+
+def test_a_sealed_packet_passes_with_its_root(packet: bytes, pki: Pki) -> None:
+    sealed = seal_pdf(packet, pki.clinic_key, pki.clinic_cert)
+    result = verify_packet(sealed, trust_roots=[pki.ca_cert])
+    assert result.ok, result.failed()
+    checks = {c.name: c.detail for c in result.checks}
+    assert checks["revisions"].startswith("1 update(s) after the original save: the seal")
+    assert checks["page_text"] == "every page is the re-render's, object for object"
+
+
+def test_painting_over_a_sealed_packet_fails(packet: bytes, pki: Pki) -> None:
+    sealed = seal_pdf(packet, pki.clinic_key, pki.clinic_cert)
+    forged = _paint_over(sealed, ANSWERS_PAGE, b"q 1 g 40 300 532 40 re f Q")
+    problems = failed(verify_packet(forged, trust_roots=[pki.ca_cert]))
+    assert problems["revisions"].startswith("after the seal, the file was changed")
+    assert "the file was changed after sealing" in problems["seal_intact"]
+    assert problems["page_drawing"].endswith("on page(s) 2")
+
+
+def test_an_update_before_the_seal_fails(packet: bytes, pki: Pki) -> None:
+    painted = _paint_over(packet, ANSWERS_PAGE, b"q 1 g 40 300 532 40 re f Q")
+    sealed = seal_pdf(painted, pki.clinic_key, pki.clinic_cert)
+    problems = failed(verify_packet(sealed, trust_roots=[pki.ca_cert]))
+    assert problems["revisions"] == "1 incremental update(s) before the seal"
+    assert "seal_intact" not in problems  # the seal itself is sound: it sealed a changed file

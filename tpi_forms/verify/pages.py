@@ -36,6 +36,7 @@ from typing import Any
 
 from ..record.model import ConsentRecord
 from .limits import Deadline, TooLarge
+from .page_tree import page_digests
 
 CheckLine = tuple[str, bool, str]
 PAGE_CHECKS = ("page_count", "page_text", "page_drawing", "hidden_text")
@@ -48,6 +49,7 @@ _MAX_FORM_DEPTH = 8
 class _Render:
     pdf: bytes
     pages: list[_Page] | None = None
+    digests: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -148,8 +150,27 @@ def page_checks(
             ("page_drawing", True, same),
             ("hidden_text", True, "no text is hidden on the pages"),
         ]
+    made_reader = None
+    if made.digests is None:
+        made_reader = pypdf.PdfReader(io.BytesIO(made.pdf))
+        made.digests = page_digests(made_reader.pages, deadline)
+    try:
+        digests = page_digests(reader.pages, deadline)
+    except TooLarge:
+        raise
+    except Exception:  # damaged objects: the pages are read one by one below
+        digests = []
+    if digests == made.digests:
+        same = "every page is the re-render's, object for object"
+        return [
+            ("page_count", True, f"{len(digests)} pages, as the record renders to"),
+            ("page_text", True, same),
+            ("page_drawing", True, same),
+            ("hidden_text", True, "no text is hidden on the pages"),
+        ]
     if made.pages is None:
-        made.pages = _read_pages(pypdf.PdfReader(io.BytesIO(made.pdf)).pages, deadline)
+        made_reader = made_reader or pypdf.PdfReader(io.BytesIO(made.pdf))
+        made.pages = _read_pages(made_reader.pages, deadline)
     wanted = made.pages
     try:
         found = _read_pages(reader.pages, deadline)

@@ -67,10 +67,10 @@ def _modification_level(seal: Any) -> str | None:
     from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, ModificationLevel
 
     try:
-        result = seal.evaluate_modifications(DEFAULT_DIFF_POLICY)
+        seal.compute_integrity_info(DEFAULT_DIFF_POLICY)
     except Exception as exc:  # suspicious or unreadable updates
         return type(exc).__name__
-    level = getattr(result, "modification_level", None)
+    level = getattr(seal.diff_result, "modification_level", None)
     if level is None:
         return "suspicious changes"
     if level.value <= ModificationLevel.LTA_UPDATES.value:
