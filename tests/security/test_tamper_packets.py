@@ -251,3 +251,17 @@ def test_an_update_before_the_seal_fails(packet: bytes, pki: Pki) -> None:
     problems = failed(verify_packet(sealed, trust_roots=[pki.ca_cert]))
     assert problems["revisions"] == "1 incremental update(s) before the seal"
     assert "seal_intact" not in problems  # the seal itself is sound: it sealed a changed file
+
+
+def test_fhir_exports_a_sealed_packet_only_with_its_root(
+    packet: bytes, pki: Pki, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "sealed.pdf"
+    path.write_bytes(seal_pdf(packet, pki.clinic_key, pki.clinic_cert))
+    root = tmp_path / "root.pem"
+    root.write_bytes(pki.ca_cert)
+    assert main(["fhir", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "seal_trusted" in err
+    assert main(["fhir", str(path), "--trust", str(root)]) == 0
+    assert '"resourceType": "Bundle"' in capsys.readouterr().out

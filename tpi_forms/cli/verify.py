@@ -20,11 +20,14 @@ def register(sub: Any) -> None:
         "verify",
         help="verify a signed packet (record hash, pages, signatures, consent, seal)",
         description=(
-            "Re-read the record embedded in a packet, recompute its hash, compare it with the "
-            "pages, the signature images and the consent definition, and validate the seal and "
-            "its timestamps and revocation data, reporting the PAdES level reached (B-B, B-T, "
-            "B-LT, B-LTA). Prints each check; exits 0 when all pass, 1 when one fails, 2 on bad "
-            "input."
+            "Re-read the record embedded in a packet, recompute its hash, render it again and "
+            "compare every page (count, text, drawing, hidden text) with the packet, refuse "
+            "updates after the original save other than the seal's, a second embedded file and "
+            "files too large to verify safely, compare the signature images and the consent "
+            "definition, and validate the seal and its timestamps and revocation data, reporting "
+            "the PAdES level reached (B-B, B-T, B-LT, B-LTA). A sealed packet is ok only with "
+            "--trust. Prints each check and what they prove; exits 0 when all pass, 1 when one "
+            "fails, 2 on bad input."
         ),
     )
     parser.add_argument("packet", type=Path, help="the packet PDF")
