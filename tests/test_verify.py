@@ -299,3 +299,20 @@ def test_the_patient_name_is_found_by_the_questionnaires_identity(tmp_path: Path
     checks = {c.name: c for c in result.checks}
     assert not checks["record_matches_pages"].passed
     assert checks["record_matches_pages"].detail == "not found on the pages: patient name"
+
+
+def test_a_packet_is_rendered_again_once(packet: bytes) -> None:
+    """The page checks cost one render per packet, however often it is verified."""
+    calls: list[str] = []
+
+    class Counting(PacketRenderer):
+        def render(
+            self, record: ConsentRecord, *, generated_at: dt.datetime | None = None
+        ) -> bytes:
+            calls.append(record.device_id or "")
+            return super().render(record, generated_at=generated_at)
+
+    renderer = Counting()
+    assert verify_packet(packet, renderer=renderer).ok
+    assert verify_packet(packet, renderer=renderer).ok
+    assert len(calls) == 1

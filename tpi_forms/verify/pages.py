@@ -99,7 +99,7 @@ def rerender(record: ConsentRecord, digest: str, renderer: Any) -> _Render:
 
     :raises ValueError: the record's audit trail does not end with the packet's generation.
     """
-    key = (digest, id(renderer))
+    key = (digest, renderer)  # the renderer itself, so a new one never takes an old one's entry
     with _lock:
         found = _cache.get(key)
         if found is not None:
