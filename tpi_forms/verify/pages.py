@@ -31,7 +31,7 @@ import threading
 import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..record.model import ConsentRecord
@@ -48,7 +48,7 @@ _MAX_FORM_DEPTH = 8
 @dataclass
 class _Render:
     pdf: bytes
-    pages: list[_Page] | None = None
+    pages: dict[int, _Page] = field(default_factory=dict)
     digests: list[str] | None = None
 
 
@@ -59,6 +59,8 @@ class _Page:
     hidden: Counter[bytes]
 
 
+_SAME = _Page("", b"", Counter())
+"""Stands for a page whose tree is the re-render's: nothing of it needs reading."""
 _cache: OrderedDict[tuple[object, ...], _Render] = OrderedDict()
 _renderers: dict[tuple[object, ...], Any] = {}
 _lock = threading.Lock()
@@ -168,12 +170,13 @@ def page_checks(
             ("page_drawing", True, same),
             ("hidden_text", True, "no text is hidden on the pages"),
         ]
-    if made.pages is None:
-        made_reader = made_reader or pypdf.PdfReader(io.BytesIO(made.pdf))
-        made.pages = _read_pages(made_reader.pages, deadline)
-    wanted = made.pages
+    same_pages = {
+        i for i, d in enumerate(digests) if i < len(made.digests) and made.digests[i] == d
+    }
+    made_reader = made_reader or pypdf.PdfReader(io.BytesIO(made.pdf))
+    wanted = _read_pages(made_reader.pages, deadline, same_pages, made.pages)
     try:
-        found = _read_pages(reader.pages, deadline)
+        found = _read_pages(reader.pages, deadline, same_pages, {})
     except TooLarge:
         raise
     except Exception as exc:  # pypdf raises many types on damaged content
@@ -221,9 +224,19 @@ def _hidden_check(found: Sequence[_Page], wanted: Sequence[_Page]) -> CheckLine:
     return ("hidden_text", True, "no text is hidden on the pages")
 
 
-def _read_pages(pages: Any, deadline: Deadline) -> list[_Page]:
+def _read_pages(
+    pages: Any, deadline: Deadline, same: set[int], known: dict[int, _Page]
+) -> list[_Page]:
+    """Each page's text, drawing and hidden text; `_SAME` for the pages in ``same`` (their trees
+    equal the re-render's); ``known`` keeps the pages read before (the re-render's)."""
     out = []
-    for page in pages:
+    for index, page in enumerate(pages):
+        if index in same:
+            out.append(_SAME)
+            continue
+        if index in known:
+            out.append(known[index])
+            continue
         deadline.check()
         text = _norm(page.extract_text() or "")
         contents = page.get_contents()
@@ -232,7 +245,8 @@ def _read_pages(pages: Any, deadline: Deadline) -> list[_Page]:
         box = page.mediabox
         bounds = (float(box.left), float(box.bottom), float(box.right), float(box.top))
         _hidden_shows(drawing, page.get("/Resources"), bounds, hidden, 0)
-        out.append(_Page(text, drawing, hidden))
+        known[index] = _Page(text, drawing, hidden)
+        out.append(known[index])
     return out
 
 
