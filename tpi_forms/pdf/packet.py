@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import clock
+from ..__about__ import __version__
 from .._resources import make_environment
 from .._text import hidden_character, nfc
 from ..definitions.clinic import Clinic, ClinicLogo, sample_clinic
@@ -262,6 +263,7 @@ class PacketRenderer:
                 keywords=tuple(k for k in keywords if k),
                 created=created,
                 modified=created,
+                generator=f"tpi_forms {__version__}",  # verify names the version that made it
             ),
         )
 

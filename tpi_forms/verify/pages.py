@@ -184,17 +184,38 @@ def page_checks(
         return [("page_count", len(reader.pages) == len(wanted), why)] + [
             (name, False, why) for name in PAGE_CHECKS[1:]
         ]
-    return [
-        _count_check(len(found), len(wanted)),
-        _compare("page_text", [p.text for p in found], [p.text for p in wanted], "text"),
-        _compare(
-            "page_drawing",
-            [p.drawing for p in found],
-            [w.drawing for w in wanted],
-            "drawing",
-        ),
-        _hidden_check(found, wanted),
-    ]
+    return _name_versions(
+        reader,
+        made_reader,
+        [
+            _count_check(len(found), len(wanted)),
+            _compare("page_text", [p.text for p in found], [p.text for p in wanted], "text"),
+            _compare(
+                "page_drawing",
+                [p.drawing for p in found],
+                [w.drawing for w in wanted],
+                "drawing",
+            ),
+            _hidden_check(found, wanted),
+        ],
+    )
+
+
+def _creator(reader: Any) -> str:
+    try:
+        return str((reader.metadata or {}).get("/Creator", ""))[:60]
+    except Exception:  # a damaged information dictionary
+        return ""
+
+
+def _name_versions(reader: Any, made: Any, checks: list[CheckLine]) -> list[CheckLine]:
+    """Failed page checks name the software that made the packet when it is not this one: a
+    packet is re-rendered exactly only by the version (templates, fonts) that made it."""
+    made_with, this = _creator(reader), _creator(made)
+    if made_with == this:
+        return checks
+    note = f"; the packet was made by {made_with or 'other software'}, this is {this}"
+    return [(n, ok, d if ok else d + note) for n, ok, d in checks]
 
 
 def _count_check(found: int, wanted: int) -> CheckLine:
