@@ -6,7 +6,7 @@ import re
 import tomllib
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 from referencing import Registry, Resource
 
@@ -21,7 +21,11 @@ def shipped(name: str) -> dict[str, Any]:
 def validate(data: dict[str, Any], name: str) -> None:
     """Validate with every schema registered, so cross-schema ``$ref``s resolve."""
     resources = [Resource.from_contents(definition_schema(n)) for n in SCHEMA_NAMES]
-    registry: Registry[Any] = Registry().with_resources((r.id(), r) for r in resources)
+    ids = [r.id() for r in resources]
+    assert None not in ids, "every schema has an $id"
+    registry: Registry[Any] = Registry().with_resources(
+        (str(uri), r) for uri, r in zip(ids, resources, strict=True)
+    )
     validator = jsonschema.Draft202012Validator(definition_schema(name), registry=registry)
     validator.validate(data)
 

@@ -18,10 +18,27 @@ from .definitions.consent import ConsentDefinition, load_consent_definition
 from .definitions.questionnaire import Questionnaire, load_questionnaire
 from .definitions.texts import Text
 from .errors import (
+    AccountError,
     AnswersError,
+    AppointmentsError,
+    ClinicError,
+    ConflictError,
     ConsentFormError,
+    ConsentRecordError,
     DefinitionError,
+    FhirExportError,
+    FormatError,
+    InputError,
+    PacketError,
+    PacketReadError,
+    PdfError,
+    PinError,
+    ProcedureError,
+    RecordError,
+    RefusedResourceError,
+    SealError,
     SignatureError,
+    StoreError,
     TpiFormsError,
     UnknownLocaleError,
 )
@@ -32,7 +49,9 @@ from .fhir.bundle import (
     to_fhir_questionnaire,
     to_fhir_questionnaire_response,
 )
+from .json_types import Answer, JsonObject, JsonValue
 from .record.model import AuditEvent, ConsentRecord, Signature, record_hash
+from .record.review import REVIEW_OUTCOMES, Certification, ReviewDecision, certify
 from .screening.answers import answers_schema, compute_scores, validate_answers
 from .screening.engine import Finding, ScreeningResult, finding_reasons, screen
 from .screening.procedure import PlannedProcedure
@@ -40,6 +59,7 @@ from .screening.scenarios import example_answers, example_signature_png
 from .verify.packet import Verification, verify_packet
 from .web.forms import build_form_class
 from .web.html import PageOptions, render_consent_page, render_form_html, render_kiosk_page
+from .web.screening_form import ScreeningForm
 
 if _typing.TYPE_CHECKING:
     from .pdf.batch import (
@@ -88,29 +108,53 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "AccountError",
+    "Answer",
     "AnswersError",
+    "AppointmentsError",
     "AuditEvent",
     "BlankPacketRequest",
     "BlankPatient",
+    "Certification",
     "Clinic",
+    "ClinicError",
     "ClinicLogo",
+    "ConflictError",
     "ConsentDefinition",
     "ConsentDocument",
     "ConsentFormError",
     "ConsentRecord",
+    "ConsentRecordError",
     "ConsentRisk",
     "DefinitionError",
+    "FhirExportError",
     "FhirSettings",
     "Finding",
+    "FormatError",
+    "InputError",
+    "JsonObject",
+    "JsonValue",
+    "PacketError",
+    "PacketReadError",
     "PacketRenderer",
     "PacketSettings",
     "PageOptions",
+    "PdfError",
+    "PinError",
     "PlannedProcedure",
     "Practitioner",
+    "ProcedureError",
     "Questionnaire",
+    "REVIEW_OUTCOMES",
+    "RecordError",
+    "RefusedResourceError",
+    "ReviewDecision",
+    "ScreeningForm",
     "ScreeningResult",
+    "SealError",
     "Signature",
     "SignatureError",
+    "StoreError",
     "Text",
     "TpiFormsError",
     "UnknownLocaleError",
@@ -120,6 +164,7 @@ __all__ = [
     "build_consent",
     "build_form_class",
     "build_record",
+    "certify",
     "compute_scores",
     "consent_hash_of",
     "example_answers",

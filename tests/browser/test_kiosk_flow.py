@@ -98,8 +98,8 @@ def sign_consent(page: Page, name: str, drawn: bool) -> None:
             break
         text.evaluate("e => e.scrollBy(0, e.clientHeight * 0.8)")
         page.wait_for_timeout(50)
-    for box in page.locator("input[id^='risk-']").all():
-        page.locator(f'label[for="{box.get_attribute("id")}"]').tap()
+    for risk in page.locator("input[id^='risk-']").all():
+        page.locator(f'label[for="{risk.get_attribute("id")}"]').tap()
     page.locator('label[for="esign_consent"]').tap()
     page.locator("#patient-printed_name").fill(name)
     if drawn:

@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from werkzeug.datastructures import MultiDict
 
+from tpi_forms.json_types import Answer
 from tpi_forms.kiosk.security import CONTENT_SECURITY_POLICY
 from tpi_forms.screening.scenarios import example_answers
 
@@ -35,7 +36,7 @@ NAME = "Zebedee Quixote"
 DOB = "1961-07-23"
 
 
-def patient_answers(scenario: str = "clear") -> dict[str, object]:
+def patient_answers(scenario: str = "clear") -> dict[str, Answer]:
     answers = example_answers(scenario)
     answers["patient_name"] = NAME
     answers["date_of_birth"] = DOB

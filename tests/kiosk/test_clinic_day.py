@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 
 from tpi_forms import clock
+from tpi_forms.json_types import Answer
 from tpi_forms.kiosk.state import CONSENT, checkin_state
 from tpi_forms.screening.engine import screen
 from tpi_forms.screening.scenarios import example_answers
@@ -50,7 +51,7 @@ class Clock:
         return self.now
 
 
-def answers() -> dict[str, object]:
+def answers() -> dict[str, Answer]:
     data = example_answers("clear")
     data["prior_treatments"] = ["physical_therapy", "trigger_point_injection"]
     data["prior_tpi_problem"] = False

@@ -23,7 +23,7 @@ from tpi_forms.pdf.packet import render_packet
 from tpi_forms.pdf.seal import seal_pdf
 from tpi_forms.record.model import ConsentRecord, sha256_hex
 from tpi_forms.verify.packet import Verification, verify_packet
-from tpi_forms.verify.report import what_it_proves
+from tpi_forms.verify.proves import what_it_proves
 
 ANSWERS_PAGE = 1  # "Screening answers", with the blood thinner question
 

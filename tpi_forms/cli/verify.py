@@ -11,8 +11,9 @@ from ..definitions.words import word_locales
 from ..errors import TpiFormsError
 from ..verify.limits import MAX_FILE_BYTES, TooLarge, too_large
 from ..verify.packet import Check, Verification, verify_packet
-from ..verify.report import summary, what_it_proves
+from ..verify.proves import summary, what_it_proves
 from ._seal_options import LEVELS, add_trust_options, read_all
+from .verify_archive import add_archive_options, run_archive
 
 
 def register(sub: Any) -> None:
@@ -27,10 +28,14 @@ def register(sub: Any) -> None:
             "definition, and validate the seal and its timestamps and revocation data, reporting "
             "the PAdES level reached (B-B, B-T, B-LT, B-LTA). A sealed packet is ok only with "
             "--trust. Prints each check and what they prove; exits 0 when all pass, 1 when one "
-            "fails, 2 on bad input."
+            "fails, 2 on bad input. Given a folder, verifies every *.pdf in it and below it in "
+            "parallel and writes one line per packet (patient initials only) to --report and "
+            "--csv."
         ),
     )
-    parser.add_argument("packet", type=Path, help="the packet PDF")
+    parser.add_argument(
+        "packet", type=Path, help="the packet PDF, or a folder: every *.pdf in it and below it"
+    )
     add_trust_options(parser, purpose="requires a seal")
     parser.add_argument(
         "--level",
@@ -48,10 +53,15 @@ def register(sub: Any) -> None:
         default="en",
         help="language of the report's last lines (what the checks prove)",
     )
+    add_archive_options(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.packet.is_dir():
+        return run_archive(args)
+    if args.report or args.csv:
+        raise TpiFormsError("--report and --csv need a folder of packets")
     if not args.trust and (args.tsa_trust or args.level or args.online):
         raise TpiFormsError("--tsa-trust, --level and --online need --trust")
     roots = read_all(args.trust) if args.trust else None

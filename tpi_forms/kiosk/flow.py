@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from flask import url_for
 from flask_wtf import FlaskForm  # type: ignore[import-untyped]
@@ -29,10 +29,11 @@ from ..screening.engine import screen
 from ..screening.procedure import PlannedProcedure
 from ..web.forms import build_form_class
 from ..web.html import PageOptions, render_consent_page, render_kiosk_page
+from ..web.screening_form import ScreeningForm
 from .state import CheckInState
 from .store import Event
 
-_FORM_CLASSES: dict[str, type[Any]] = {}
+_FORM_CLASSES: dict[str, type[ScreeningForm]] = {}
 
 
 def locales() -> tuple[str, ...]:
@@ -45,7 +46,7 @@ def screening_form(
     as_of: dt.date,
     prefill: Mapping[str, Any] | None = None,
     draft: MultiDict[str, str] | None = None,
-) -> Any:
+) -> ScreeningForm:
     """The screening form (Flask-WTF, so CSRF-protected), bound to the posted data if any.
 
     ``as_of`` is the clinic's day (its date checks use it); ``prefill`` (a check-in's patient
@@ -56,7 +57,9 @@ def screening_form(
     cls = _FORM_CLASSES.get(locale)
     if cls is None:
         base = build_form_class(locale=locale, base=FlaskForm)
-        cls = type(base.__name__, (base,), {"submission_token": HiddenField()})
+        cls = cast(
+            type[ScreeningForm], type(base.__name__, (base,), {"submission_token": HiddenField()})
+        )
         _FORM_CLASSES[locale] = cls
     data: dict[str, Any] = {}
     identity = load_questionnaire().identity
@@ -91,7 +94,9 @@ def _page_options(locale: str, **body_data: str) -> PageOptions:
     )
 
 
-def render_screening(form: Any, token: str, *, locale: str, draft_step: int | None = None) -> str:
+def render_screening(
+    form: ScreeningForm, token: str, *, locale: str, draft_step: int | None = None
+) -> str:
     """The tablet's screening page, carrying a fresh submission token; its script keeps a
     draft of the answers in the session, and opens on ``draft_step`` when one is given."""
     form.submission_token.data = token

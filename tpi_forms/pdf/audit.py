@@ -65,8 +65,9 @@ def describe_event(
         what = phrase.format(
             **{key: value_words(key, detail.get(key), t, consent, locale) for key in named}
         )
-    if "by_name" in detail and "by_name" not in named:
-        what = done_by(what, detail, t)
+    if "by_name" in detail:  # the doer is named in words; the account id stays in the record
+        if "by_name" not in named:
+            what = done_by(what, detail, t)
         named |= set(DOER)
     parts = []
     for key, value in detail.items():
