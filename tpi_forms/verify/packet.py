@@ -220,7 +220,11 @@ def _walk(reader: Any) -> Iterator[Any]:
             if key in seen:
                 continue
             seen.add(key)
-            obj = obj.get_object()
+            try:
+                obj = obj.get_object()
+            except Exception:  # a damaged object or object stream: counted as broken
+                yield None
+                continue
         if isinstance(obj, DictionaryObject):
             yield obj
             stack.extend(v for k, v in obj.items() if k not in ("/Parent", "/P"))
@@ -234,6 +238,8 @@ def _broken_streams(reader: Any) -> int:
 
     broken = 0
     for obj in _walk(reader):
+        if obj is None:
+            broken += 1
         if not isinstance(obj, StreamObject):
             continue
         filters = obj.get("/Filter")
