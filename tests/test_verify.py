@@ -26,8 +26,15 @@ from tpi_forms.verify.packet import Verification, pixel_digest, verify_packet
 
 CHECKS = [
     "pdf_readable",
+    "size_limits",
     "streams_intact",
     "record_embedded",
+    "one_attachment",
+    "revisions",
+    "page_count",
+    "page_text",
+    "page_drawing",
+    "hidden_text",
     "record_hash_printed",
     "record_matches_pages",
     "signature_images",
@@ -95,7 +102,8 @@ def test_a_changed_answer_in_the_record_fails(packet: bytes) -> None:
 
     result = verify_packet(reembed(packet, change))
     assert result.checks[1].passed  # the file itself is well formed
-    assert failed(result) == {"record_hash_printed"}
+    # the pages show the old answer and the old hash: the re-render of the edited record differs
+    assert failed(result) == {"record_hash_printed", "page_text", "page_drawing"}
 
 
 def test_one_changed_byte_in_the_record_fails(packet: bytes) -> None:
@@ -293,3 +301,20 @@ def test_the_patient_name_is_found_by_the_questionnaires_identity(tmp_path: Path
     checks = {c.name: c for c in result.checks}
     assert not checks["record_matches_pages"].passed
     assert checks["record_matches_pages"].detail == "not found on the pages: patient name"
+
+
+def test_a_packet_is_rendered_again_once(packet: bytes) -> None:
+    """The page checks cost one render per packet, however often it is verified."""
+    calls: list[str] = []
+
+    class Counting(PacketRenderer):
+        def render(
+            self, record: ConsentRecord, *, generated_at: dt.datetime | None = None
+        ) -> bytes:
+            calls.append(record.device_id or "")
+            return super().render(record, generated_at=generated_at)
+
+    renderer = Counting()
+    assert verify_packet(packet, renderer=renderer).ok
+    assert verify_packet(packet, renderer=renderer).ok
+    assert len(calls) == 1

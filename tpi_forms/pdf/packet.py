@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import clock
+from ..__about__ import __version__
 from .._resources import make_environment
 from .._text import hidden_character, nfc
 from ..definitions.clinic import Clinic, sample_clinic
@@ -209,6 +210,7 @@ class PacketRenderer:
         data = final.to_json()
         if len(data) > MAX_RECORD_BYTES:
             raise PacketError(f"the record is larger than {MAX_RECORD_BYTES // (1024 * 1024)} MiB")
+        final = ConsentRecord.from_json(data)  # print what is embedded, in its key order
         digest = record_hash(final)
         html = self.html(final, digest)
         t = self.words.words(final.locale)
@@ -231,6 +233,7 @@ class PacketRenderer:
                 keywords=tuple(k for k in keywords if k),
                 created=created,
                 modified=created,
+                generator=f"tpi_forms {__version__}",  # verify names the version that made it
             ),
         )
 
