@@ -33,7 +33,7 @@ from ..errors import ClinicError, PacketReadError, RecordError
 from ..record.model import RECORD_ATTACHMENT, ConsentRecord, sha256_hex
 from . import limits
 from .consent import consent_check as _consent_check
-from .pages import page_checks
+from .pages import PageRenderer, page_checks
 from .revisions import attachment_check, revision_check
 
 
@@ -92,7 +92,7 @@ def verify_packet(
     tsa_roots: Sequence[bytes] = (),
     online: bool = False,
     require_level: str | None = None,
-    renderer: Any | None = None,
+    renderer: PageRenderer | None = None,
 ) -> Verification:
     """Verify a packet made by `render_packet` (sealed or not) and report each check.
 
@@ -126,7 +126,15 @@ def verify_packet(
     except limits.TooLarge as exc:
         add("size_limits", False, limits.too_large(exc))
         return Verification(tuple(checks), None, None)
-    except (PdfReadError, ValueError, KeyError, TypeError, RecursionError) as exc:
+    except (
+        PdfReadError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,  # pypdf on some damaged object streams
+        IndexError,
+        RecursionError,
+    ) as exc:
         add("pdf_readable", False, f"the PDF structure is damaged ({type(exc).__name__})")
         return Verification(tuple(checks), None, None)
     add("pdf_readable", True, f"{len(pages)} pages")

@@ -26,17 +26,27 @@ and the renderer), so checking a packet costs one render.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import threading
 import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from ..record.model import ConsentRecord
 from .limits import Deadline, TooLarge
 from .page_tree import page_digests
+
+
+class PageRenderer(Protocol):
+    """What the page checks ask of a renderer; `tpi_forms.PacketRenderer` is one."""
+
+    def render(self, record: ConsentRecord, *, generated_at: dt.datetime | None = None) -> bytes:
+        """The packet of ``record``, as it was made at ``generated_at``."""
+        ...
+
 
 CheckLine = tuple[str, bool, str]
 PAGE_CHECKS = ("page_count", "page_text", "page_drawing", "hidden_text")
@@ -96,7 +106,7 @@ def _renderer(page_size: str, definition: Any | None, record: ConsentRecord) -> 
     return renderer
 
 
-def rerender(record: ConsentRecord, digest: str, renderer: Any) -> _Render:
+def rerender(record: ConsentRecord, digest: str, renderer: PageRenderer) -> _Render:
     """The packet the renderer makes from the embedded ``record`` (cached by ``digest``).
 
     :raises ValueError: the record's audit trail does not end with the packet's generation.
@@ -127,7 +137,7 @@ def page_checks(
     digest: str,
     *,
     consent_definition: Any | None,
-    renderer: Any | None,
+    renderer: PageRenderer | None,
     deadline: Deadline,
 ) -> list[CheckLine]:
     """The four page checks (`PAGE_CHECKS`) of a packet whose record was read.
