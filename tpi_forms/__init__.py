@@ -41,6 +41,7 @@ from .errors import (
     SealError,
     SignatureError,
     StoreError,
+    TooLarge,
     TpiFormsError,
     UnknownLocaleError,
 )
@@ -160,6 +161,7 @@ __all__ = [
     "SignatureError",
     "StoreError",
     "Text",
+    "TooLarge",
     "TpiFormsError",
     "UnknownLocaleError",
     "Verification",

@@ -89,6 +89,12 @@ class PacketReadError(TpiFormsError):
     """The bytes are not a PDF at all (a damaged packet still verifies, with failed checks)."""
 
 
+class TooLarge(TpiFormsError):
+    """A packet exceeds one of verify's caps (decompressed size, objects, file size, time); the
+    message says which, in one line without patient text. `verify_packet` reports it as the
+    failed check ``size_limits``, "too large to verify safely"."""
+
+
 class SignatureError(TpiFormsError):
     """A submitted signature was refused; the message says why, never what was submitted.
 

@@ -26,6 +26,8 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import TooLarge as TooLarge  # raised here; callers catch limits.TooLarge
+
 MAX_FILE_BYTES = 64 * 1024 * 1024
 """Largest file verified (the command line reads no more)."""
 MAX_TRAILING_BYTES = 4096
@@ -50,10 +52,6 @@ _OBJ = re.compile(rb"\d+\s+\d+\s+obj\b")
 _END = re.compile(rb"%%EOF(\r\n|\r|\n)?")
 _BOUNDED_FILTERS = {"/FlateDecode", "/Fl", "/DCTDecode", "/DCT", "/ASCIIHexDecode", "/AHx"}
 _BOUNDED_FILTERS |= {"/ASCII85Decode", "/A85"}
-
-
-class TooLarge(Exception):
-    """The file exceeds a cap; the message says which, in one line without patient text."""
 
 
 @dataclass
