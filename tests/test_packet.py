@@ -133,11 +133,11 @@ def test_header_and_footer_on_every_page(en: tuple[ConsentRecord, bytes]) -> Non
         assert squash("Sample Pain Clinic (fictitious)") in flat
         assert squash("Patient: Alex Example") in flat
         assert squash("Date of birth: April 12, 1980") in flat
-        assert squash("Consent version: 0.1.0") in flat
+        assert squash("Consent version: 0.2.0") in flat
         assert squash(TITLE_EN) in flat
         assert (
             squash(
-                "Clinical content: template tpi_consent 0.1.0 — for review by the clinic's clinicians."
+                "Clinical content: template tpi_consent 0.2.0 — for review by the clinic's clinicians."
             )
             in flat
         )
@@ -175,7 +175,7 @@ def test_hostile_text_prints_literally(es_hostile: bytes) -> None:
     assert "<img src=x onerror=alert(1)> {{7*7}}" in text
     assert "Página 1 de" in text
     assert squash(
-        "Contenido clínico: plantilla tpi_consent 0.1.0, para que la revisen los profesionales"
+        "Contenido clínico: plantilla tpi_consent 0.2.0, para que la revisen los profesionales"
     ) in squash(text)
     assert "Representante legal" in text and "Mother" in text
     data = json.loads(embedded(es_hostile))
@@ -294,7 +294,7 @@ def test_a_clinic_uses_its_own_packet_words(tmp_path: Path) -> None:
         assert doc.open_metadata().pdfa_status == "3B"
         assert doc.open_metadata()["dc:title"] == "Own"
     blank = pdf_text(renderer.render_blank(locale="es"))[0]
-    assert squash("0.1.0 Consentimiento para inyección en puntos gatillo") in squash(blank)
+    assert squash("0.2.0 Consentimiento para inyección en puntos gatillo") in squash(blank)
     assert "Own" not in " ".join(pdf_text(render_packet(make_record("en"))))  # shipped words
 
 

@@ -402,10 +402,10 @@ def _consent_check(record: ConsentRecord, definition: Any | None) -> tuple[str, 
     stored = record.consent_hash
     if consent_hash_of(record.consent) != stored:
         return ("consent_hash", False, "the consent text in the record does not match its hash")
-    from ..definitions.consent import load_consent_definition
+    from ..definitions.released import definition_for_record
 
-    definition = definition or load_consent_definition()
     version = record.consent_version
+    definition = definition_for_record(record.consent.get("definition_id"), version, definition)
     cited = f"{record.consent.get('definition_id', '')} {version}".strip()[:120]
     if (getattr(definition, "id", None), getattr(definition, "version", None)) != (
         record.consent.get("definition_id"),
