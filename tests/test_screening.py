@@ -59,6 +59,7 @@ CASES: list[tuple[str, dict[str, Any], PlannedProcedure | None, bool]] = [
         {
             "prior_treatments": ["massage", "trigger_point_injection"],
             "prior_tpi_problem": True,
+            "prior_tpi_same_site": False,
             "last_injection_date": days_ago(200),
         },
         None,
@@ -69,23 +70,121 @@ CASES: list[tuple[str, dict[str, Any], PlannedProcedure | None, bool]] = [
         {
             "prior_treatments": ["massage", "trigger_point_injection"],
             "prior_tpi_problem": False,
+            "prior_tpi_same_site": False,
             "last_injection_date": days_ago(200),
         },
         None,
         False,
     ),
-    # Lung disease matters only for sites near the lung; plan sites default to pain sites.
-    ("lung_disease_near_chest", {"lung_disease": True, "pain_sites": ["upper_back"]}, None, True),
-    ("lung_disease_near_chest", {"lung_disease": True, "pain_sites": ["shoulder"]}, None, True),
-    ("lung_disease_near_chest", {"lung_disease": True, "pain_sites": ["lower_back"]}, None, False),
-    ("lung_disease_near_chest", {"lung_disease": True, "pain_sites": ["lower_back"]}, CHEST, True),
-    ("lung_disease_near_chest", {"lung_disease": False, "pain_sites": ["chest_wall"]}, None, False),
+    # A collapsed lung: a thin build or lung disease, with sites over or near the lung (the
+    # trapezius is "neck" to patients; "somewhere else" may be the chest). Plan sites default to
+    # pain sites.
+    ("collapsed_lung_risk", {"lung_disease": True, "pain_sites": ["upper_back"]}, None, True),
+    ("collapsed_lung_risk", {"lung_disease": True, "pain_sites": ["shoulder"]}, None, True),
+    ("collapsed_lung_risk", {"thin_build": True, "pain_sites": ["neck"]}, None, True),
+    ("collapsed_lung_risk", {"thin_build": True, "pain_sites": ["other"]}, None, True),
+    ("collapsed_lung_risk", {"thin_build": True, "pain_sites": ["lower_back"]}, None, False),
+    ("collapsed_lung_risk", {"lung_disease": True, "pain_sites": ["lower_back"]}, None, False),
+    ("collapsed_lung_risk", {"lung_disease": True, "pain_sites": ["lower_back"]}, CHEST, True),
     (
-        "lung_disease_near_chest",
-        {"lung_disease": True, "pain_sites": ["chest_wall"]},
+        "collapsed_lung_risk",
+        {"lung_disease": False, "thin_build": False, "pain_sites": ["chest_wall"]},
+        None,
+        False,
+    ),
+    (
+        "collapsed_lung_risk",
+        {"thin_build": True, "pain_sites": ["chest_wall"]},
         PlannedProcedure(sites=("leg",)),
         False,
     ),
+    ("acute_muscle_injury", {"muscle_injury_at_site": True}, None, True),
+    ("acute_muscle_injury", {"muscle_injury_at_site": False}, None, False),
+    (
+        "skull_defect_head_site",
+        {"pain_sites": ["head"], "skull_defect_or_surgery": True},
+        None,
+        True,
+    ),
+    (
+        "skull_defect_head_site",
+        {"pain_sites": ["head"], "skull_defect_or_surgery": False},
+        None,
+        False,
+    ),
+    (
+        "skull_defect_head_site",
+        {"pain_sites": ["head", "neck"], "skull_defect_or_surgery": True},
+        PlannedProcedure(sites=("neck",)),
+        False,
+    ),
+    ("implant_near_site", {"implant_near_site": True}, None, True),
+    ("implant_near_site", {"implant_near_site": False}, None, False),
+    ("anesthetic_toxicity_risk", {"toxicity_conditions": ["heart_rhythm"]}, None, True),
+    ("anesthetic_toxicity_risk", {"toxicity_conditions": ["seizures"]}, None, True),
+    ("anesthetic_toxicity_risk", {"toxicity_conditions": ["liver_disease"]}, None, True),
+    ("anesthetic_toxicity_risk", {"toxicity_conditions": ["none"]}, None, False),
+    ("antibiotics_now", {"antibiotics_now": True}, None, True),
+    ("antibiotics_now", {"antibiotics_now": False}, None, False),
+    # Under 18 on the day of screening (TODAY = 2026-11-24).
+    ("under_18", {"date_of_birth": "2008-11-26"}, None, True),
+    ("under_18", {"date_of_birth": "2008-11-23"}, None, False),
+    ("under_18", {"date_of_birth": "1980-04-12"}, None, False),
+    ("bruises_easily", {"bruises_easily": True}, None, True),
+    ("bruises_easily", {"bruises_easily": True, "bleeding_disorder": True}, None, False),
+    ("bruises_easily", {"bruises_easily": False}, None, False),
+    ("steroid_allergy_not_planned", {"allergies": ["corticosteroid"]}, None, True),
+    ("steroid_allergy_not_planned", {"allergies": ["corticosteroid"]}, STEROID, False),
+    ("steroid_allergy_not_planned", {"allergies": ["none"]}, None, False),
+    (
+        "little_relief_last_time",
+        {
+            "prior_treatments": ["massage", "trigger_point_injection"],
+            "prior_tpi_problem": False,
+            "last_injection_date": days_ago(200),
+            "prior_tpi_same_site": True,
+            "prior_tpi_relief": "less_than_half",
+            "prior_tpi_relief_duration": "6_weeks_or_more",
+        },
+        None,
+        True,
+    ),
+    (
+        "little_relief_last_time",
+        {
+            "prior_treatments": ["massage", "trigger_point_injection"],
+            "prior_tpi_problem": False,
+            "last_injection_date": days_ago(200),
+            "prior_tpi_same_site": True,
+            "prior_tpi_relief": "half_or_more",
+            "prior_tpi_relief_duration": "lt_6_weeks",
+        },
+        None,
+        True,
+    ),
+    (
+        "little_relief_last_time",
+        {
+            "prior_treatments": ["massage", "trigger_point_injection"],
+            "prior_tpi_problem": False,
+            "last_injection_date": days_ago(200),
+            "prior_tpi_same_site": True,
+            "prior_tpi_relief": "half_or_more",
+            "prior_tpi_relief_duration": "6_weeks_or_more",
+        },
+        None,
+        False,
+    ),
+    ("form_filled_by_someone_else", {"form_filled_by": "family_or_friend"}, None, True),
+    ("form_filled_by_someone_else", {"form_filled_by": "parent_or_guardian"}, None, True),
+    ("form_filled_by_someone_else", {"form_filled_by": "self"}, None, False),
+    (
+        "needs_interpreter",
+        {"needs_interpreter": True, "interpreter_language": "Tagalog"},
+        None,
+        True,
+    ),
+    ("needs_interpreter", {"needs_interpreter": False}, None, False),
     ("diabetes_with_steroid", {"diabetes": True}, STEROID, True),
     ("diabetes_with_steroid", {"diabetes": True}, None, False),
     ("diabetes_with_steroid", {"diabetes": False}, STEROID, False),
@@ -97,6 +196,7 @@ CASES: list[tuple[str, dict[str, Any], PlannedProcedure | None, bool]] = [
         {
             "prior_treatments": ["trigger_point_injection"],
             "prior_tpi_problem": False,
+            "prior_tpi_same_site": False,
             "last_injection_date": days_ago(41),
         },
         None,
@@ -107,6 +207,7 @@ CASES: list[tuple[str, dict[str, Any], PlannedProcedure | None, bool]] = [
         {
             "prior_treatments": ["trigger_point_injection"],
             "prior_tpi_problem": False,
+            "prior_tpi_same_site": False,
             "last_injection_date": days_ago(0),
         },
         None,
@@ -117,6 +218,7 @@ CASES: list[tuple[str, dict[str, Any], PlannedProcedure | None, bool]] = [
         {
             "prior_treatments": ["trigger_point_injection"],
             "prior_tpi_problem": False,
+            "prior_tpi_same_site": False,
             "last_injection_date": days_ago(42),
         },
         None,
@@ -128,6 +230,7 @@ CASES: list[tuple[str, dict[str, Any], PlannedProcedure | None, bool]] = [
         {
             "prior_treatments": ["trigger_point_injection"],
             "prior_tpi_problem": False,
+            "prior_tpi_same_site": False,
             "last_injection_date": days_ago(100),
         },
         None,
@@ -138,6 +241,7 @@ CASES: list[tuple[str, dict[str, Any], PlannedProcedure | None, bool]] = [
         {
             "prior_treatments": ["heat_ice", "trigger_point_injection"],
             "prior_tpi_problem": False,
+            "prior_tpi_same_site": False,
             "last_injection_date": days_ago(100),
         },
         None,
@@ -232,7 +336,8 @@ def test_finding_names_its_triggers_and_plan_fields() -> None:
     assert finding.triggers == (("diabetes", True),)
     assert finding.plan_fields == (("corticosteroid", True),)
     lung = screen(answers(lung_disease=True), today=TODAY).findings[0]
-    assert lung.triggers == (("lung_disease", True),)
+    assert lung.rule_id == "collapsed_lung_risk"
+    assert lung.triggers == (("lung_disease", True), ("thin_build", False))
     assert lung.plan_fields == (("sites", ("neck", "upper_back")),)
 
 
@@ -354,7 +459,7 @@ def test_missing_required_answer_is_never_clear(raw: dict[str, Any], missing: st
     ("locale", "expected"),
     [
         ("en", ["Do you take a blood thinner? Yes"]),
-        ("es", ["¿Toma algo para hacer la sangre más líquida? Sí"]),
+        ("es", ["¿Toma un anticoagulante? Sí"]),
     ],
 )
 def test_finding_reasons_name_each_answer_in_words(locale: str, expected: list[str]) -> None:
@@ -373,6 +478,7 @@ def test_finding_reasons_word_choices_and_dates() -> None:
         "prior_treatments": ["trigger_point_injection"],
         "prior_tpi_problem": False,
         "last_injection_date": days_ago(10),
+        "prior_tpi_same_site": False,
     }
     result = screen(given, today=TODAY)
     reasons = {r for f in result.findings for r in finding_reasons(f)}
