@@ -459,7 +459,7 @@ def test_missing_required_answer_is_never_clear(raw: dict[str, Any], missing: st
     ("locale", "expected"),
     [
         ("en", ["Do you take a blood thinner? Yes"]),
-        ("es", ["¿Toma un anticoagulante? Sí"]),
+        ("es", ["¿Toma una medicina para la sangre? Sí"]),
     ],
 )
 def test_finding_reasons_name_each_answer_in_words(locale: str, expected: list[str]) -> None:

@@ -258,6 +258,7 @@ def build_consent(
         "sites": list(sites),
         "local_anesthetic": procedure.local_anesthetic,
         "corticosteroid": procedure.corticosteroid,
+        "trainees": clinic.consent.trainees,
     }
 
     def holds(condition: Condition | None) -> bool:
@@ -285,6 +286,7 @@ def build_consent(
         "sites": sites_text,
         "local_anesthetic": anesthetic.name.get(locale),
         "corticosteroid": steroid.name.get(locale),
+        **_clinic_fill(definition, clinic, locale),
     }
     sections = tuple(
         ConsentSection(s.id, s.title.get(locale), _paragraphs(s.body.get(locale).format(**fill)))
@@ -366,6 +368,18 @@ def consent_hash_of(data: Mapping[str, Any]) -> str:
     """
     content = {k: v for k, v in data.items() if k != "content_hash"}
     return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+
+
+def _clinic_fill(definition: ConsentDefinition, clinic: Clinic, locale: str) -> dict[str, str]:
+    """The clinic settings' placeholders (a definition that uses one has its labels)."""
+    labels = definition.labels
+    settings = clinic.consent
+    fill = {"after_hours_phone": settings.after_hours_phone or clinic.phone}
+    default = labels.get("diagnosis_default")
+    fill["diagnosis"] = settings.diagnosis_in(locale) or (default.get(locale) if default else "")
+    copy = labels.get("paper_copy_fee" if settings.paper_copy_fee else "paper_copy_free")
+    fill["paper_copy"] = copy.get(locale) if copy else ""
+    return fill
 
 
 def _practitioner(p: Practitioner) -> ConsentPractitioner:
