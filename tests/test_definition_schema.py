@@ -51,7 +51,7 @@ def test_shipped_files_match_schema(name: str, schema: str) -> None:
 
 def test_every_text_file_is_checked_by_the_text_schema() -> None:
     stems = {name.split(".")[0] for name in TEXT_FILES}
-    assert stems == {"tpi_screening", "tpi_consent", "ui", "kiosk", "packet"}
+    assert stems == {"tpi_screening", "tpi_consent", "ui", "kiosk", "packet", "diff"}
     assert {name.split(".")[1] for name in TEXT_FILES} == {"en", "es"}
 
 
