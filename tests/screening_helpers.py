@@ -62,6 +62,7 @@ def valid_answers(draw: st.DrawFn) -> dict[str, Any]:
         "antibiotics_now",
         "thin_build",
         "implant_near_site",
+        "neuromuscular_disease",
         "bleeding_disorder",
         "fever_or_illness_today",
         "infection_last_4_weeks",
@@ -84,6 +85,8 @@ def valid_answers(draw: st.DrawFn) -> dict[str, Any]:
             a["prior_tpi_relief_duration"] = draw(
                 st.sampled_from(choice("prior_tpi_relief_duration").choice_ids)
             )
+    if a["antibiotics_now"]:
+        a["aminoglycoside_now"] = draw(st.booleans())
     if "head" in a["pain_sites"]:
         a["skull_defect_or_surgery"] = draw(st.booleans())
     conditions = tuple(c for c in choice("toxicity_conditions").choice_ids if c != "none")

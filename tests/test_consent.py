@@ -64,6 +64,7 @@ BASE_RISKS = {
     "broken_needle": "rare",
 }
 STEROID_RISKS = {"blood_sugar", "skin_thinning", "fat_dimpling"}
+TOXIN_RISKS = {"toxin_spread", "toxin_weakness"}
 # Sites over or near a lung: "neck" is what patients call the upper trapezius, and "other" may be
 # the chest. The collapsed lung is also marked while no sites are given yet.
 CHEST_SITES = ("chest_wall", "upper_back", "shoulder", "neck", "other")
@@ -490,38 +491,42 @@ def test_any_text_change_changes_the_hash(tmp_path: Path, locale: str) -> None:
     folder = copy_definitions(tmp_path)
     text_file = folder / f"tpi_consent.{locale}.toml"
     original = text_file.read_text(encoding="utf-8")
-    # A clinic with trainees shows the "team" section; a clinic charging for copies says so.
-    clinic = dataclasses.replace(sample_clinic(), consent=ClinicConsentSettings(trainees=True))
-    charging = dataclasses.replace(clinic, consent=ClinicConsentSettings(paper_copy_fee=True))
-    base = build_consent(FULL_PLAN, clinic, locale, definition=load_copy(folder))
-    charging_base = build_consent(FULL_PLAN, charging, locale, definition=load_copy(folder))
-    other = "es" if locale == "en" else "en"
-    other_base = build_consent(FULL_PLAN, clinic, other, definition=load_copy(folder))
-    bupivacaine_base = build_consent(
-        BUPIVACAINE_PLAN, clinic, locale, definition=load_copy(folder)
+    # A clinic with trainees and botulinum toxin shows every optional part (the plan uses the
+    # toxin); a clinic charging for copies says so.
+    settings = ClinicConsentSettings(trainees=True, botulinum_toxin=True)
+    clinic = dataclasses.replace(sample_clinic(), consent=settings)
+    charging = dataclasses.replace(
+        clinic, consent=dataclasses.replace(settings, paper_copy_fee=True)
     )
+    full = dataclasses.replace(FULL_PLAN, botulinum_toxin=True)
+    bupivacaine = dataclasses.replace(BUPIVACAINE_PLAN, botulinum_toxin=True)
+    base = build_consent(full, clinic, locale, definition=load_copy(folder))
+    charging_base = build_consent(full, charging, locale, definition=load_copy(folder))
+    other = "es" if locale == "en" else "en"
+    other_base = build_consent(full, clinic, other, definition=load_copy(folder))
+    bupivacaine_base = build_consent(bupivacaine, clinic, locale, definition=load_copy(folder))
     keys = text_keys(text_file)
     assert len(keys) > 80
     q = load_questionnaire(folder / "tpi_screening.toml")
     for keys_ in keys:
         mutate(text_file, keys_)
         definition = load_copy(folder, q)
-        changed = build_consent(FULL_PLAN, clinic, locale, definition=definition)
+        changed = build_consent(full, clinic, locale, definition=definition)
         if keys_[:2] == ("medicines", "bupivacaine"):
             # Text of a medicine this plan does not use is not part of its document...
             assert changed.content_hash == base.content_hash, keys_
             # ...but is part of the document of a plan that uses it.
-            changed = build_consent(BUPIVACAINE_PLAN, clinic, locale, definition=definition)
+            changed = build_consent(bupivacaine, clinic, locale, definition=definition)
             assert changed.content_hash != bupivacaine_base.content_hash, keys_
         elif keys_[:2] == ("labels", "paper_copy_fee"):
             # Only a clinic that charges for copies prints the sentence about the fee.
-            charged = build_consent(FULL_PLAN, charging, locale, definition=definition)
+            charged = build_consent(full, charging, locale, definition=definition)
             assert charged.content_hash != charging_base.content_hash, keys_
         else:
             assert changed.content_hash != base.content_hash, keys_
         # Only the chosen language is hashed: the other language's document is unchanged.
         assert (
-            build_consent(FULL_PLAN, clinic, other, definition=definition).content_hash
+            build_consent(full, clinic, other, definition=definition).content_hash
             == other_base.content_hash
         )
         text_file.write_text(original, encoding="utf-8")
@@ -624,8 +629,8 @@ def edit(folder: Path, name: str, old: str, new: str) -> None:
         ),
         (
             "tpi_consent.toml",
-            'highlight_when = { any = [',
-            'when = { any = [',
+            "highlight_when = { any = [",
+            "when = { any = [",
             r"^tpi_consent\.toml: risks\[6\]: has 'highlight' text but no 'highlight_when' condition$",
         ),
     ],
@@ -651,4 +656,4 @@ def test_shipped_definition_header_says_it_is_a_template() -> None:
 def test_every_risk_names_a_source() -> None:
     definition = load_consent_definition()
     assert all(len(r.source) > 10 for r in definition.risks)
-    assert {r.id for r in definition.risks} == set(BASE_RISKS) | STEROID_RISKS
+    assert {r.id for r in definition.risks} == set(BASE_RISKS) | STEROID_RISKS | TOXIN_RISKS

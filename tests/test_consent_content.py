@@ -151,3 +151,36 @@ def test_a_record_clinic_from_before_the_settings_reads_as_the_defaults() -> Non
         ClinicConsentSettings(after_hours_phone=" ")
     with pytest.raises(ClinicError, match="diagnosis for 'en'"):
         ClinicConsentSettings(diagnosis={"en": "x" * 201})
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_botulinum_toxin_is_an_optional_plan_of_clinics_that_offer_it(locale: str) -> None:
+    from tpi_forms.consent.document import consent_hash_of
+    from tpi_forms.errors import ProcedureError
+
+    plan = PlannedProcedure(sites=("neck",), botulinum_toxin=True)
+    with pytest.raises(ProcedureError, match="does not offer botulinum toxin"):
+        build_consent(plan, locale=locale)
+    doc = build_consent(plan, with_settings(botulinum_toxin=True), locale)
+    assert [m.id for m in doc.medicines] == ["lidocaine", "botulinum_toxin"]
+    body = text(doc, "botulinum_toxin")
+    if locale == "en":
+        assert "off-label" in body and "hours to weeks later" in body
+        assert "trouble swallowing, speaking or breathing" in body
+    else:
+        assert "fuera de indicación" in body and "horas o semanas después" in body
+        assert "tragar, hablar o respirar" in body
+    assert [r.id for r in doc.risks if r.group == "botulinum_toxin"] == [
+        "toxin_spread",
+        "toxin_weakness",
+    ]
+    assert "FDA" in doc.risk("toxin_spread").source
+    data = doc.to_dict()
+    assert data["plan"]["botulinum_toxin"] is True
+    assert ConsentDocument.from_dict(data).plan.botulinum_toxin
+    # Without the toxin the plan keeps its 0.1 shape, so 0.1.0 records hash as they did.
+    plain = build_consent(PlannedProcedure(sites=("neck",)), locale=locale).to_dict()
+    assert "botulinum_toxin" not in plain["plan"]
+    assert consent_hash_of(plain) == plain["content_hash"]
+    other = build_consent(PlannedProcedure(sites=("neck",)), with_settings(botulinum_toxin=True))
+    assert "botulinum_toxin" not in [s.id for s in other.sections]

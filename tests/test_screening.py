@@ -23,6 +23,7 @@ from tpi_forms.screening.procedure import PlannedProcedure, ProcedureError
 from tpi_forms.screening.scenarios import SCENARIOS
 
 STEROID = PlannedProcedure(corticosteroid=True)
+TOXIN = PlannedProcedure(botulinum_toxin=True)
 CHEST = PlannedProcedure(sites=("chest_wall",))
 
 # (rule id, answer changes, plan, whether the rule fires). Each rule appears on both sides.
@@ -124,7 +125,7 @@ CASES: list[tuple[str, dict[str, Any], PlannedProcedure | None, bool]] = [
     ("anesthetic_toxicity_risk", {"toxicity_conditions": ["seizures"]}, None, True),
     ("anesthetic_toxicity_risk", {"toxicity_conditions": ["liver_disease"]}, None, True),
     ("anesthetic_toxicity_risk", {"toxicity_conditions": ["none"]}, None, False),
-    ("antibiotics_now", {"antibiotics_now": True}, None, True),
+    ("antibiotics_now", {"antibiotics_now": True, "aminoglycoside_now": False}, None, True),
     ("antibiotics_now", {"antibiotics_now": False}, None, False),
     # Under 18 on the day of screening (TODAY = 2026-11-24).
     ("under_18", {"date_of_birth": "2008-11-26"}, None, True),
@@ -175,6 +176,36 @@ CASES: list[tuple[str, dict[str, Any], PlannedProcedure | None, bool]] = [
         None,
         False,
     ),
+    # Botulinum toxin, an optional plan: its own allergy and screening items.
+    ("botulinum_allergy_with_toxin", {"allergies": ["botulinum_toxin"]}, TOXIN, True),
+    ("botulinum_allergy_with_toxin", {"allergies": ["botulinum_toxin"]}, None, False),
+    ("botulinum_allergy_with_toxin", {"allergies": ["none"]}, TOXIN, False),
+    ("botulinum_allergy_not_planned", {"allergies": ["botulinum_toxin"]}, None, True),
+    ("botulinum_allergy_not_planned", {"allergies": ["botulinum_toxin"]}, TOXIN, False),
+    ("neuromuscular_with_toxin", {"neuromuscular_disease": True}, TOXIN, True),
+    ("neuromuscular_with_toxin", {"neuromuscular_disease": True}, None, False),
+    ("neuromuscular_with_toxin", {"neuromuscular_disease": False}, TOXIN, False),
+    (
+        "aminoglycoside_with_toxin",
+        {"antibiotics_now": True, "aminoglycoside_now": True},
+        TOXIN,
+        True,
+    ),
+    (
+        "aminoglycoside_with_toxin",
+        {"antibiotics_now": True, "aminoglycoside_now": False},
+        TOXIN,
+        False,
+    ),
+    (
+        "aminoglycoside_with_toxin",
+        {"antibiotics_now": True, "aminoglycoside_now": True},
+        None,
+        False,
+    ),
+    ("pregnancy_with_toxin", {"could_be_pregnant": "unsure"}, TOXIN, True),
+    ("pregnancy_with_toxin", {"could_be_pregnant": "unsure"}, None, False),
+    ("pregnancy_with_toxin", {"could_be_pregnant": "no"}, TOXIN, False),
     ("form_filled_by_someone_else", {"form_filled_by": "family_or_friend"}, None, True),
     ("form_filled_by_someone_else", {"form_filled_by": "parent_or_guardian"}, None, True),
     ("form_filled_by_someone_else", {"form_filled_by": "self"}, None, False),

@@ -343,9 +343,7 @@ def _build(root: Node, folder: Path | None) -> Clinic:
     practitioners = tuple(_practitioner(n) for n in nodes)
     consent = read_consent_settings(root.opt_table("consent"))
     try:
-        return Clinic(
-            name, address, phone, time_zone, default_locale, practitioners, logo, consent
-        )
+        return Clinic(name, address, phone, time_zone, default_locale, practitioners, logo, consent)
     except ClinicError as exc:  # every field was checked above; kept for a clear message anyway
         raise DefinitionError(root.file, "", str(exc)) from None
 

@@ -6,6 +6,7 @@ They sit in the clinic file's ``[consent]`` table (every key optional)::
     after_hours_phone = "555-0101"
     trainees = true            # students or doctors in training may take part
     paper_copy_fee = false     # a paper copy is free
+    botulinum_toxin = false    # the clinic offers botulinum toxin (off-label) as a plan
     diagnosis = { en = "Muscle pain in the neck and upper back", es = "Dolor muscular ..." }
 
 A signed record keeps them with the clinic (`ClinicConsentSettings.to_dict`), so its consent can be
@@ -27,7 +28,7 @@ from typing import Any
 from .._toml import Node
 from ..errors import ClinicError
 
-CONSENT_KEYS = ("after_hours_phone", "trainees", "paper_copy_fee", "diagnosis")
+CONSENT_KEYS = ("after_hours_phone", "trainees", "paper_copy_fee", "diagnosis", "botulinum_toxin")
 """Keys of a clinic file's ``[consent]`` table."""
 MAX_DIAGNOSIS = 200
 """Longest diagnosis or reason text, in characters."""
@@ -46,6 +47,8 @@ class ClinicConsentSettings:
     diagnosis: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """The reason for the shot, per locale, when the clinic states one; else the consent's
     default wording."""
+    botulinum_toxin: bool = False
+    """Whether the clinic offers botulinum toxin injections (an off-label, optional plan)."""
 
     def __post_init__(self) -> None:
         if self.after_hours_phone is not None and not self.after_hours_phone.strip():
@@ -68,6 +71,7 @@ class ClinicConsentSettings:
             "trainees": self.trainees,
             "paper_copy_fee": self.paper_copy_fee,
             "diagnosis": dict(self.diagnosis),
+            "botulinum_toxin": self.botulinum_toxin,
         }
 
     @classmethod
@@ -80,6 +84,7 @@ class ClinicConsentSettings:
                 trainees=bool(data.get("trainees", False)),
                 paper_copy_fee=bool(data.get("paper_copy_fee", False)),
                 diagnosis=dict(data.get("diagnosis") or {}),
+                botulinum_toxin=bool(data.get("botulinum_toxin", False)),
             )
         except (TypeError, ValueError, AttributeError) as exc:
             problem = f"the clinic's consent settings are malformed ({exc!r:.60})"
@@ -102,6 +107,7 @@ def read_consent_settings(node: Node | None) -> ClinicConsentSettings:
             trainees=node.bool("trainees", False),
             paper_copy_fee=node.bool("paper_copy_fee", False),
             diagnosis=diagnosis,
+            botulinum_toxin=node.bool("botulinum_toxin", False),
         )
     except ClinicError as exc:
         node.fail(str(exc))

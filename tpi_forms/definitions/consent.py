@@ -24,7 +24,7 @@ from .texts import Text, TextCatalog, locale_files
 
 DEFAULT_CONSENT = "tpi_consent"
 FREQUENCIES = ("common", "uncommon", "rare")
-MEDICINE_KINDS = ("local_anesthetic", "corticosteroid")
+MEDICINE_KINDS = ("local_anesthetic", "corticosteroid", "botulinum_toxin")
 SIGNER_FIELDS = ("relationship", "language")
 """Extra fields a signer role may ask for; each is a field of every signature
 (``tpi_forms.record.model.Signature``)."""
@@ -233,6 +233,7 @@ def plan_operands(questionnaire: Questionnaire) -> dict[str, Operand]:
         "sites": Operand("multichoice", tuple(c.id for c in questionnaire.plan.sites)),
         "local_anesthetic": Operand("choice", questionnaire.plan.local_anesthetics),
         "corticosteroid": Operand("boolean"),
+        "botulinum_toxin": Operand("boolean"),
         "trainees": Operand("boolean"),
     }
 
@@ -331,6 +332,8 @@ def _medicines(root: Node, texts: TextCatalog, q: Questionnaire) -> dict[str, Me
     steroids = [m for m in found.values() if m.kind == "corticosteroid"]
     if len(steroids) != 1:
         root.fail("needs exactly one medicine of kind 'corticosteroid'", "medicines")
+    if len([m for m in found.values() if m.kind == "botulinum_toxin"]) > 1:
+        root.fail("has more than one medicine of kind 'botulinum_toxin'", "medicines")
     return found
 
 

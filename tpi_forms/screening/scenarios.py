@@ -47,6 +47,7 @@ _BASE: dict[str, Any] = {
     "thin_build": False,
     "weight_lb": 170,
     "implant_near_site": False,
+    "neuromuscular_disease": False,
     "toxicity_conditions": ["none"],
     "keloid_scars": False,
     "faints_with_needles": False,

@@ -452,6 +452,7 @@ def _procedure(record: ConsentRecord) -> Any:
         sites=tuple(plan["sites"]) or None,
         local_anesthetic=plan["local_anesthetic"],
         corticosteroid=bool(plan["corticosteroid"]),
+        botulinum_toxin=bool(plan.get("botulinum_toxin", False)),
     )
 
 
