@@ -250,7 +250,7 @@ def test_blank_packet_has_boxes_lines_consent_and_signature_blocks(blank_es: byt
         "Firmas",
         "Representante legal",
         "Relación con el paciente",  # the consent's own label of the representative's field
-        "Médico o profesional clínico",  # the consent's title of the practitioner's role
+        "Profesional de salud",  # the consent's title of the practitioner's role
         "Intérprete",
         "Testigo",
     ]:
@@ -364,7 +364,8 @@ def test_a_blank_packet_escapes_the_patient() -> None:
 def test_without_a_patient_the_fields_stay_lines_to_write_on(blank_es: bytes) -> None:
     first = squash(pdf_text(blank_es)[0])
     assert squash("Paciente: Fecha de nacimiento: Versión del consentimiento") in first
-    assert squash("Escriba su nombre y sus apellidos. Su fecha de nacimiento Su dolor") in first
+    assert squash("Escriba su nombre y sus apellidos. Su fecha de nacimiento ¿Quién llena") in first
+    assert squash("Su dolor") in first
 
 
 @pytest.mark.parametrize(
