@@ -117,7 +117,8 @@ def test_clinic_settings_fill_the_consent(locale: str) -> None:
     assert ("in training" if locale == "en" else "en formación") in text(doc, "team")
     assert "555-0177" in text(doc, "aftercare")
     assert free not in text(doc, "electronic_signature")
-    diagnosis = own.consent.diagnosis[locale]
+    diagnosis = own.consent.diagnosis_in(locale)
+    assert diagnosis is not None
     assert diagnosis in text(doc, "reason")
     assert doc.content_hash != plain.content_hash
 
@@ -136,6 +137,9 @@ def test_clinic_file_consent_table(tmp_path: Path) -> None:
     assert clinic.consent.diagnosis_in("en") == "Shoulder muscle pain"
     assert clinic.consent.diagnosis_in("es") is None
     assert Clinic.from_dict(clinic.to_dict()) == clinic
+    import pickle
+
+    assert pickle.loads(pickle.dumps(clinic)) == clinic and hash(clinic.consent)
     es = build_consent(PlannedProcedure(sites=("shoulder",)), clinic, "es")
     assert "miofascial" in text(es, "reason")  # no Spanish diagnosis: the default wording
     path.write_text(source.read_text("utf-8") + "\n[consent]\ntrainee = true\n", "utf-8")

@@ -21,8 +21,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
+from dataclasses import dataclass
 from typing import Any
 
 from .._toml import Node
@@ -44,25 +43,27 @@ class ClinicConsentSettings:
     """Whether students or clinicians in training may take part (the consent then says so)."""
     paper_copy_fee: bool = False
     """Whether a paper copy may cost something (the consent then says to ask), else it is free."""
-    diagnosis: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    diagnosis: Mapping[str, str] | tuple[tuple[str, str], ...] = ()
     """The reason for the shot, per locale, when the clinic states one; else the consent's
-    default wording."""
+    default wording. Given as a mapping, kept as sorted ``(locale, text)`` pairs (hashable, and
+    picklable for the worker processes that render day packets)."""
     botulinum_toxin: bool = False
     """Whether the clinic offers botulinum toxin injections (an off-label, optional plan)."""
 
     def __post_init__(self) -> None:
         if self.after_hours_phone is not None and not self.after_hours_phone.strip():
             raise ClinicError("after-hours phone must not be empty (leave it out instead)")
-        for locale, text in self.diagnosis.items():
+        pairs = tuple(sorted(dict(self.diagnosis).items()))
+        for locale, text in pairs:
             if not isinstance(text, str) or not text.strip() or len(text) > MAX_DIAGNOSIS:
                 raise ClinicError(
                     f"diagnosis for '{locale}' must be 1 to {MAX_DIAGNOSIS} characters of text"
                 )
-        object.__setattr__(self, "diagnosis", MappingProxyType(dict(self.diagnosis)))
+        object.__setattr__(self, "diagnosis", pairs)
 
     def diagnosis_in(self, locale: str) -> str | None:
         """The clinic's reason for the shot in ``locale``, or None."""
-        return self.diagnosis.get(locale)
+        return dict(self.diagnosis).get(locale)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-native form, as a signed record keeps it."""
