@@ -30,6 +30,7 @@ from tpi_forms.web.html import (
     render_kiosk_page,
     static_files,
 )
+from tpi_forms.web.screening_form import ScreeningForm
 
 PAGE_ASSETS = {
     "kiosk page": ("tpi-forms.css", "tpi-forms.js"),
@@ -57,12 +58,12 @@ def main() -> int:
     form_class = build_form_class(locale="en")
     today = dt.date(2026, 3, 2)
 
-    def blank() -> object:
+    def blank() -> ScreeningForm:
         form = form_class()
         form.as_of = today
         return form
 
-    def with_errors() -> object:
+    def with_errors() -> ScreeningForm:
         answers = example_answers("review")
         answers["pain_score"] = 11
         form = form_class(MultiDict(to_formdata(answers)))

@@ -139,7 +139,7 @@ class Kiosk:
             *((risk, "yes") for risk in sorted(set(RISK.findall(page)))),
             ("esign_consent", "yes"),
             ("patient-signer", "patient"),
-            ("patient-printed_name", answers["patient_name"]),
+            ("patient-printed_name", str(answers["patient_name"])),
             ("patient-method", "typed"),
             ("patient-intent", "yes"),
         ]

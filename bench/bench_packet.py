@@ -34,7 +34,7 @@ def sample_record(number: int = 0):  # type: ignore[no-untyped-def]
     signers = [
         Signature(
             "patient",
-            answers["patient_name"],
+            str(answers["patient_name"]),
             now,
             "I agree to the shot.",
             image_png=example_signature_png(),
@@ -67,7 +67,7 @@ def packet_vs_raw(repeat: int) -> tuple[float, float]:
     """Warm medians of render_packet and of raw WeasyPrint on the identical HTML and options."""
     import weasyprint
 
-    from tpi_forms import pdf as pdfmod
+    from tpi_forms.pdf import render as pdfmod
     from tpi_forms.pdf.packet import RECORD_ATTACHMENT, PacketRenderer
     from tpi_forms.record.model import record_hash
 
@@ -100,7 +100,8 @@ def packet_vs_raw(repeat: int) -> tuple[float, float]:
         return out
 
     # Interleave so that load changes on the machine hit both alike.
-    packet_times, raw_times = [], []
+    packet_times: list[float] = []
+    raw_times: list[float] = []
     for fn in (packet, raw, packet, raw):
         fn()
     for _ in range(repeat):

@@ -4,8 +4,10 @@ Starts a kiosk from each source tree in its own process (this checkout, and with
 checkout of an earlier version, e.g. 0.1.0: ``git worktree add /tmp/v010 98e03f2``) and drives
 a self check-in with the clear scenario in headless Chromium at 1024 x 768 with touch, the way
 a patient would: swipe until what must be tapped is on the screen, tap it, type. Each part of
-the check-in (``PARTS``: the screening now; the consent can be added as one more `Part`) is
-measured alone and printed side by side:
+the check-in (``PARTS``: the screening, and the consent from its first screen to signed) is
+measured alone and printed side by side, for this tree's kiosk with the one-page consent of
+0.1.0 (``consent_layout="single"``: a scroll box, a tick a risk) and with the paged consent and
+its understanding check (``paged``), and with ``--old`` for the earlier version too:
 
     python3 bench/bench_tablet.py --old /tmp/v010
 
@@ -13,6 +15,9 @@ Each part runs ``--rounds`` times (3): the counts must agree, the seconds are th
 swipe scrolls 60 % of the screen, up or down, however little is missing. Taps count every touch
 (a text box is tapped, then typed into: typed characters are counted apart). Seconds are the
 scripted time of the part on this machine: compare the flows of one run, not across machines.
+
+The "of them ack" column counts the taps that acknowledge risks (a tick each on one page, one
+button a group when paged) or answer the understanding check; the rest turn pages, sign, send.
 
 The "one answer forgotten" row leaves a required answer of step 2 out on the first pass, as
 patients do: it shows what each flow asks of the patient to notice and mend it.
@@ -30,10 +35,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, sync_playwright
@@ -41,6 +48,9 @@ from playwright.sync_api import Locator, Page, sync_playwright
 from tpi_forms.screening.scenarios import example_answers
 
 HERE = Path(__file__).resolve().parent.parent
+QUIZ = HERE / "tpi_forms" / "definitions" / "tpi_quiz.toml"
+QUIZ_ANSWERS = {q["id"]: q["answer"] for q in tomllib.loads(QUIZ.read_text())["questions"]}
+"""The right answer of each question of the understanding check (the patient knows them)."""
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -62,7 +72,10 @@ from werkzeug.serving import make_server
 from tpi_forms.kiosk.app import create_app
 from tpi_forms.kiosk.config import KioskConfig
 
-app = create_app(KioskConfig(data_dir=Path(sys.argv[1]), idle_timeout=3600, log_file=False))
+settings = {"consent_layout": sys.argv[2]} if len(sys.argv) > 2 else {}
+app = create_app(
+    KioskConfig(data_dir=Path(sys.argv[1]), idle_timeout=3600, log_file=False, **settings)
+)
 httpd = make_server("127.0.0.1", 0, app, threaded=True)
 print(httpd.server_port, flush=True)
 httpd.serve_forever()
@@ -94,6 +107,13 @@ class Count:
     """Scroll gestures."""
     typed: int = 0
     """Characters typed."""
+    acknowledgements: int = 0
+    """Of the taps: those that acknowledge risks (a tick or a group's button) or answer the
+    understanding check."""
+    groups: int = 0
+    """Groups of risks acknowledged (paged: one tap each)."""
+    answers: int = 0
+    """Answers to the understanding check."""
     seconds: float = 0.0
     """Scripted time of the part."""
 
@@ -220,6 +240,98 @@ def send_and_wait(patient: Patient, send: Locator) -> None:
     raise RuntimeError("nothing happened after Send")
 
 
+PATIENT_NAME = "Alex Example"
+
+
+def to_consent(page: Page, base_url: str) -> None:
+    """Start a self check-in and send the clear screening without counting (another part)."""
+    import re
+
+    page.get_by_role("button", name="Start check-in").click()
+    page.wait_for_url(f"{base_url}/kiosk/screening")
+    html = page.content()
+    token = {
+        name: re.search(rf'name="{name}"[^>]*value="([^"]+)"', html)
+        or re.search(rf'value="([^"]+)"[^>]*name="{name}"', html)
+        for name in ("csrf_token", "submission_token")
+    }
+    form = {name: found.group(1) for name, found in token.items() if found is not None}
+    pairs = [(k, v) for k, value in example_answers("clear").items() for v in posted(value)]
+    body = "&".join(f"{quote(k)}={quote(v)}" for k, v in [*form.items(), *pairs])
+    sent = page.request.post(
+        f"{base_url}/kiosk/screening",
+        data=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    if not sent.ok:
+        raise RuntimeError(f"the screening was refused ({sent.status})")
+    page.goto(f"{base_url}/kiosk/consent")
+
+
+def go(patient: Patient, target: Locator) -> None:
+    """Tap a control that loads the next page, and wait for it."""
+    with patient.page.expect_navigation():
+        patient.tap(target)
+
+
+def read_box(patient: Patient, box: Locator, end: Locator) -> None:
+    """Swipe inside the scroll box until its end marker shows (the one-page consent)."""
+    patient.bring_into_view(box)
+    for _ in range(200):
+        inner = box.bounding_box()
+        mark = end.bounding_box()
+        assert inner is not None and mark is not None
+        if mark["y"] <= inner["y"] + inner["height"]:
+            return
+        dy = SWIPE * inner["height"]
+        box.evaluate("(e, dy) => e.scrollBy({ top: dy, behavior: 'instant' })", dy)
+        patient.count.swipes += 1
+    raise RuntimeError("the end of the consent text never showed")
+
+
+def sign_typed(patient: Patient) -> None:
+    """Agree to sign on the screen, type the name as the signature, send."""
+    page = patient.page
+    patient.tap(page.locator('label[for="esign_consent"]'), at_start=True)
+    patient.tap(page.locator('label[for="patient-method-typed"]'))
+    patient.type_into(page.locator("#patient-printed_name"), PATIENT_NAME)
+    patient.tap(page.locator('label[for="patient-intent"]'), at_start=True)
+    go(patient, page.get_by_role("button", name="Sign and send"))
+    if "/kiosk/done" not in page.url:
+        raise RuntimeError("the consent was not signed")
+
+
+def consent(patient: Patient, base_url: str) -> None:
+    """From the consent's first screen to signed: the one-page layout or the paged one."""
+    page = patient.page
+    to_consent(page, base_url)
+    if page.locator("[data-tpi-consent-text]").count():  # one page: a scroll box, a tick a risk
+        read_box(
+            patient, page.locator("[data-tpi-consent-text]"), page.locator("[data-tpi-consent-end]")
+        )
+        for tick in page.locator('label.tpi-check[for^="risk-"]').all():
+            patient.tap(tick, at_start=True)
+            patient.count.acknowledgements += 1
+        sign_typed(patient)
+        return
+    for _ in range(100):
+        if page.locator("[data-tpi-consent-sign]").count():
+            sign_typed(patient)
+            return
+        kind = page.locator("[data-tpi-consent-part]").get_attribute("data-tpi-consent-part")
+        if kind == "quiz":
+            qid = page.locator("[data-tpi-part-id]").get_attribute("data-tpi-part-id")
+            go(patient, page.locator(f'[data-tpi-choice="{QUIZ_ANSWERS[qid]}"]'))
+            patient.count.acknowledgements += 1
+            patient.count.answers += 1
+        else:
+            go(patient, page.locator("[data-tpi-part-next]"))
+            if kind == "risks":
+                patient.count.acknowledgements += 1
+                patient.count.groups += 1
+    raise RuntimeError("the consent parts never ended")
+
+
 @dataclass(frozen=True)
 class Part:
     """One part of the check-in, measured alone."""
@@ -233,17 +345,19 @@ class Part:
 PARTS = (
     Part("screening", lambda p, url: screening(p, url, forgot=False)),
     Part("screening, one answer forgotten", lambda p, url: screening(p, url, forgot=True)),
+    Part("consent, read and signed", consent),
 )
-"""The parts measured, each on a fresh tablet. The consent goes here as it is paged."""
+"""The parts measured, each on a fresh tablet."""
 
 
 @contextlib.contextmanager
-def kiosk(tree: Path) -> Iterator[str]:
-    """A kiosk served from the source tree ``tree``; yields its base URL."""
+def kiosk(tree: Path, layout: str | None = None) -> Iterator[str]:
+    """A kiosk served from the source tree ``tree`` (with its consent ``layout``, when given);
+    yields its base URL."""
     with tempfile.TemporaryDirectory() as data:
         env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"}
         server = subprocess.Popen(
-            [sys.executable, "-c", LAUNCH, data],
+            [sys.executable, "-c", LAUNCH, data, *([layout] if layout else [])],
             cwd=tree,
             env=env,
             stdout=subprocess.PIPE,
@@ -261,11 +375,11 @@ def kiosk(tree: Path) -> Iterator[str]:
             server.wait(timeout=10)
 
 
-def measure(tree: Path, browser: Any, rounds: int) -> dict[str, Count]:
-    """Every part of `PARTS` on the kiosk of ``tree``, each on a fresh tablet, ``rounds``
-    times: the counts (the same every round) and the median seconds."""
+def measure(tree: Path, layout: str | None, browser: Any, rounds: int) -> dict[str, Count]:
+    """Every part of `PARTS` on the kiosk of ``tree`` (consent ``layout``), each on a fresh
+    tablet, ``rounds`` times: the counts (the same every round) and the median seconds."""
     out: dict[str, Count] = {}
-    with kiosk(tree) as url:
+    with kiosk(tree, layout) as url:
         for part in PARTS:
             runs = []
             for _ in range(rounds):
@@ -278,7 +392,7 @@ def measure(tree: Path, browser: Any, rounds: int) -> dict[str, Count]:
                 patient.count.seconds = time.perf_counter() - started
                 runs.append(patient.count)
                 context.close()
-            counts = {(c.taps, c.swipes, c.typed) for c in runs}
+            counts = {(c.taps, c.swipes, c.typed, c.acknowledgements) for c in runs}
             if len(counts) != 1:
                 raise RuntimeError(f"{part.name}: the counts differ from round to round: {counts}")
             out[part.name] = dataclasses.replace(
@@ -289,12 +403,16 @@ def measure(tree: Path, browser: Any, rounds: int) -> dict[str, Count]:
 
 def table(results: dict[str, dict[str, Count]]) -> str:
     flows = list(results)
-    lines = [f"{'part':34} {'flow':>8} {'taps':>6} {'swipes':>7} {'typed':>6} {'seconds':>8}"]
+    lines = [
+        f"{'part':34} {'flow':>8} {'taps':>6} {'of them ack':>12} {'swipes':>7} {'typed':>6}"
+        f" {'seconds':>8}"
+    ]
     for part in PARTS:
         for flow in flows:
             c = results[flow][part.name]
             lines.append(
-                f"{part.name:34} {flow:>8} {c.taps:6} {c.swipes:7} {c.typed:6} {c.seconds:8.1f}"
+                f"{part.name:34} {flow:>8} {c.taps:6} {c.acknowledgements:12} {c.swipes:7}"
+                f" {c.typed:6} {c.seconds:8.1f}"
             )
     return "\n".join(lines)
 
@@ -307,23 +425,43 @@ def main(argv: list[str] | None = None) -> int:
         "--rounds", type=int, default=3, help="runs of each part; seconds are their median"
     )
     args = parser.parse_args(argv)
-    trees = {"new": args.new}
+    flows: dict[str, tuple[Path, str | None]] = {
+        "single": (args.new, "single"),
+        "paged": (args.new, "paged"),
+    }
     if args.old is not None:
-        trees = {"old": args.old, **trees}
-    for name, tree in trees.items():
+        flows = {"old": (args.old, None), **flows}
+    for tree, _ in flows.values():
         if not (tree / "tpi_forms" / "kiosk" / "app.py").is_file():
-            parser.error(f"--{name}: {tree} is not a tpi_forms source tree with a kiosk")
+            parser.error(f"{tree} is not a tpi_forms source tree with a kiosk")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
         try:
-            results = {name: measure(tree, browser, args.rounds) for name, tree in trees.items()}
+            results = {
+                name: measure(tree, layout, browser, args.rounds)
+                for name, (tree, layout) in flows.items()
+            }
         finally:
             browser.close()
     size = f"{VIEWPORT['width']}x{VIEWPORT['height']}"
     print(f"Tablet check-in, clear scenario, {size} touch, median of {args.rounds} rounds")
     print(table(results))
+    name = "consent, read and signed"
+    if "single" in results and "paged" in results:
+        one, paged = results["single"][name], results["paged"][name]
+        limit = paged.groups + paged.answers
+        print(
+            f"paged consent: {paged.swipes} swipes (one page: {one.swipes}); "
+            f"{paged.acknowledgements} acknowledging taps, at most {limit} allowed "
+            f"({paged.groups} groups of risks + {paged.answers} answers; one page: "
+            f"{one.acknowledgements} ticks); {paged.taps - paged.acknowledgements} other taps "
+            f"turn pages and sign (one page: {one.taps - one.acknowledgements})"
+        )
+        if not (paged.swipes < one.swipes and paged.acknowledgements <= limit):
+            print("the paged consent does not meet its targets", file=sys.stderr)
+            return 1
     return 0
 
 

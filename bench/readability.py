@@ -50,7 +50,7 @@ class Figure:
     """The readability of one element of patient text."""
 
     source: str
-    """``consent`` or ``questionnaire``."""
+    """``consent``, ``questionnaire`` or ``quiz`` (the understanding check and highlights)."""
     element: str
     """Which element, e.g. ``section:aftercare`` or ``question:pain_score``."""
     locale: str
@@ -163,6 +163,21 @@ def question_elements(q: Questionnaire, locale: str) -> Iterator[tuple[str, str]
         yield f"question:{question.id}", " ".join(parts)
 
 
+def quiz_elements(locale: str) -> Iterator[tuple[str, str]]:
+    """(element, text) for each question of the understanding check (question, answers and
+    feedback) and each reason a risk is highlighted for a patient."""
+    from tpi_forms.definitions.highlights import load_highlights
+    from tpi_forms.definitions.quiz import load_quiz
+
+    for question in load_quiz().questions:
+        parts = [_sentence(question.text.get(locale))]
+        parts += [_sentence(c.label.get(locale)) for c in question.choices]
+        parts.append(question.explain.get(locale))
+        yield f"quiz:{question.id}", " ".join(parts)
+    for rule in load_highlights().rules:
+        yield f"highlight:{rule.id}", rule.reason.get(locale)
+
+
 def consent_body(doc: ConsentDocument) -> str:
     return " ".join(text for _, text in consent_elements(doc))
 
@@ -179,6 +194,8 @@ def figures(locales: tuple[str, ...] = ("en", "es")) -> list[Figure]:
             result.append(Figure("consent", element, locale, text, measure(text, locale)))
         for element, text in question_elements(questionnaire, locale):
             result.append(Figure("questionnaire", element, locale, text, measure(text, locale)))
+        for element, text in quiz_elements(locale):
+            result.append(Figure("quiz", element, locale, text, measure(text, locale)))
     return result
 
 

@@ -37,7 +37,7 @@ from tpi_forms.pdf.packet import PAGE_SIZES, PacketSettings, write_atomically
 def progress_bar(total: int) -> Callable[[int, int], None]:
     """A ``progress(done, total)`` bar on stderr: tqdm when installed, else a plain one."""
     try:
-        from tqdm import tqdm
+        from tqdm import tqdm  # type: ignore[import-untyped]
     except ImportError:  # pragma: no cover - tqdm is in the test environment
 
         def plain(done: int, total: int) -> None:

@@ -9,6 +9,7 @@ FHIRPath (fhirpathpy), and `fhir_enabled` is an independent reading of R4's enab
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -134,7 +135,7 @@ def fhir_enabled(item: dict[str, Any], response: dict[str, Any]) -> bool:
         elif op == "!=":
             results.append(not any(v == expected for v in values))
         else:
-            compare = {
+            compare: Callable[[Any, Any], bool] = {
                 "=": lambda a, b: a == b,
                 ">": lambda a, b: a > b,
                 "<": lambda a, b: a < b,

@@ -37,7 +37,7 @@ def make_record(
     clinic: Clinic | None = None,
 ) -> ConsentRecord:
     """A realistic record: real screening and consent, four signers, a short audit trail."""
-    raw = example_answers(scenario)
+    raw: dict[str, Any] = example_answers(scenario)
     if name is not None:
         raw["patient_name"] = name
     raw.update(answers or {})
@@ -76,7 +76,7 @@ def make_record(
         AuditEvent(
             SIGNED - dt.timedelta(minutes=1), "consent_time_on_page", {"seconds": 312}, "kiosk-7"
         ),
-        AuditEvent(SIGNED, "signed", {"role": first}, "kiosk-7"),
+        *(AuditEvent(s.signed_at, "signed", {"role": s.role}, "kiosk-7") for s in signatures),
     ]
     return build_record(
         raw,

@@ -133,7 +133,7 @@ class LocalPki:
         return f"{self.url}/clinic-pki/tsa/{label}"
 
     def cert_pem(self, label: str) -> bytes:
-        from asn1crypto import pem
+        from asn1crypto import pem  # type: ignore[import-untyped]
 
         pem_bytes: bytes = pem.armor("CERTIFICATE", self.arch.get_cert(label).dump())
         return pem_bytes

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 from hypothesis import given, settings
 from hypothesis_profiles import examples
@@ -119,7 +119,8 @@ REQUIRED = [qid for qid, q in Q.questions.items() if q.required and q.enable_whe
 
 @pytest.mark.parametrize("key", REQUIRED)
 def test_missing_required_answer_is_an_error(key: str) -> None:
-    assert errors_of(answers(**{key: None})) == {key: ["Please answer this question."]}
+    missing: dict[str, Any] = {key: None}
+    assert errors_of(answers(**missing)) == {key: ["Please answer this question."]}
 
 
 @pytest.mark.parametrize("blank", ["", "   "])
@@ -214,7 +215,7 @@ def test_peg_needs_all_items() -> None:
 
 
 def test_schema_is_draft_2020_12() -> None:
-    schema = answers_schema()
+    schema: dict[str, Any] = answers_schema()
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     jsonschema.Draft202012Validator.check_schema(schema)
     assert list(schema["properties"]) == list(Q.questions)

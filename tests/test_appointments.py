@@ -8,12 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tpi_forms.pdf.appointments import (
-    AppointmentsError,
-    packet_file_name,
-    read_appointments,
-    write_new,
-)
+from tpi_forms.errors import AppointmentsError
+from tpi_forms.pdf.appointments import packet_file_name, read_appointments, write_new
 
 HEADER = "appointment_id,time,patient_name,date_of_birth,language,sites,steroid\n"
 

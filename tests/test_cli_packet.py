@@ -158,7 +158,7 @@ def test_blank_writes_a_paper_packet(tmp_path: Path) -> None:
     assert main(["blank", "--locale", "es", "--steroid", "-o", str(out)]) == 0
     pdf = out.read_bytes()
     with pikepdf.open(io.BytesIO(pdf)) as doc:
-        assert doc.open_metadata().pdfa_status == "3U"
+        assert doc.open_metadata().pdfa_status == "3A"
     text = squash(" ".join(pdf_text(pdf)))
     assert squash("formulario en papel") in text and squash("Riesgos del esteroide") in text
 

@@ -15,13 +15,12 @@ from PIL import Image
 from tpi_forms.definitions.clinic import (
     MAX_LOGO_BYTES,
     Clinic,
-    ClinicError,
     ClinicLogo,
     Practitioner,
     load_clinic,
     sample_clinic,
 )
-from tpi_forms.errors import DefinitionError
+from tpi_forms.errors import ClinicError, DefinitionError
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "clinic.toml"
 
@@ -154,7 +153,7 @@ def test_a_too_big_logo_file_stops_the_read_early(
 def test_clinic_round_trips_through_its_dict(tmp_path: Path) -> None:
     (tmp_path / "logo.png").write_bytes(image_bytes("PNG", "P"))
     clinic = load_clinic(write(tmp_path, 'logo = "logo.png"\n' + GOOD))
-    data = clinic.to_dict()
+    data: dict[str, Any] = clinic.to_dict()
     assert data["logo"]["sha256"] == clinic.logo_sha256() and data["logo"]["file"] == "logo.png"
     again = Clinic.from_dict(data)
     assert again == clinic and again.logo_sha256() == clinic.logo_sha256()

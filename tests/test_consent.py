@@ -15,13 +15,8 @@ from typing import Any
 
 import pytest
 
-from tpi_forms.consent.document import (
-    ConsentDocument,
-    ConsentRecordError,
-    build_consent,
-    canonical_json,
-    consent_hash_of,
-)
+from tpi_forms._canonical import canonical_json
+from tpi_forms.consent.document import ConsentDocument, build_consent, consent_hash_of
 from tpi_forms.definitions.clinic import Clinic, ClinicLogo, Practitioner, sample_clinic
 from tpi_forms.definitions.clinic_consent import ClinicConsentSettings
 from tpi_forms.definitions.consent import (
@@ -31,9 +26,8 @@ from tpi_forms.definitions.consent import (
     load_consent_definition,
 )
 from tpi_forms.definitions.questionnaire import Questionnaire, load_questionnaire
-from tpi_forms.definitions.texts import UnknownLocaleError
-from tpi_forms.errors import DefinitionError
-from tpi_forms.screening.procedure import PlannedProcedure, ProcedureError
+from tpi_forms.errors import ConsentRecordError, DefinitionError, ProcedureError, UnknownLocaleError
+from tpi_forms.screening.procedure import PlannedProcedure
 
 DEFINITIONS = Path(__file__).resolve().parent.parent / "tpi_forms" / "definitions"
 LOCALES = ("en", "es")
@@ -332,7 +326,7 @@ def test_hash_is_stable_for_the_same_inputs(tmp_path: Path) -> None:
 
 def test_canonical_json_and_hash_are_fixed() -> None:
     # The serialisation the hash rests on, pinned: a change here would orphan every stored hash.
-    data = {
+    data: dict[str, Any] = {
         "b": ["Café", 1, True, None],
         "a": {"z": "ñ", "content": "x"},
         "content_hash": "ignored",

@@ -180,11 +180,13 @@ def test_botulinum_toxin_is_an_optional_plan_of_clinics_that_offer_it(locale: st
     ]
     assert "FDA" in doc.risk("toxin_spread").source
     data = doc.to_dict()
-    assert data["plan"]["botulinum_toxin"] is True
+    plan_data = data["plan"]
+    assert isinstance(plan_data, dict) and plan_data["botulinum_toxin"] is True
     assert ConsentDocument.from_dict(data).plan.botulinum_toxin
     # Without the toxin the plan keeps its 0.1 shape, so 0.1.0 records hash as they did.
     plain = build_consent(PlannedProcedure(sites=("neck",)), locale=locale).to_dict()
-    assert "botulinum_toxin" not in plain["plan"]
+    plain_plan = plain["plan"]
+    assert isinstance(plain_plan, dict) and "botulinum_toxin" not in plain_plan
     assert consent_hash_of(plain) == plain["content_hash"]
     other = build_consent(PlannedProcedure(sites=("neck",)), with_settings(botulinum_toxin=True))
     assert "botulinum_toxin" not in [s.id for s in other.sections]

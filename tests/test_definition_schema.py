@@ -6,7 +6,7 @@ import re
 import tomllib
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 from referencing import Registry, Resource
 
@@ -21,7 +21,11 @@ def shipped(name: str) -> dict[str, Any]:
 def validate(data: dict[str, Any], name: str) -> None:
     """Validate with every schema registered, so cross-schema ``$ref``s resolve."""
     resources = [Resource.from_contents(definition_schema(n)) for n in SCHEMA_NAMES]
-    registry: Registry[Any] = Registry().with_resources((r.id(), r) for r in resources)
+    ids = [r.id() for r in resources]
+    assert None not in ids, "every schema has an $id"
+    registry: Registry[Any] = Registry().with_resources(
+        (str(uri), r) for uri, r in zip(ids, resources, strict=True)
+    )
     validator = jsonschema.Draft202012Validator(definition_schema(name), registry=registry)
     validator.validate(data)
 
@@ -41,6 +45,8 @@ TEXT_FILES = sorted(
     [
         ("tpi_screening.toml", "questionnaire"),
         ("tpi_consent.toml", "consent"),
+        ("tpi_quiz.toml", "quiz"),
+        ("tpi_highlights.toml", "highlights"),
         ("sample_clinic.toml", "clinic"),
         *((name, "text") for name in TEXT_FILES),
     ],
@@ -51,7 +57,17 @@ def test_shipped_files_match_schema(name: str, schema: str) -> None:
 
 def test_every_text_file_is_checked_by_the_text_schema() -> None:
     stems = {name.split(".")[0] for name in TEXT_FILES}
-    assert stems == {"tpi_screening", "tpi_consent", "ui", "kiosk", "packet", "diff"}
+    assert stems == {
+        "tpi_screening",
+        "tpi_consent",
+        "tpi_quiz",
+        "tpi_highlights",
+        "ui",
+        "kiosk",
+        "packet",
+        "report",
+        "diff",
+    }
     assert {name.split(".")[1] for name in TEXT_FILES} == {"en", "es"}
 
 
@@ -88,3 +104,21 @@ def test_schema_flags_mistakes(mutate: Any) -> None:
 def test_unknown_schema_name() -> None:
     with pytest.raises(ValueError, match="unknown schema 'nope'"):
         definition_schema("nope")
+
+
+@pytest.mark.parametrize(
+    ("name", "schema", "change"),
+    [
+        ("tpi_quiz.toml", "quiz", lambda d: d["questions"][0].update(choices=["only_one"])),
+        ("tpi_quiz.toml", "quiz", lambda d: d["questions"][0].pop("answer")),
+        ("tpi_highlights.toml", "highlights", lambda d: d["highlights"][0].pop("when")),
+        ("tpi_highlights.toml", "highlights", lambda d: d["highlights"][0].update(risk="Bad Id")),
+    ],
+)
+def test_quiz_and_highlight_schemas_flag_what_loading_refuses(
+    name: str, schema: str, change: Any
+) -> None:
+    data = shipped(name)
+    change(data)
+    with pytest.raises(jsonschema.ValidationError):
+        validate(data, schema)

@@ -109,7 +109,9 @@ def test_custom_procedure_in_spanish(tmp_path: Path) -> None:
 def test_custom_procedure_rules(change: dict[str, Any], rule: str | None, status: str) -> None:
     module = load_example(CUSTOM / "run.py")
     q = load_questionnaire(CUSTOM / "definitions" / "joint_screening.toml")
-    answers = validate_answers({**module.ANSWERS, **change}, q, today=dt.date(2026, 3, 2))
+    answers: dict[str, Any] = validate_answers(
+        {**module.ANSWERS, **change}, q, today=dt.date(2026, 3, 2)
+    )
     plan = PlannedProcedure(sites=("knee_left",), corticosteroid=True)
     result = screen(answers, plan, questionnaire=q, today=dt.date(2026, 3, 2))
     assert result.status == status
@@ -147,7 +149,7 @@ def test_portal_screens_signs_and_stores_a_packet(portal: tuple[Any, Path], loca
         assert css.status_code == 200 and css.mimetype == "text/css"
     with client.get("/tpi-static/secret.txt") as missing:
         assert missing.status_code == 404
-    answers = example_answers("clear")
+    answers: dict[str, Any] = example_answers("clear")
     form = [*to_formdata(answers), ("csrf_token", _token(page))]
     response = client.post("/screening", data=MultiDict(form))
     assert response.status_code == 302 and response.headers["Location"].endswith("/consent")

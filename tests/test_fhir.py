@@ -25,11 +25,10 @@ from packet_fixtures import make_record
 
 from tpi_forms.definitions.conditions import evaluate
 from tpi_forms.definitions.questionnaire import Questionnaire, load_questionnaire
-from tpi_forms.definitions.texts import UnknownLocaleError
+from tpi_forms.errors import FhirExportError, UnknownLocaleError
 from tpi_forms.fhir.bundle import (
     ENABLE_WHEN_EXPRESSION,
     EXT_SHA256,
-    FhirExportError,
     FhirSettings,
     to_fhir_bundle,
     to_fhir_consent,
@@ -47,7 +46,7 @@ TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
 
 @pytest.mark.parametrize("locale", ["en", "es"])
 def test_questionnaire_validates(locale: str) -> None:
-    resource = to_fhir_questionnaire(locale=locale)
+    resource: dict[str, Any] = to_fhir_questionnaire(locale=locale)
     check_resource(resource)
     q = load_questionnaire()
     assert resource["url"] == "urn:tpi-forms:questionnaire:tpi_screening"
@@ -65,7 +64,7 @@ def test_questionnaire_validates(locale: str) -> None:
 
 @pytest.mark.parametrize("locale", ["en", "es"])
 def test_every_text_carries_the_other_language(locale: str) -> None:
-    resource = to_fhir_questionnaire(locale=locale)
+    resource: dict[str, Any] = to_fhir_questionnaire(locale=locale)
     other = "es" if locale == "en" else "en"
     texts = 0
 
@@ -123,7 +122,7 @@ def test_base_url_and_status_are_configurable() -> None:
     settings = FhirSettings(
         base_url="https://forms.example.org/fhir/", questionnaire_status="draft"
     )
-    resource = to_fhir_questionnaire(settings=settings)
+    resource: dict[str, Any] = to_fhir_questionnaire(settings=settings)
     check_resource(resource)
     assert resource["url"] == "https://forms.example.org/fhir/Questionnaire/tpi-screening"
     assert resource["status"] == "draft"
@@ -261,7 +260,7 @@ def conditions(
     q = load_questionnaire(
         write_condition_questionnaire(folder, {k: v[0] for k, v in CASES.items()})
     )
-    resource = to_fhir_questionnaire(q)
+    resource: dict[str, Any] = to_fhir_questionnaire(q)
     check_resource(resource)
     check_resource(to_fhir_questionnaire(q, "es"))
     return q, items_by_link(resource)
@@ -314,7 +313,7 @@ def test_enable_when_means_the_same_as_our_conditions(
     """For any answers, FHIR's reading of each exported item agrees with `evaluate`."""
     q, items = conditions
     assert set(answers) <= set(GATE_IDS)
-    response = to_fhir_questionnaire_response(answers, q)
+    response: dict[str, Any] = to_fhir_questionnaire_response(answers, q)
     for case in CASES:
         question = q.question(f"d_{case}")
         assert question.enable_when is not None
@@ -385,7 +384,7 @@ def check_response_fits(questionnaire: dict[str, Any], response: dict[str, Any])
 def test_response_for_each_scenario(scenario: str, locale: str) -> None:
     answers = validate_answers(example_answers(scenario))
     authored = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
-    response = to_fhir_questionnaire_response(
+    response: dict[str, Any] = to_fhir_questionnaire_response(
         answers, locale=locale, subject="Patient/example", authored=authored
     )
     check_resource(response)
@@ -401,7 +400,7 @@ def test_response_drops_answers_of_questions_not_enabled() -> None:
     answers = validate_answers(example_answers("clear"))
     assert answers["takes_blood_thinner"] is False
     leaked = {**answers, "blood_thinner_names": "warfarin"}
-    response = to_fhir_questionnaire_response(leaked)
+    response: dict[str, Any] = to_fhir_questionnaire_response(leaked)
     assert "blood_thinner_names" not in items_by_link(response)
 
 
@@ -478,7 +477,7 @@ def test_consent_and_provenance(locale: str) -> None:
 
 
 def consent_ref(record: Any) -> str:
-    bundle = to_fhir_bundle(record)
+    bundle: dict[str, Any] = to_fhir_bundle(record)
     (entry,) = [e for e in bundle["entry"] if e["resource"]["resourceType"] == "Consent"]
     return str(entry["fullUrl"])
 
@@ -516,7 +515,7 @@ def test_packet_url_replaces_embedded_data() -> None:
 @pytest.mark.parametrize("locale", ["en", "es"])
 def test_bundle(locale: str) -> None:
     record = make_record(locale, scenario="clear")
-    bundle = to_fhir_bundle(record, packet_pdf=FAKE_PDF)
+    bundle: dict[str, Any] = to_fhir_bundle(record, packet_pdf=FAKE_PDF)
     check_resource(bundle)
     assert bundle["type"] == "transaction"
     kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
@@ -558,7 +557,7 @@ def _references(node: Any) -> list[str]:
 
 def test_bundle_with_existing_patient() -> None:
     record = make_record("en")
-    bundle = to_fhir_bundle(record, patient="Patient/123")
+    bundle: dict[str, Any] = to_fhir_bundle(record, patient="Patient/123")
     check_resource(bundle)
     kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
     assert "Patient" not in kinds

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import wtforms
 from flask import Flask
-from flask_wtf import FlaskForm
-from flask_wtf.csrf import generate_csrf
+from flask_wtf import FlaskForm  # type: ignore[import-untyped]
+from flask_wtf.csrf import generate_csrf  # type: ignore[import-untyped]
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis_profiles import examples
@@ -20,11 +20,12 @@ from werkzeug.datastructures import MultiDict
 from tpi_forms import AnswersError, TpiFormsError, load_questionnaire, validate_answers
 from tpi_forms._resources import definition_folder
 from tpi_forms.web.forms import build_form_class, form_data, to_formdata
+from tpi_forms.web.screening_form import ScreeningForm
 
 Form = build_form_class()
 
 
-def post(raw: dict[str, Any], cls: type[Any] = Form) -> Any:
+def post(raw: dict[str, Any], cls: type[ScreeningForm] = Form) -> ScreeningForm:
     form = cls(MultiDict(to_formdata(raw)))
     form.as_of = TODAY
     return form
@@ -59,7 +60,9 @@ def test_field_type_label_and_help(question_id: str) -> None:
 
 def test_yes_no_choices_and_widgets() -> None:
     form = build_form_class(locale="es")()
-    assert [(c.value, c.label) for c in form.diabetes.iter_choices()] == [
+    diabetes = form.diabetes
+    assert isinstance(diabetes, wtforms.RadioField)
+    assert [(c[0], c[1]) for c in diabetes.iter_choices()] == [  # (value, label, ...)
         ("yes", "Sí"),
         ("no", "No"),
     ]
@@ -104,7 +107,9 @@ def test_sections_in_order_with_their_fields() -> None:
 def test_conditions_for_templates() -> None:
     form = post(answers("review"))
     assert form.enable_when("patient_name") is None
-    assert json.loads(form.enable_when_json("blood_thinner_names")) == {
+    condition = form.enable_when_json("blood_thinner_names")
+    assert condition is not None
+    assert json.loads(condition) == {
         "question": "takes_blood_thinner",
         "equals": True,
     }
@@ -232,7 +237,7 @@ def json_outcome(raw: dict[str, Any]) -> tuple[bool, set[str], dict[str, Any] | 
     return True, set(), valid
 
 
-def form_outcome(raw: dict[str, Any]) -> tuple[bool, set[str], dict[str, Any] | None]:
+def form_outcome(raw: dict[str, Any]) -> tuple[bool, set[str | None], dict[str, Any] | None]:
     form = post(raw)
     if form.validate():
         return True, set(), form.answers()

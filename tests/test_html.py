@@ -15,9 +15,8 @@ from werkzeug.datastructures import MultiDict
 
 from tpi_forms.consent.document import build_consent
 from tpi_forms.definitions.clinic import sample_clinic
-from tpi_forms.definitions.texts import UnknownLocaleError
 from tpi_forms.definitions.ui_text import UI_KEYS, load_ui_texts, ui_text
-from tpi_forms.errors import DefinitionError
+from tpi_forms.errors import DefinitionError, UnknownLocaleError
 from tpi_forms.screening.procedure import PlannedProcedure
 from tpi_forms.screening.scenarios import example_answers
 from tpi_forms.web.forms import build_form_class, to_formdata

@@ -7,15 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tpi_forms.i18n import (
-    FormatError,
-    format_date,
-    format_datetime,
-    format_list,
-    format_time,
-    to_zone,
-    zone,
-)
+from tpi_forms.errors import FormatError
+from tpi_forms.i18n import format_date, format_datetime, format_list, format_time, to_zone, zone
 
 WINTER = dt.datetime(2026, 3, 2, 15, 30, tzinfo=dt.UTC)
 SUMMER = dt.datetime(2026, 7, 2, 15, 30, tzinfo=dt.UTC)

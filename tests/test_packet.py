@@ -159,7 +159,7 @@ def test_record_is_embedded_and_its_hash_printed(en: tuple[ConsentRecord, bytes]
 def test_metadata_names_the_facility_and_language(en: tuple[ConsentRecord, bytes]) -> None:
     with pikepdf.open(io.BytesIO(en[1])) as pdf:
         meta = pdf.open_metadata()
-        assert meta.pdfa_status == "3U"
+        assert meta.pdfa_status == "3A"
         assert meta["dc:title"] == TITLE_EN
         assert [round(float(x)) for x in pdf.pages[0].mediabox] == [0, 0, 612, 792]  # Letter
         assert str(pdf.Root.Lang) == "en"
@@ -256,7 +256,7 @@ def test_blank_packet_has_boxes_lines_consent_and_signature_blocks(blank_es: byt
     ]:
         assert squash(expected) in text, expected
     with pikepdf.open(io.BytesIO(blank_es)) as pdf:
-        assert pdf.open_metadata().pdfa_status == "3U"
+        assert pdf.open_metadata().pdfa_status == "3A"
         assert len(pdf.attachments) == 0
 
 

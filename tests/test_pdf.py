@@ -14,13 +14,12 @@ import pytest
 from packet_fixtures import no_weasyprint_logs, squash
 
 from tpi_forms._resources import static_folder
+from tpi_forms.errors import PdfError, RefusedResourceError
 from tpi_forms.pdf.render import (
     PDF_VARIANTS,
     AssetFetcher,
     Attachment,
-    PdfError,
     PdfMetadata,
-    RefusedResourceError,
     render_pdf,
     static_base_url,
     subsetting_path,
@@ -174,7 +173,7 @@ def test_own_assets_and_data_uris_are_served() -> None:
     )
     with no_weasyprint_logs():
         render_pdf(
-            f'<img src="{png}"><p>x</p>',
+            f'<img src="{png}" alt="A dot"><p>x</p>',
             metadata=META,
             stylesheets=["pdf/packet.css"],
             fetcher=fetcher,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 import wtforms
 from conftest_fhir import check_resource, items_by_link
@@ -170,7 +170,7 @@ def test_conditions_on_it_use_its_operators(q: Questionnaire) -> None:
 
 
 def test_json_schema(q: Questionnaire) -> None:
-    schema = answers_schema(q)
+    schema: dict[str, Any] = answers_schema(q)
     assert schema["properties"]["contact_email"] == {
         "title": "Your email",
         "type": "string",

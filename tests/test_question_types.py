@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 from conftest_fhir import check_resource, items_by_link
 from werkzeug.datastructures import MultiDict

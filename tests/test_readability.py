@@ -40,7 +40,7 @@ def figures(pytestconfig: pytest.Config) -> list[Any]:
 
 
 @pytest.mark.parametrize("locale", ["en", "es"])
-@pytest.mark.parametrize("source", ["consent", "questionnaire"])
+@pytest.mark.parametrize("source", ["consent", "questionnaire", "quiz"])
 def test_reading_level_within_limits(figures: list[Any], source: str, locale: str) -> None:
     rows = [f for f in figures if f.source == source and f.locale == locale]
     assert rows, "nothing measured"

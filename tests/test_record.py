@@ -12,12 +12,12 @@ from hypothesis import strategies as st
 from hypothesis_profiles import examples
 from packet_fixtures import SIGNED, make_record, signature_png
 
+from tpi_forms.errors import RecordError
 from tpi_forms.record.model import (
     MAX_IMAGE_BYTES,
     MAX_NAME,
     AuditEvent,
     ConsentRecord,
-    RecordError,
     Signature,
     canonical_json,
     record_hash,

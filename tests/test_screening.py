@@ -19,7 +19,8 @@ from screening_helpers import (
 )
 
 from tpi_forms import AnswersError, ScreeningResult, TpiFormsError, screen
-from tpi_forms.screening.procedure import PlannedProcedure, ProcedureError
+from tpi_forms.errors import ProcedureError
+from tpi_forms.screening.procedure import PlannedProcedure
 from tpi_forms.screening.scenarios import SCENARIOS
 
 STEROID = PlannedProcedure(corticosteroid=True)
@@ -382,7 +383,8 @@ def test_resolved_procedure_and_scores_in_result() -> None:
     )
     assert planned.procedure.sites == ("leg",)
     assert not planned.sites_from_answers
-    assert planned.to_dict()["procedure"]["local_anesthetic"] == "bupivacaine"
+    data: dict[str, Any] = planned.to_dict()
+    assert data["procedure"]["local_anesthetic"] == "bupivacaine"
 
 
 def test_json_is_deterministic_and_sorted() -> None:

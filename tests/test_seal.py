@@ -10,7 +10,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from seal_fixtures import Pki, make_pki
 
-from tpi_forms.pdf.seal import SEAL_FIELD, SealError, seal_pdf
+from tpi_forms.errors import SealError
+from tpi_forms.pdf.seal import SEAL_FIELD, seal_pdf
 from tpi_forms.record.model import ConsentRecord
 from tpi_forms.verify.packet import verify_packet
 
@@ -40,7 +41,7 @@ def test_seal_validates_against_its_root(sealed: bytes, pki: Pki) -> None:
 
 def test_seal_is_pades_invisible_and_keeps_pdfa(sealed: bytes) -> None:
     with pikepdf.open(io.BytesIO(sealed)) as pdf:
-        assert pdf.open_metadata().pdfa_status == "3U"
+        assert pdf.open_metadata().pdfa_status == "3A"
         assert len(pdf.attachments) == 1
         (field,) = pdf.Root.AcroForm.Fields
         assert field.T == SEAL_FIELD
@@ -86,9 +87,9 @@ def test_incremental_update_after_sealing_fails(sealed: bytes, pki: Pki) -> None
 
     writer = IncrementalPdfFileWriter(io.BytesIO(sealed))
     writer.root[NameObject("/Lang")] = TextStringObject("fr")
-    writer.update_root()
+    writer.update_root()  # type: ignore[no-untyped-call]
     out = io.BytesIO()
-    writer.write(out)
+    writer.write(out)  # type: ignore[no-untyped-call]
     result = checks(out.getvalue(), [pki.ca_cert])
     assert result["seal_intact"] is False
 

@@ -181,7 +181,7 @@ def test_a_seal_made_after_its_certificate_expired_fails(pki: LocalPki, packet: 
     signer = signers.SimpleSigner(
         signing_cert=pki.arch.get_cert("clinic-short"),
         signing_key=load_private_key_from_pemder_data(pki.key_pem("clinic-short"), None),
-        cert_registry=SimpleCertificateStore.from_certs([pki.arch.get_cert("interm")]),
+        cert_registry=SimpleCertificateStore.from_certs([pki.arch.get_cert("interm")]),  # type: ignore[no-untyped-call]
     )
     with freeze_time(day(2030, 5, 1), tick=True, real_asyncio=True):
         late = signers.sign_pdf(
@@ -319,9 +319,9 @@ def test_reseal_refuses_a_packet_changed_after_sealing(
 
     writer = IncrementalPdfFileWriter(io.BytesIO(sealed["B-LT"]))
     writer.root[NameObject("/Lang")] = TextStringObject("fr")
-    writer.update_root()
+    writer.update_root()  # type: ignore[no-untyped-call]
     changed = io.BytesIO()
-    writer.write(changed)
+    writer.write(changed)  # type: ignore[no-untyped-call]
     with (
         freeze_time(LATER, tick=True, real_asyncio=True),
         pytest.raises(SealError, match="no longer matches the file"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import Any
 
 import pikepdf
 import pypdf
@@ -49,9 +50,9 @@ def xmp(pdf: bytes) -> dict[str, object]:
 
 
 def test_the_seal_is_made_with_the_key_type_asked_for(sealed: bytes, key_type: str) -> None:
-    reader = pypdf.PdfReader(io.BytesIO(sealed))
-    contents = reader.trailer["/Root"]["/AcroForm"]["/Fields"][0].get_object()["/V"]["/Contents"]
-    from asn1crypto import cms
+    trailer: Any = pypdf.PdfReader(io.BytesIO(sealed)).trailer
+    contents = trailer["/Root"]["/AcroForm"]["/Fields"][0].get_object()["/V"]["/Contents"]
+    from asn1crypto import cms  # type: ignore[import-untyped]
 
     signer = cms.ContentInfo.load(bytes(contents).rstrip(b"\0"))["content"]["signer_infos"][0]
     algorithm = signer["signature_algorithm"].signature_algo
@@ -83,7 +84,8 @@ def test_info_and_xmp_agree_on_producer_and_dates(sealed: bytes) -> None:
             meta["{http://ns.adobe.com/xap/1.0/}CreateDate"]
         )
         assert modified >= created
-    assert pypdf.PdfReader(io.BytesIO(sealed)).metadata.producer == producer
+    document_info = pypdf.PdfReader(io.BytesIO(sealed)).metadata
+    assert document_info is not None and document_info.producer == producer
 
 
 def test_the_rest_of_the_xmp_is_kept(packet: bytes, sealed: bytes) -> None:
@@ -92,7 +94,8 @@ def test_the_rest_of_the_xmp_is_kept(packet: bytes, sealed: bytes) -> None:
     kept = {k: v for k, v in before.items() if k not in CHANGED_BY_A_SEAL}
     assert {k: after.get(k) for k in kept} == kept
     with pikepdf.open(io.BytesIO(packet)) as a, pikepdf.open(io.BytesIO(sealed)) as b:
-        assert b.open_metadata().pdfa_status == a.open_metadata().pdfa_status != ""
+        assert b.open_metadata().pdfa_status == a.open_metadata().pdfa_status == "3A"
+    assert after["{http://www.aiim.org/pdfua/ns/id/}part"] == "1"
 
 
 def test_sealed_packet_verifies(sealed: bytes, pki: Pki) -> None:
@@ -135,3 +138,15 @@ def test_broken_or_hostile_xmp_is_a_clear_error(xmp: bytes) -> None:
 
     with pytest.raises(SealError, match="XMP metadata"):
         _updated_xmp(xmp, "p", dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
+
+
+def test_sealing_keeps_the_structure_tree(packet: bytes, sealed: bytes) -> None:
+    with pikepdf.open(io.BytesIO(packet)) as a, pikepdf.open(io.BytesIO(sealed)) as b:
+        assert str(b.Root.MarkInfo.Marked) == "True"
+        assert str(b.Root.ViewerPreferences.DisplayDocTitle) == "True"
+        assert str(b.Root.Lang) == str(a.Root.Lang) == "en"
+        before, after = a.Root.StructTreeRoot.K[0], b.Root.StructTreeRoot.K[0]
+        assert len(after.K) == len(before.K) > 5
+        assert [str(k.S) for k in after.K] == [str(k.S) for k in before.K]
+        figures = [k for k in after.K if k.S == "/Sect" for k in k.K if k.S == "/Div"]
+        assert figures  # the signature blocks are still there

@@ -16,14 +16,13 @@ from PIL import Image, ImageDraw, ImageFile, PngImagePlugin
 
 from tpi_forms.consent.signature import (
     DATA_URL_PREFIX,
-    SignatureError,
     SignatureLimits,
     parse_strokes,
     png_dimensions,
     validate_drawn_signature,
     validate_typed_signature,
 )
-from tpi_forms.errors import TpiFormsError
+from tpi_forms.errors import SignatureError, TpiFormsError
 
 
 def png_url(image: Image.Image, **save: object) -> str:

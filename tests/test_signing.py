@@ -13,8 +13,9 @@ from PIL import Image, ImageDraw
 
 from tpi_forms.consent.document import ConsentDocument, build_consent
 from tpi_forms.consent.signature import DATA_URL_PREFIX
-from tpi_forms.consent.signing import ConsentFormError, parse_consent_submission, signer_blocks
+from tpi_forms.consent.signing import parse_consent_submission, signer_blocks
 from tpi_forms.definitions.clinic import sample_clinic
+from tpi_forms.errors import ConsentFormError
 from tpi_forms.screening.procedure import PlannedProcedure
 
 NOW = dt.datetime(2026, 3, 2, 15, 30, tzinfo=dt.UTC)

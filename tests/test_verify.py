@@ -18,10 +18,11 @@ from PIL import Image
 from tpi_forms.consent.document import build_consent
 from tpi_forms.definitions.consent import load_consent_definition
 from tpi_forms.definitions.questionnaire import load_questionnaire
+from tpi_forms.errors import PacketReadError
 from tpi_forms.pdf.packet import PacketRenderer, PacketSettings, build_record, render_packet
 from tpi_forms.record.model import ConsentRecord, Signature, sha256_hex
 from tpi_forms.screening.procedure import PlannedProcedure
-from tpi_forms.verify.packet import PacketReadError, Verification, pixel_digest, verify_packet
+from tpi_forms.verify.packet import Verification, pixel_digest, verify_packet
 
 CHECKS = [
     "pdf_readable",
@@ -31,6 +32,7 @@ CHECKS = [
     "record_matches_pages",
     "signature_images",
     "logo_image",
+    "signer_events",
     "consent_hash",
 ]
 
@@ -123,7 +125,7 @@ def test_a_moved_signature_fails(packet: bytes) -> None:
 def test_a_replaced_page_image_fails(packet: bytes) -> None:
     with pikepdf.open(io.BytesIO(packet)) as doc:
         for page in doc.pages:
-            xobjects = page.obj.Resources.get("/XObject", {})
+            xobjects: Any = page.obj.Resources.get("/XObject", {})
             for name in list(xobjects.keys()):
                 image = xobjects[name]
                 if image.get("/Subtype") != "/Image":
@@ -141,9 +143,9 @@ def test_consent_text_changed_with_its_hash_fails(packet: bytes) -> None:
     from tpi_forms.consent.document import consent_hash_of
 
     def change(data: dict[str, object]) -> None:
-        consent = data["consent"]
-        consent["sections"][0]["paragraphs"][0] = "Nothing can go wrong."  # type: ignore[index]
-        consent["content_hash"] = consent_hash_of(consent)  # type: ignore[arg-type]
+        consent: Any = data["consent"]
+        consent["sections"][0]["paragraphs"][0] = "Nothing can go wrong."
+        consent["content_hash"] = consent_hash_of(consent)
 
     assert failed(verify_packet(reembed(packet, change))) >= {
         "record_hash_printed",

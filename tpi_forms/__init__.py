@@ -12,16 +12,35 @@ import typing as _typing
 
 from .__about__ import __version__
 from .consent.document import ConsentDocument, ConsentRisk, build_consent, consent_hash_of
+from .consent.highlights import patient_highlights
 from .consent.signing import parse_consent_submission
 from .definitions.clinic import Clinic, ClinicLogo, Practitioner, load_clinic, sample_clinic
 from .definitions.consent import ConsentDefinition, load_consent_definition
 from .definitions.questionnaire import Questionnaire, load_questionnaire
+from .definitions.quiz import Quiz, load_quiz
 from .definitions.texts import Text
 from .errors import (
+    AccountError,
     AnswersError,
+    AppointmentsError,
+    ClinicError,
+    ConflictError,
     ConsentFormError,
+    ConsentRecordError,
     DefinitionError,
+    FhirExportError,
+    FormatError,
+    InputError,
+    PacketError,
+    PacketReadError,
+    PdfError,
+    PinError,
+    ProcedureError,
+    RecordError,
+    RefusedResourceError,
+    SealError,
     SignatureError,
+    StoreError,
     TpiFormsError,
     UnknownLocaleError,
 )
@@ -32,14 +51,18 @@ from .fhir.bundle import (
     to_fhir_questionnaire,
     to_fhir_questionnaire_response,
 )
+from .json_types import Answer, JsonObject, JsonValue
 from .record.model import AuditEvent, ConsentRecord, Signature, record_hash
+from .record.review import REVIEW_OUTCOMES, Certification, ReviewDecision, certify
 from .screening.answers import answers_schema, compute_scores, validate_answers
 from .screening.engine import Finding, ScreeningResult, finding_reasons, screen
 from .screening.procedure import PlannedProcedure
 from .screening.scenarios import example_answers, example_signature_png
 from .verify.packet import Verification, verify_packet
+from .web.consent_parts import consent_parts, render_consent_part, render_consent_sign
 from .web.forms import build_form_class
 from .web.html import PageOptions, render_consent_page, render_form_html, render_kiosk_page
+from .web.screening_form import ScreeningForm
 
 if _typing.TYPE_CHECKING:
     from .pdf.batch import (
@@ -88,29 +111,54 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "AccountError",
+    "Answer",
     "AnswersError",
+    "AppointmentsError",
     "AuditEvent",
     "BlankPacketRequest",
     "BlankPatient",
+    "Certification",
     "Clinic",
+    "ClinicError",
     "ClinicLogo",
+    "ConflictError",
     "ConsentDefinition",
     "ConsentDocument",
     "ConsentFormError",
     "ConsentRecord",
+    "ConsentRecordError",
     "ConsentRisk",
     "DefinitionError",
+    "FhirExportError",
     "FhirSettings",
     "Finding",
+    "FormatError",
+    "InputError",
+    "JsonObject",
+    "JsonValue",
+    "PacketError",
+    "PacketReadError",
     "PacketRenderer",
     "PacketSettings",
     "PageOptions",
+    "PdfError",
+    "PinError",
     "PlannedProcedure",
     "Practitioner",
+    "ProcedureError",
     "Questionnaire",
+    "Quiz",
+    "REVIEW_OUTCOMES",
+    "RecordError",
+    "RefusedResourceError",
+    "ReviewDecision",
+    "ScreeningForm",
     "ScreeningResult",
+    "SealError",
     "Signature",
     "SignatureError",
+    "StoreError",
     "Text",
     "TpiFormsError",
     "UnknownLocaleError",
@@ -120,8 +168,10 @@ __all__ = [
     "build_consent",
     "build_form_class",
     "build_record",
+    "certify",
     "compute_scores",
     "consent_hash_of",
+    "consent_parts",
     "example_answers",
     "example_signature_png",
     "finding_reasons",
@@ -130,11 +180,15 @@ __all__ = [
     "load_clinic",
     "load_consent_definition",
     "load_questionnaire",
+    "load_quiz",
     "parse_consent_submission",
+    "patient_highlights",
     "record_hash",
     "render_blank_packet",
     "render_blank_packets",
     "render_consent_page",
+    "render_consent_part",
+    "render_consent_sign",
     "render_form_html",
     "render_kiosk_page",
     "render_packet",

@@ -22,14 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, abort, redirect, render_template, request, send_file, session, url_for
-from flask_wtf import FlaskForm
-from flask_wtf.csrf import CSRFProtect, generate_csrf
+from flask_wtf import FlaskForm  # type: ignore[import-untyped]
+from flask_wtf.csrf import CSRFProtect, generate_csrf  # type: ignore[import-untyped]
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from tpi_forms import build_consent, sample_clinic, screen
+from tpi_forms import ConsentFormError, build_consent, sample_clinic, screen
 from tpi_forms.consent.document import ConsentDocument
-from tpi_forms.consent.signing import ConsentFormError, parse_consent_submission
+from tpi_forms.consent.signing import parse_consent_submission
 from tpi_forms.pdf.packet import build_record, render_packet, write_atomically
 from tpi_forms.record.model import AuditEvent
 from tpi_forms.screening.procedure import PlannedProcedure

@@ -33,9 +33,10 @@ from playwright.sync_api import (
 from werkzeug.serving import make_server
 
 from tpi_forms.consent.document import build_consent
-from tpi_forms.consent.signing import ConsentFormError, ConsentSubmission, parse_consent_submission
+from tpi_forms.consent.signing import ConsentSubmission, parse_consent_submission
 from tpi_forms.definitions.clinic import sample_clinic
 from tpi_forms.definitions.questionnaire import Question, Questionnaire, load_questionnaire
+from tpi_forms.errors import ConsentFormError
 from tpi_forms.screening.procedure import PlannedProcedure
 from tpi_forms.web.forms import build_form_class
 from tpi_forms.web.html import (

@@ -67,8 +67,8 @@ def visible_questions(page: Page) -> list[str]:
     )
 
 
-def fill_screening(page: Page, answers: dict[str, Any], name: str) -> None:
-    """Answer every step by tapping, then submit."""
+def fill_screening(page: Page, answers: dict[str, Any], name: str, certify: bool = True) -> None:
+    """Answer every step by tapping, then submit (and confirm the answers, ``certify``)."""
     steps = page.locator("[data-tpi-step]").count()
     for step in range(1, steps + 1):
         done: set[str] = set()
@@ -89,6 +89,26 @@ def fill_screening(page: Page, answers: dict[str, Any], name: str) -> None:
         if step < steps:
             page.locator("[data-tpi-next]").tap()
     page.locator("[data-tpi-submit]").tap()
+    if certify:
+        certify_answers(page, name)
+
+
+def certify_answers(page: Page, name: str) -> None:
+    """On the page of the patient's own answers: tick "these answers are true", confirm."""
+    page.wait_for_url(re.compile(r".*/kiosk/check$"))
+    shot(page, f"{name}-check-answers")
+    page.locator('label[for="answers_true"]').tap()
+    page.locator("form.kiosk-certify button[type=submit]").tap()
+
+
+def practitioner_signs(page: Page, url: str, pin: str = PIN) -> None:
+    """From the staff check-in page (logged in as a clinician): sign as the practitioner."""
+    page.goto(url)
+    page.get_by_role("link", name="Sign as the practitioner").click()
+    page.get_by_label("Your PIN (your signature)").fill(pin)
+    page.get_by_label("I mean this as my signature.").check()
+    page.get_by_role("button", name="Sign", exact=True).click()
+    page.wait_for_url(url)
 
 
 def sign_consent(page: Page, name: str, drawn: bool) -> None:
@@ -98,8 +118,8 @@ def sign_consent(page: Page, name: str, drawn: bool) -> None:
             break
         text.evaluate("e => e.scrollBy(0, e.clientHeight * 0.8)")
         page.wait_for_timeout(50)
-    for box in page.locator("input[id^='risk-']").all():
-        page.locator(f'label[for="{box.get_attribute("id")}"]').tap()
+    for risk in page.locator("input[id^='risk-']").all():
+        page.locator(f'label[for="{risk.get_attribute("id")}"]').tap()
     page.locator('label[for="esign_consent"]').tap()
     page.locator("#patient-printed_name").fill(name)
     if drawn:
@@ -120,6 +140,22 @@ def sign_consent(page: Page, name: str, drawn: bool) -> None:
     page.locator('label[for="patient-intent"]').tap()
     shot(page, f"{name.split()[0].lower()}-consent-signed")
     page.locator("form[data-tpi-consent] button[type=submit]").last.tap()
+
+
+def decide(page: Page, outcome: str, note: str) -> None:
+    """From a staff check-in page (a clinician): open the review, record a decision."""
+    url = page.url
+    page.get_by_role("link", name="Review the answers and decide").click()
+    labels = {
+        "proceed": "Proceed as planned",
+        "proceed_with_changes": "Proceed with changes",
+        "no_procedure": "No procedure today",
+    }
+    page.get_by_label(labels[outcome], exact=True).check()
+    if note:
+        page.get_by_label("Note (needed for a change and for no procedure today)").fill(note)
+    page.get_by_role("button", name="Record the decision").click()
+    page.wait_for_url(url)
 
 
 def field_values(page: Page) -> list[str]:
@@ -203,7 +239,7 @@ def test_two_patients_in_a_row_on_one_tablet(browser: Browser, kiosk: Any) -> No
     page.get_by_role("link", name=SECOND["name"]).click()
     assert page.locator("#kiosk-status").inner_text() == "needs review"
     shot(page, "second-staff-review")
-    page.get_by_role("button", name="Clear for consent").click()
+    decide(page, "proceed", "")
     page.get_by_role("button", name="Hand this tablet to the patient").click()
     page.wait_for_url(f"{server.url}/kiosk/consent")
     assert_nothing_of(page, FIRST)
@@ -219,8 +255,15 @@ def test_two_patients_in_a_row_on_one_tablet(browser: Browser, kiosk: Any) -> No
     # Staff: both packets are stored and viewable; a patient-held tablet could not see them.
     response = page.request.get(f"{first_url}/packet.pdf", max_redirects=0)
     assert response.status == 302  # no staff session on the tablet now
-    assert server.services.packets.wait_idle(120)
     staff_login(page, server)
+    practitioner_signs(page, first_url)  # the packets are made after the practitioner signs
+    second_url = next(
+        f"{server.url}/staff/checkins/{c.id}"
+        for c in server.services.store.checkins()
+        if f"{server.url}/staff/checkins/{c.id}" != first_url
+    )
+    practitioner_signs(page, second_url)
+    assert server.services.packets.wait_idle(120)
     for state_url in (first_url,):
         pdf = page.request.get(f"{state_url}/packet.pdf")
         assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
@@ -256,12 +299,11 @@ def test_two_accounts_one_after_the_other_and_who_cleared(browser: Browser, kios
     page.wait_for_url(f"{server.url}/kiosk/wait")  # the tablet still holds the patient's check-in
     staff_login(page, server)  # then the clinician, on the same tablet
     page.goto(url)
-    page.get_by_role("button", name="Clear for consent").click()
-    page.wait_for_url(url)
+    decide(page, "proceed", "")
     trail = page.locator(".kiosk-events").inner_text()
     assert f"Check-in opened by {DESK} (front desk)" in trail
     assert f"Tablet handed to the patient by {DESK} (front desk)" in trail
-    assert f"Cleared for consent by {CLINICIAN} (clinician)" in trail
+    assert f"Clinician's decision: proceed as planned by {CLINICIAN} (clinician)" in trail
     assert "handed_to_tablet" not in trail and "by_name" not in trail
     assert page.locator("#kiosk-staff-user").inner_text() == f"Logged in: {CLINICIAN}"
     shot(page, "clinician-cleared")

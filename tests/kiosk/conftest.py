@@ -20,6 +20,8 @@ from .kiosk_client import CLINICIAN, CREDENTIALS, PIN
 def make_app(data_dir: Path, *, accounts: bool = True, **settings: object) -> Flask:
     """The kiosk app; with ``accounts`` its data folder has the clinician account `CLINICIAN`
     (made on the first start of that folder; a restart keeps it)."""
+    # The tests written for the one-page consent keep it; the paged consent's tests ask for it.
+    settings.setdefault("consent_layout", "single")
     app = create_app(KioskConfig(data_dir=data_dir, **settings))  # type: ignore[arg-type]
     if accounts and svc(app).accounts.by_name(CLINICIAN) is None:
         add_account(app, CLINICIAN, "clinician", PIN, credentials=CREDENTIALS)

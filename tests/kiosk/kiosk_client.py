@@ -9,6 +9,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from tpi_forms.definitions.quiz import load_quiz
 from tpi_forms.screening.scenarios import example_answers
 from tpi_forms.web.forms import to_formdata
 
@@ -118,11 +119,108 @@ def handover(client: Any, checkin_url: str) -> Any:
     )
 
 
-def submit_screening(client: Any, answers: Mapping[str, Any] | None = None) -> Any:
+def submit_screening(
+    client: Any, answers: Mapping[str, Any] | None = None, *, certify: bool = True
+) -> Any:
+    """Post the screening; when it is stored, also tick "these answers are true" on the
+    certification page (``certify``). Returns the screening post's response."""
     form = page(client, "/kiosk/screening")
-    return client.post("/kiosk/screening", data=MultiDict(screening_data(form, answers)))
+    response = client.post("/kiosk/screening", data=MultiDict(screening_data(form, answers)))
+    if certify and response.status_code == 302:
+        certify_answers(client)
+    return response
 
 
-def sign(client: Any, name: str = "Alex Example") -> Any:
+PART = re.compile(r"/kiosk/consent/part/(\d+)$")
+CHOICE = re.compile(r'name="choice" value="([^"]+)"')
+
+
+def read_parts(client: Any, wrong: Mapping[str, int] | None = None) -> None:
+    """Go through the paged consent from where it is to its signing page, as a patient does:
+    next on each section, the large control on each group of risks, the right answer to each
+    quiz question (after ``wrong[question]`` wrong ones: 1 is a second try, 2 a miss)."""
+    wrong = dict(wrong or {})
+    response = client.get("/kiosk/consent")
+    for _ in range(100):
+        found = PART.search(response.location or "") if response.status_code == 302 else None
+        if found is None:
+            return
+        url = found.group(0)
+        text = page(client, url)
+        data: dict[str, str] = {"csrf_token": csrf(text)}
+        if 'data-tpi-consent-part="quiz"' in text:
+            data["attempt"] = hidden(text, "attempt")
+            question = re.search(r'data-tpi-part-id="([^"]+)"', text)
+            assert question is not None
+            choices = CHOICE.findall(text)
+            right = next(c for c in choices if c == QUIZ_ANSWERS[question.group(1)])
+            if wrong.get(question.group(1), 0) > 0:
+                wrong[question.group(1)] -= 1
+                data["choice"] = next(c for c in choices if c != right)
+            else:
+                data["choice"] = right
+        elif 'data-tpi-consent-part="risks"' in text:
+            data["go"] = "ack"
+        else:
+            data["go"] = "next"
+        response = client.post(url, data=data)
+        if response.status_code == 302 and response.location.endswith("/kiosk/consent"):
+            return
+    raise AssertionError("the consent parts never ended")
+
+
+QUIZ_ANSWERS = {q.id: q.answer for q in load_quiz().questions}
+
+
+def certify_answers(client: Any, tick: bool = True) -> Any:
+    """Post the certification page (the box ticked or not), when the tablet is on it."""
+    check = client.get("/kiosk/check")
+    if check.status_code != 200:
+        return check
+    data = {"csrf_token": csrf(check.get_data(as_text=True))}
+    if tick:
+        data["answers_true"] = "yes"
+    return client.post("/kiosk/check", data=data)
+
+
+def sign(client: Any, name: str = "Alex Example", *, practitioner: bool = True) -> Any:
+    """The patient signs on the tablet; then (``practitioner``) the practitioner signs from a
+    staff client of their own, which makes the record final. Returns the patient's response."""
+    read_parts(client)
     form = page(client, "/kiosk/consent")
-    return client.post("/kiosk/consent", data=MultiDict(consent_data(form, name)))
+    response = client.post("/kiosk/consent", data=MultiDict(consent_data(form, name)))
+    if practitioner and response.status_code == 302:
+        checkin_id = awaiting_checkin(client.application)
+        if checkin_id is not None:
+            staff = client.application.test_client()
+            assert staff_login(staff).status_code == 302
+            assert countersign(staff, checkin_id).status_code == 302
+    return response
+
+
+def awaiting_checkin(app: Any) -> str | None:
+    """The check-in signed by its patient most recently that awaits the practitioner."""
+    from tpi_forms.kiosk.state import checkin_state
+
+    store = app.extensions["tpi_kiosk"].store
+    waiting = [checkin_state(store, c) for c in store.checkins()]
+    waiting = [s for s in waiting if s.awaiting_practitioner]
+    return waiting[0].checkin.id if waiting else None
+
+
+def countersign(
+    client: Any, checkin_id: str, role: str = "practitioner", pin: str = PIN, **fields: str
+) -> Any:
+    """Sign as ``role`` from a logged-in staff client (the PIN for practitioner and witness;
+    ``fields`` name, language, interpreter_id for an interpreter)."""
+    url = f"/staff/checkins/{checkin_id}/sign/{role}"
+    form = page(client, url)
+    data = {
+        "csrf_token": csrf(form),
+        "submission_token": hidden(form, "submission_token"),
+        "intent": "y",
+        **fields,
+    }
+    if role != "interpreter":
+        data["pin"] = pin
+    return client.post(url, data=data)

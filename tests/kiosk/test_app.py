@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from werkzeug.datastructures import MultiDict
 
+from tpi_forms.json_types import Answer
 from tpi_forms.kiosk.security import CONTENT_SECURITY_POLICY
 from tpi_forms.screening.scenarios import example_answers
 
@@ -20,7 +21,9 @@ from .kiosk_client import (
     CLINICIAN,
     CREDENTIALS,
     PIN,
+    certify_answers,
     consent_data,
+    countersign,
     csrf,
     handover,
     open_checkin,
@@ -35,7 +38,7 @@ NAME = "Zebedee Quixote"
 DOB = "1961-07-23"
 
 
-def patient_answers(scenario: str = "clear") -> dict[str, object]:
+def patient_answers(scenario: str = "clear") -> dict[str, Answer]:
     answers = example_answers(scenario)
     answers["patient_name"] = NAME
     answers["date_of_birth"] = DOB
@@ -117,7 +120,9 @@ def test_review_waits_for_staff_then_consent(app: Flask) -> None:
         " ".join(p.extract_text() or "" for p in pypdf.PdfReader(io.BytesIO(data)).pages).split()
     )
     who = f"by {CLINICIAN}, {CREDENTIALS} (clinician)"  # the audit page names the person
-    assert f"Cleared for consent {who}" in printed and f"Check-in opened {who}" in printed
+    # "Clear for consent" on a screening that needs review is the clinician's decision to proceed
+    assert f"Reviewed by {CLINICIAN}, {CREDENTIALS}: proceed as planned" in printed
+    assert f"Check-in opened {who}" in printed
     assert "by_name" not in printed and svc(app).accounts.users()[0].id not in printed
 
 
@@ -155,14 +160,20 @@ def test_double_submit_of_screening_and_consent_stores_once(app: Flask) -> None:
     again = client.post("/kiosk/screening", data=data)  # a double tap or a retry
     assert first.status_code == again.status_code == 302
     assert first.location == again.location == "/kiosk/next"
+    certify_answers(client)
     signing = MultiDict(consent_data(page(client, "/kiosk/consent"), NAME))
     assert client.post("/kiosk/consent", data=signing).status_code == 302
     assert client.post("/kiosk/consent", data=signing).location == "/kiosk/next"
     store = svc(app).store
-    assert svc(app).packets.wait_idle(120)
     (checkin,) = store.checkins()
-    assert [s.kind for s in store.submissions(checkin.id)] == ["screening", "consent"]
-    assert [e.kind for e in store.events(checkin.id)].count("signed") == 1
+    staff = app.test_client()
+    staff_login(staff)
+    assert countersign(staff, checkin.id).status_code == 302
+    assert svc(app).packets.wait_idle(120)
+    kinds = [s.kind for s in store.submissions(checkin.id)]
+    assert kinds == ["screening", "patient_signing", "signature", "consent"]
+    # one "signed" event each for the patient and the practitioner
+    assert [e.kind for e in store.events(checkin.id)].count("signed") == 2
     assert len(list(store.packet_folder.iterdir())) == 1
 
 

@@ -82,7 +82,9 @@ def test_the_wait_page_refresh_does_not_keep_a_session_alive(tmp_path: Path) -> 
         client.post("/kiosk/self", data={"csrf_token": csrf(start), "locale": "en"})
         assert submit_screening(client, example_answers("review")).status_code == 302
         wait = page(client, "/kiosk/wait")
-        seconds, url = re.search(r'http-equiv="refresh" content="(\d+);url=([^"]+)"', wait).groups()
+        refresh = re.search(r'http-equiv="refresh" content="(\d+);url=([^"]+)"', wait)
+        assert refresh is not None
+        seconds, url = refresh.groups()
         url = url.replace("&amp;", "&")
         refreshes = 0
         for _ in range(20):  # up to 20 refreshes over 200 s, nobody touching the tablet

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tpi_forms.cli import main
+from tpi_forms.errors import StoreError
 from tpi_forms.kiosk import backup as backup_module
 from tpi_forms.kiosk.security import PIN_FILE, SECRET_FILE
 from tpi_forms.kiosk.store import DATABASE_NAME, KioskStore, new_token
@@ -140,7 +141,7 @@ def test_a_packet_missing_from_the_data_folder_fails_the_backup(tmp_path: Path) 
     store.close()
     for packet in (data / "packets").iterdir():
         packet.unlink()
-    with pytest.raises(backup_module.StoreError, match="named by the database is missing"):
+    with pytest.raises(StoreError, match="named by the database is missing"):
         backup_module.backup(data, tmp_path / "saved")
     assert not (tmp_path / "saved").exists()
 

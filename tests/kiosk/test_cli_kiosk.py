@@ -51,6 +51,7 @@ def test_the_hosts_allowed_are_loopback_the_listening_address_and_those_named() 
         ["kiosk", "--idle-timeout", "1"],
         ["kiosk", "--idle-timeout", "soon"],
         ["kiosk", "--no-such-option"],
+        ["kiosk", "--consent-layout", "scroll"],
     ],
 )
 def test_bad_options_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:

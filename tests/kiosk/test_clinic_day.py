@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 
 from tpi_forms import clock
+from tpi_forms.json_types import Answer
 from tpi_forms.kiosk.state import CONSENT, checkin_state
 from tpi_forms.screening.engine import screen
 from tpi_forms.screening.scenarios import example_answers
@@ -50,7 +51,7 @@ class Clock:
         return self.now
 
 
-def answers() -> dict[str, object]:
+def answers() -> dict[str, Answer]:
     data = example_answers("clear")
     data["date_of_birth"] = BORN
     return data
@@ -108,8 +109,10 @@ def test_kiosk_record_and_screen_agree_on_the_clinics_day(kiosk: tuple[Flask, Cl
     assert record.payload["screening"]["status"] == status
     assert record.payload["screening"]["findings"] == expected["findings"]
     assert dt.datetime.fromisoformat(record.payload["created_at"]) == now
-    (signature,) = record.payload["signatures"]
-    assert dt.datetime.fromisoformat(signature["signed_at"]) == now  # one clock, one moment
+    signatures = record.payload["signatures"]
+    assert [s["role"] for s in signatures] == ["patient", "practitioner"]
+    for signature in signatures:  # one clock, one moment
+        assert dt.datetime.fromisoformat(signature["signed_at"]) == now
 
 
 @pytest.mark.parametrize("kiosk", MIDNIGHTS[:1], indirect=True, ids=lambda m: m[0])

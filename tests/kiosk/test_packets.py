@@ -8,7 +8,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from tpi_forms.definitions.words import word_set
-from tpi_forms.errors import PacketError, TpiFormsError
+from tpi_forms.errors import ConflictError, PacketError, TpiFormsError
+from tpi_forms.json_types import JsonObject
 from tpi_forms.kiosk.config import RetryPolicy
 from tpi_forms.kiosk.packets import REASONS, PacketQueue
 from tpi_forms.kiosk.state import checkin_state
@@ -30,7 +31,7 @@ from .conftest import close_logs, make_app, svc
 from .kiosk_client import csrf, handover, open_checkin, page, sign, staff_login, submit_screening
 
 
-def signed_record() -> dict[str, object]:
+def signed_record() -> JsonObject:
     when = dt.datetime(2026, 3, 2, 15, 30, tzinfo=dt.UTC)
     signature = Signature(
         role="patient",
@@ -43,7 +44,7 @@ def signed_record() -> dict[str, object]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> KioskStore:
+def store(tmp_path: Path) -> Iterator[KioskStore]:
     s = KioskStore(tmp_path / "data")
     yield s
     s.close()
@@ -292,7 +293,6 @@ def test_close_cancels_waiting_retries(store: KioskStore) -> None:
 
 
 def test_add_packet_refuses_a_second_packet(store: KioskStore) -> None:
-    from tpi_forms.kiosk.store import ConflictError
 
     checkin = store.create_checkin({"name": None}, mode="self")
     token = new_token()

@@ -64,7 +64,9 @@ def test_restoring_an_older_database_deletes_no_signed_packet(tmp_path: Path) ->
         for pdf in (first, *later):
             assert hashlib.sha256(pdf).hexdigest() in kept, "a signed packet was deleted"
         quarantined = store.quarantined()
-        assert sorted((q.patient_name, q.date_of_birth, q.signed_at[:10]) for q in quarantined) == [
+        assert sorted(
+            (q.patient_name, q.date_of_birth, (q.signed_at or "")[:10]) for q in quarantined
+        ) == [
             ("Bea After", "1980-04-12", "2026-03-03"),
             ("Cy After", "1980-04-12", "2026-03-04"),
         ]

@@ -64,8 +64,9 @@ def test_first_start_makes_a_seal_and_every_packet_verifies_with_its_certificate
 
     again = make_app(data, packet_workers=0)  # the next start keeps the same seal
     try:
-        assert svc(again).seal is not None and svc(again).seal.cert_path == cert
-        assert not svc(again).seal.created
+        seal = svc(again).seal
+        assert seal is not None and seal.cert_path == cert
+        assert not seal.created
     finally:
         svc(again).close()
         close_logs()

@@ -130,7 +130,9 @@ def test_attempts_under_way_count_against_the_limit() -> None:
     held = [limiter.reserve("a", "ana") for _ in range(3)]
     assert all(held) and limiter.reserve("a", "ana") is None
     assert limiter.state("a", "ana").attempts_left == 0
-    with held[0]:  # an error while checking: released without counting
+    first = held[0]
+    assert first is not None
+    with first:  # an error while checking: released without counting
         pass
     assert limiter.state("a", "ana").attempts_left == 1
     assert all(limiter.reserve("b", "ana") for _ in range(3))

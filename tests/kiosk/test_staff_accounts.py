@@ -83,9 +83,13 @@ def test_accounts_log_in_separately_and_events_name_the_person(desk: Flask) -> N
     events = {e.kind: e for e in store.events(checkin_id)}
     assert by(events["opened"]) == (DESK, "front_desk")
     assert by(events["handed_to_tablet"]) == (DESK, "front_desk")
-    assert by(events["cleared"]) == ("Casey Clinician, MD", "clinician")
-    assert events["cleared"].detail["by"] == store.events(kinds=["staff_login"])[-1].detail["by"]
-    assert "Cleared for consent by Casey Clinician, MD (clinician)" in words(page(client, url))
+    # clearing a screening that needs review is the clinician's decision to proceed
+    decided = events["review_decided"]
+    assert by(decided) == ("Casey Clinician, MD", "clinician")
+    assert decided.detail["by"] == store.events(kinds=["staff_login"])[-1].detail["by"]
+    assert decided.detail["outcome"] == "proceed"
+    shown = words(page(client, url))
+    assert "decision: proceed as planned by Casey Clinician, MD (clinician)" in shown
     logins = [by(e) for e in store.events(kinds=["staff_login"])]
     assert logins == [(DESK, "front_desk"), ("Casey Clinician, MD", "clinician")]
     post(client, "/staff/logout")

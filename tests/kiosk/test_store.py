@@ -12,29 +12,31 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tpi_forms.errors import ConflictError, StoreError
 from tpi_forms.kiosk import store as store_module
 from tpi_forms.kiosk.schema import SCHEMA_VERSION, connect, migrate
-from tpi_forms.kiosk.store import (
-    TEMP_PREFIX,
-    ConflictError,
-    KioskStore,
-    StoreError,
-    new_token,
-    write_atomic,
-)
+from tpi_forms.kiosk.store import TEMP_PREFIX, KioskStore, new_token, write_atomic
 
 PATIENT = {"name": "Ana Store", "date_of_birth": "1980-01-02"}
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> KioskStore:
+def store(tmp_path: Path) -> Iterator[KioskStore]:
     s = KioskStore(tmp_path / "data")
     yield s
     s.close()
+
+
+def packet_path(store: KioskStore, checkin_id: str) -> Path:
+    """Where the store keeps the check-in's packet (it has one)."""
+    packet = store.packet(checkin_id)
+    assert packet is not None
+    return packet.path
 
 
 def test_database_is_wal_with_full_sync(store: KioskStore) -> None:
@@ -154,7 +156,7 @@ def test_packet_is_stored_once_per_checkin_and_verified(store: KioskStore) -> No
             packet=(other, hashlib.sha256(other).hexdigest()),
         )
     assert sorted(p.name for p in store.packet_folder.iterdir()) == [
-        store.packet(checkin.id).path.name
+        packet_path(store, checkin.id).name
     ]
     packet = store.packet(checkin.id)
     assert packet is not None
@@ -193,7 +195,7 @@ def test_startup_sweep_removes_temp_files_and_quarantines_unnamed_pdfs(tmp_path:
     (folder / "packets" / f"{TEMP_PREFIX}def").write_bytes(b"half")
     (folder / "packets" / "never-committed.pdf").write_bytes(b"%PDF")
     s = KioskStore(folder)
-    assert [p.name for p in (folder / "packets").iterdir()] == [s.packet(checkin.id).path.name]
+    assert [p.name for p in (folder / "packets").iterdir()] == [packet_path(s, checkin.id).name]
     assert not any(p.name.startswith(TEMP_PREFIX) for p in folder.iterdir())
     assert s.read_packet(checkin.id) == pdf
     assert (folder / "quarantine" / "never-committed.pdf").read_bytes() == b"%PDF"
@@ -317,7 +319,7 @@ def test_killed_writer_loses_no_acknowledged_submission(tmp_path: Path) -> None:
         assert s.packet(sub.checkin_id) is not None
         assert [e.kind for e in s.events(sub.checkin_id)] == ["opened", "signed"]
     names = {p.name for p in s.packet_folder.iterdir()}
-    assert names == {s.packet(sub.checkin_id).path.name for sub in subs}
+    assert names == {packet_path(s, sub.checkin_id).name for sub in subs}
     leftovers = [
         p for p in (*folder.iterdir(), *s.packet_folder.iterdir()) if p.name.startswith(TEMP_PREFIX)
     ]

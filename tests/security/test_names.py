@@ -15,10 +15,10 @@ from screening_helpers import TODAY, answers
 
 from tpi_forms import AnswersError, validate_answers
 from tpi_forms.consent.document import build_consent
-from tpi_forms.consent.signing import ConsentFormError, parse_consent_submission
+from tpi_forms.consent.signing import parse_consent_submission
 from tpi_forms.definitions.clinic import sample_clinic
 from tpi_forms.definitions.ui_text import ui_text
-from tpi_forms.errors import PacketError, RecordError
+from tpi_forms.errors import ConsentFormError, PacketError, RecordError
 from tpi_forms.pdf import render
 from tpi_forms.pdf.packet import BlankPatient, render_blank_packet, render_packet
 from tpi_forms.record.model import Signature
@@ -68,11 +68,12 @@ def embedded_fonts(pdf: bytes) -> list[tuple[str, bool]]:
     found: dict[str, bool] = {}
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         for page in doc.pages:
-            fonts = page.obj.get("/Resources", {}).get("/Font", {})
+            resources: Any = page.obj.get("/Resources", {})
+            fonts: Any = resources.get("/Font", {})
             for font in fonts.values():
                 descendants = font.get("/DescendantFonts")
                 target = descendants[0] if descendants is not None else font
-                descriptor = target.get("/FontDescriptor", {})
+                descriptor: Any = target.get("/FontDescriptor", {})
                 embedded = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
                 found[str(font.get("/BaseFont"))] = embedded
     return sorted(found.items())

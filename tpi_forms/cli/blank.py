@@ -36,6 +36,13 @@ def register(sub: Any) -> None:
         metavar="YYYY-MM-DD",
         help="print this date of birth in the header and the date-of-birth field",
     )
+    parser.add_argument(
+        "--also-locale",
+        action="append",
+        default=[],
+        metavar="LOCALE",
+        help="add the whole packet again in this language, after the first (repeatable)",
+    )
     add_page_size_option(parser)
     parser.add_argument("-o", "--output", type=Path, required=True, help="PDF file to write")
     parser.set_defaults(func=run)
@@ -66,13 +73,15 @@ def run(args: argparse.Namespace) -> int:
     procedure = plan_from(args)
     patient = BlankPatient(args.patient_name, parse_date_of_birth(args.date_of_birth))
     renderer = PacketRenderer(PacketSettings(page_size=args.page_size))
-    pdf = render_blank_packet(
-        procedure,
-        clinic,
-        args.locale or clinic.default_locale,
-        patient=patient,
-        renderer=renderer,
-    )
+    locale = args.locale or clinic.default_locale
+    if args.also_locale:
+        from ..pdf.bilingual import render_multilingual_blank
+
+        pdf = render_multilingual_blank(
+            (locale, *args.also_locale), procedure, clinic, patient=patient, renderer=renderer
+        )
+    else:
+        pdf = render_blank_packet(procedure, clinic, locale, patient=patient, renderer=renderer)
     write_atomically(args.output, pdf)
     print(f"wrote {args.output} ({len(pdf) // 1024} KiB)")
     return 0

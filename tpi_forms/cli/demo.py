@@ -10,7 +10,8 @@ from typing import Any
 
 from ..screening.procedure import PlannedProcedure
 
-# The demo patient signs at a fixed time, so the sample record is the same on every run.
+# The demo patient signs at a fixed time, so the sample record is the same on every run; the
+# clinician decided before and the practitioner signs after (`demo_record`).
 SIGNED_AT = dt.datetime(2026, 3, 2, 15, 30, tzinfo=dt.UTC)
 PLAN = PlannedProcedure(sites=("neck", "upper_back"), corticosteroid=True)
 
@@ -21,8 +22,11 @@ def register(sub: Any) -> None:
         help="write sample outputs (forms, screening, consent, packets) to a folder",
         description=(
             "Write the project's sample outputs for a fictitious patient to a folder and print "
-            "what was written: the kiosk and portal pages (they open from disk), a screening "
-            "result, the consent document, a signed PDF/A packet and blank paper packets."
+            "what was written: the kiosk and portal pages and the consent read part by part "
+            "with its understanding check (they open from disk), a screening result, the "
+            "consent document, signed PDF/A packets of a screening a clinician reviewed (in "
+            "English, and in Spanish with the staff parts also in English) and blank paper "
+            "packets."
         ),
     )
     parser.add_argument(
@@ -37,16 +41,18 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..consent.document import build_consent
     from ..definitions.clinic import sample_clinic
-    from ..pdf.packet import build_record, render_blank_packet, render_packet, write_atomically
+    from ..pdf.packet import render_blank_packet, render_packet, write_atomically
     from ..pdf.render import subsetting_path
-    from ..record.model import AuditEvent, Signature
     from ..screening.engine import screen
-    from ..screening.scenarios import example_answers, example_signature_png
+    from ..screening.scenarios import example_answers
+    from ..web.consent_parts import write_paged_consent_demo
     from ..web.html import write_static_demo
+    from .demo_record import demo_record
 
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = list(write_static_demo(out))
+    written += write_paged_consent_demo(out)
 
     clinic = sample_clinic()
     answers = example_answers("review")
@@ -56,43 +62,12 @@ def run(args: argparse.Namespace) -> int:
     consent = build_consent(PLAN, clinic, "en", answers=answers)
     written.append(_write_json(out / "consent.en.json", consent.to_dict()))
 
-    signatures = [
-        Signature(
-            role="patient",
-            printed_name=answers["patient_name"],
-            signed_at=SIGNED_AT,
-            meaning=consent.signer_role("patient").meaning,
-            image_png=example_signature_png(),
-        ),
-        Signature(
-            role="practitioner",
-            printed_name=f"{clinic.practitioners[0].name}, {clinic.practitioners[0].credentials}",
-            signed_at=SIGNED_AT + dt.timedelta(minutes=2),
-            meaning=consent.signer_role("practitioner").meaning,
-            method="typed",
-        ),
-    ]
-    audit = [
-        AuditEvent(SIGNED_AT - dt.timedelta(minutes=9), "form_opened", {}, "demo-tablet"),
-        AuditEvent(
-            SIGNED_AT - dt.timedelta(seconds=5),
-            "consent_time_on_page",
-            {"seconds": 184},
-            "demo-tablet",
-        ),
-        AuditEvent(SIGNED_AT, "signed", {"role": "patient"}, "demo-tablet"),
-    ]
-    record = build_record(
-        answers,
-        signatures,
-        procedure=PLAN,
-        clinic=clinic,
-        audit=audit,
-        device_id="demo-tablet",
-        created_at=SIGNED_AT,
-    )
+    record, made_at = demo_record(answers, PLAN, clinic, consent, SIGNED_AT)
+    spanish = build_consent(PLAN, clinic, "es", answers=answers)
+    record_es, made_es = demo_record(answers, PLAN, clinic, spanish, SIGNED_AT, "es")
     pdfs = {
-        "signed-packet.pdf": render_packet(record, generated_at=SIGNED_AT),
+        "signed-packet.pdf": render_packet(record, generated_at=made_at),
+        "signed-packet.es.pdf": render_packet(record_es, generated_at=made_es),
         "blank-packet.en.pdf": render_blank_packet(PLAN, clinic, "en"),
         "blank-packet.es.pdf": render_blank_packet(PLAN, clinic, "es"),
     }

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AccountError, PinError
+from ._patient_options import add_patient_arguments, patient_settings
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -110,9 +111,7 @@ def register(sub: Any) -> None:
         metavar="FILE",
         help="the clinic's TOML file (default: the fictitious sample clinic)",
     )
-    parser.add_argument(
-        "--no-self-checkin", action="store_true", help="only staff may start a check-in"
-    )
+    add_patient_arguments(parser)
     parser.add_argument(
         "--secure-cookies",
         action="store_true",
@@ -412,7 +411,7 @@ def run(args: argparse.Namespace) -> int:
         data_dir=data_dir,
         idle_timeout=args.idle_timeout or DEFAULT_IDLE_TIMEOUT,
         clinic_file=args.clinic,
-        self_checkin=not args.no_self_checkin,
+        **patient_settings(args),
         secure_cookies=args.secure_cookies,
         packet_workers=args.packet_workers,
         seal_key=args.seal_key,

@@ -15,7 +15,9 @@ SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
     "answers": answers_schema,
     "clinic": lambda: definition_schema("clinic"),
     "consent": lambda: definition_schema("consent"),
+    "highlights": lambda: definition_schema("highlights"),
     "questionnaire": lambda: definition_schema("questionnaire"),
+    "quiz": lambda: definition_schema("quiz"),
     "text": lambda: definition_schema("text"),
 }
 

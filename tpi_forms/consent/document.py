@@ -28,6 +28,7 @@ from ..definitions.conditions import Condition, evaluate
 from ..definitions.consent import ConsentDefinition, load_consent_definition
 from ..errors import ConsentRecordError, UnknownLocaleError
 from ..i18n import format_list
+from ..json_types import Answer, JsonObject, JsonValue
 from ..screening.procedure import PlannedProcedure
 from .settings import botulinum_toxin_medicine, clinic_fill
 
@@ -193,14 +194,14 @@ class ConsentDocument:
         if self.logo is not None and sha256 != self.facility.logo_sha256:
             raise ConsentRecordError("the logo image is not the one the consent names")
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         """JSON-native data: version, hash and all the text needed to re-render the document."""
         data = _content_dict(self)
         data["content_hash"] = self.content_hash
         return data
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ConsentDocument:
+    def from_dict(cls, data: Mapping[str, JsonValue]) -> ConsentDocument:
         """Rebuild a document from `to_dict` output; `ConsentRecordError` if the hash differs."""
         stored = data.get("content_hash")
         computed = consent_hash_of(data)
@@ -237,7 +238,7 @@ def build_consent(
     *,
     performer: str | None = None,
     discussed_by: str | None = None,
-    answers: Mapping[str, Any] | None = None,
+    answers: Mapping[str, Answer] | None = None,
     definition: ConsentDefinition | None = None,
 ) -> ConsentDocument:
     """Assemble the consent for ``procedure`` at ``clinic`` (default: the fictitious sample clinic).
@@ -371,7 +372,7 @@ def build_consent(
     return _from_content(_nfc(data), consent_hash_of(data), clinic.logo)
 
 
-def consent_hash_of(data: Mapping[str, Any]) -> str:
+def consent_hash_of(data: Mapping[str, JsonValue]) -> str:
     """SHA-256 (hex) of a consent dict's content, ignoring its ``content_hash`` key.
 
     The content is serialised as canonical JSON: every string NFC-normalised, keys sorted,

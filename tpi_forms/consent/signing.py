@@ -126,7 +126,7 @@ def _review(document: ConsentDocument, formdata: Mapping[str, Any]) -> ReviewEvi
 
 def parse_consent_submission(
     document: ConsentDocument,
-    formdata: Mapping[str, Any],
+    formdata: Mapping[str, object],
     *,
     roles: Sequence[str] | None = None,
     now: dt.datetime | None = None,

@@ -38,6 +38,7 @@ from .._resources import definition_folder
 from .._toml import Node, read_toml, unique_ids
 from ..errors import ClinicError, DefinitionError, FormatError
 from ..i18n import babel_locale, zone
+from ..json_types import JsonObject, JsonValue
 from .clinic_consent import ClinicConsentSettings, read_consent_settings
 
 LOGO_TYPES = {
@@ -123,7 +124,7 @@ class ClinicLogo:
             raise ClinicError(f"logo file '{path}' cannot be read ({exc.strerror})") from None
         return cls(path.name, bytes(data))
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         """File name, media type, SHA-256 and the bytes as base64."""
         return {
             "file": self.file_name,
@@ -133,7 +134,7 @@ class ClinicLogo:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ClinicLogo:
+    def from_dict(cls, data: Mapping[str, JsonValue]) -> ClinicLogo:
         """Rebuild a logo from `to_dict`; `ClinicError` when its bytes do not match its SHA-256."""
         raw = data.get("data_base64")
         if not isinstance(raw, str):
@@ -250,7 +251,7 @@ class Clinic:
         """SHA-256 (hex) of the logo's bytes, so records can prove which logo was shown."""
         return None if self.logo is None else self.logo.sha256
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         """The clinic as JSON-native data, the logo with its bytes (`ClinicLogo.to_dict`)."""
         return {
             "name": self.name,
@@ -267,19 +268,20 @@ class Clinic:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Clinic:
+    def from_dict(cls, data: Mapping[str, JsonValue]) -> Clinic:
         """Rebuild a clinic from `to_dict` output (a record's); `ClinicError` when it is not one."""
+        raw: Any = data  # each value is checked below (TypeError, KeyError) or by the dataclass
         try:
-            logo = data.get("logo")
+            logo = raw.get("logo")
             return cls(
-                name=data["name"],
-                address=tuple(data["address"]),
-                phone=data["phone"],
-                time_zone=data["time_zone"],
-                default_locale=data["default_locale"],
+                name=raw["name"],
+                address=tuple(raw["address"]),
+                phone=raw["phone"],
+                time_zone=raw["time_zone"],
+                default_locale=raw["default_locale"],
                 practitioners=tuple(
                     Practitioner(p["id"], p["name"], p.get("credentials"))
-                    for p in data["practitioners"]
+                    for p in raw["practitioners"]
                 ),
                 logo=None if logo is None else ClinicLogo.from_dict(logo),
                 consent=ClinicConsentSettings.from_dict(data.get("consent")),

@@ -76,8 +76,10 @@ class ClinicConsentSettings:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None) -> ClinicConsentSettings:
+    def from_dict(cls, data: object) -> ClinicConsentSettings:
         """From `to_dict` output; None or missing keys (a record made before 0.2) give defaults."""
+        if data is not None and not isinstance(data, Mapping):
+            raise ClinicError("the clinic's consent settings are malformed (not a table)")
         data = data or {}
         try:
             return cls(

@@ -25,7 +25,7 @@ from .texts import Text, TextCatalog, locale_files
 DEFAULT_CONSENT = "tpi_consent"
 FREQUENCIES = ("common", "uncommon", "rare")
 MEDICINE_KINDS = ("local_anesthetic", "corticosteroid", "botulinum_toxin")
-SIGNER_FIELDS = ("relationship", "language")
+SIGNER_FIELDS = ("relationship", "language", "interpreter_id")
 """Extra fields a signer role may ask for; each is a field of every signature
 (``tpi_forms.record.model.Signature``)."""
 PLACEHOLDERS = (

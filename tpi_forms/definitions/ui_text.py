@@ -39,6 +39,33 @@ VALIDATION_KEYS = (
 )
 """Messages when an answer breaks a rule (``validation.<key>``); they never repeat the answer."""
 
+CONSENT_PAGE_KEYS = (
+    "progress",
+    "nav_label",
+    "text_size",
+    "size_normal",
+    "size_large",
+    "size_xlarge",
+    "summary_title",
+    "risks_intro",
+    "ack",
+    "acked",
+    "matters_more",
+    "quiz_title",
+    "quiz_intro",
+    "quiz_choices",
+    "right",
+    "not_quite",
+    "right_answer",
+    "read_again",
+    "try_again",
+    "missed",
+    "sign_intro",
+    "not_done",
+)
+"""Words of the consent read part by part, with its understanding check
+(``consent_pages.<key>``)."""
+
 UI_KEYS: tuple[str, ...] = (
     "buttons.next",
     "buttons.back",
@@ -95,6 +122,7 @@ UI_KEYS: tuple[str, ...] = (
     "read_aloud.listen",
     "read_aloud.stop",
     *(f"validation.{key}" for key in VALIDATION_KEYS),
+    *(f"consent_pages.{key}" for key in CONSENT_PAGE_KEYS),
 )
 """Every key the shipped templates and `tpi_forms.consent.signing` look up."""
 

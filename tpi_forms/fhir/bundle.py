@@ -32,6 +32,7 @@ from urllib.parse import urlencode
 from ..definitions.consent import ConsentDefinition
 from ..definitions.questionnaire import Questionnaire, load_questionnaire
 from ..errors import FhirExportError
+from ..json_types import JsonObject
 from ..record.model import ConsentRecord
 from .base import (
     ENABLE_WHEN_EXPRESSION,
@@ -102,7 +103,7 @@ def to_fhir_bundle(
     questionnaire: Questionnaire | None = None,
     patient: str | None = None,
     settings: FhirSettings | None = None,
-) -> dict[str, Any]:
+) -> JsonObject:
     """A transaction ``Bundle``: Questionnaire, Patient, QuestionnaireResponse, Consent, Provenance.
 
     Resources point at each other through ``urn:uuid:`` full URLs (stable for one record). The

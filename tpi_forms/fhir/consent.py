@@ -21,6 +21,7 @@ from .base import (
     bcp47,
     fhir_id,
 )
+from .process import add_process, interpreter_identifier, signer_role
 
 SIGNATURE_TYPES = "urn:iso-astm:E1762-95:2013"
 # Signature types by signer role (ASTM E1762 codes of the R4 signature-type value set): the
@@ -227,7 +228,12 @@ def _provenance(
             elif signer.language and signer.role == "interpreter":
                 label += f" ({signer.language})"
             who = {"type": _REFERENCE_TYPE[signer.role], "display": label}
-        agent: dict[str, Any] = {"type": copy.deepcopy(_AGENT_TYPE[signer.role]), "who": who}
+        who.update(interpreter_identifier(signer))
+        agent: dict[str, Any] = {
+            "type": copy.deepcopy(_AGENT_TYPE[signer.role]),
+            "role": signer_role(record, signer),
+            "who": who,
+        }
         if signer.role == "legal_representative":
             agent["onBehalfOf"] = {"reference": patient_ref}
         agents.append(agent)
@@ -244,7 +250,7 @@ def _provenance(
             signature["sigFormat"] = "image/png"
             signature["data"] = base64.b64encode(signer.image_png).decode("ascii")
         signatures.append(signature)
-    return {
+    provenance = {
         "resourceType": "Provenance",
         "target": [{"reference": consent_ref}],
         "occurredDateTime": granting.signed_at.isoformat(),
@@ -261,3 +267,4 @@ def _provenance(
         "agent": agents,
         "signature": signatures,
     }
+    return add_process(provenance, record)

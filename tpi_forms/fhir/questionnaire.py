@@ -9,6 +9,7 @@ from typing import Any
 from ..definitions.conditions import evaluate
 from ..definitions.questionnaire import Question, Questionnaire, load_questionnaire
 from ..errors import FhirExportError
+from ..json_types import Answer, JsonObject
 from . import enable_when as ew
 from .base import (
     ENABLE_WHEN_EXPRESSION,
@@ -32,7 +33,7 @@ def to_fhir_questionnaire(
     locale: str = "en",
     *,
     settings: FhirSettings | None = None,
-) -> dict[str, Any]:
+) -> JsonObject:
     """The questionnaire as a FHIR R4 ``Questionnaire`` in ``locale``, with the other languages.
 
     >>> to_fhir_questionnaire(locale="es")["title"]
@@ -165,14 +166,14 @@ def _coding(
 
 
 def to_fhir_questionnaire_response(
-    answers: Mapping[str, Any],
+    answers: Mapping[str, Answer],
     questionnaire: Questionnaire | None = None,
     *,
     locale: str = "en",
     subject: str | None = None,
     authored: datetime | None = None,
     settings: FhirSettings | None = None,
-) -> dict[str, Any]:
+) -> JsonObject:
     """Validated answers as a completed ``QuestionnaireResponse`` of that Questionnaire version.
 
     ``subject`` is a reference such as ``Patient/123`` or ``urn:uuid:...``; ``authored`` is

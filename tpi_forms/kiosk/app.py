@@ -34,7 +34,7 @@ from werkzeug.exceptions import HTTPException
 from .._resources import static_folder, templates_folder
 from ..definitions.clinic import Clinic, load_clinic, sample_clinic
 from ..i18n import to_zone
-from . import patient, staff, staff_users
+from . import certify, consent_pages, patient, staff, staff_review, staff_users
 from .accounts import StaffAccounts, StaffPin
 from .config import KioskConfig
 from .packets import PacketQueue, SealedRenderer, render_record_json
@@ -143,6 +143,9 @@ def create_app(config: KioskConfig) -> Flask:
     app.register_blueprint(patient.blueprint)
     app.register_blueprint(staff.blueprint)
     app.register_blueprint(staff_users.blueprint)
+    app.register_blueprint(consent_pages.blueprint)
+    app.register_blueprint(certify.blueprint)
+    app.register_blueprint(staff_review.blueprint)
     _limit_self_checkins(app, config)
     refused = kiosk_text(clinic.default_locale)
     app.wsgi_app = HostAllowList(  # type: ignore[method-assign]

@@ -105,5 +105,17 @@ class KioskConfig:
     once in ``<data_dir>/seal/``."""
     seal_cert: Path | None = None
     """The certificate of ``seal_key``, with its chain after it."""
+    consent_layout: str = "paged"
+    """How the tablet shows the consent: ``paged`` (a section a screen, risks acknowledged by
+    group) or ``single`` (the whole consent on one page with a tick per risk, as 0.1.0 did)."""
+    consent_quiz: bool = True
+    """Ask the understanding check (teach-back quiz) after a paged consent; a clinic may turn
+    it off."""
     clock: Callable[[], dt.datetime] = utc_now
     """The current time (time-zone aware); the clinic's day comes from it. Tests set their own."""
+
+    def __post_init__(self) -> None:
+        if self.consent_layout not in ("paged", "single"):
+            raise TpiFormsError(
+                f"consent layout '{self.consent_layout}' is not one of: paged, single"
+            )

@@ -16,7 +16,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from ..definitions.questionnaire import Questionnaire
+from ..definitions.questionnaire import Questionnaire, load_questionnaire
 
 SESSION_KEY = "screening_draft"
 """Where the session keeps the draft."""
@@ -92,3 +92,12 @@ def stored_draft(data: Any, checkin_id: str) -> Draft | None:
     )
     step = data.get("step")
     return Draft(checkin_id, kept, step if isinstance(step, int) else None)
+
+
+def from_answers(answers: Mapping[str, Any], checkin_id: str, args: Mapping[str, Any]) -> Draft:
+    """Stored answers as a draft opened on the step ``args["step"]`` names (a "change" link
+    of the certification page), so the patient changes what they gave, not a blank form."""
+    from ..web.forms import to_formdata
+
+    q = load_questionnaire()
+    return Draft(checkin_id, tuple(to_formdata(answers, q)), _step(args.get("step"), q))

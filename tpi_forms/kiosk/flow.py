@@ -1,14 +1,15 @@
 """The kiosk's use of the library's public API: form, screening, consent, signatures, packet.
 
 This module is the integration example: each function is a few calls a clinic portal would
-make in the same order (definition → form → answers → screening → consent → record → PDF).
+make in the same order (definition → form → answers → screening → consent → signatures); the
+record is made after the last signature (`.signing`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from flask import url_for
 from flask_wtf import FlaskForm  # type: ignore[import-untyped]
@@ -23,16 +24,16 @@ from ..definitions.clinic import Clinic
 from ..definitions.consent import consenting_roles
 from ..definitions.questionnaire import load_questionnaire
 from ..errors import ConsentFormError
-from ..pdf.packet import build_record
-from ..record.model import AuditEvent, ConsentRecord
+from ..record.model import AuditEvent
 from ..screening.engine import screen
 from ..screening.procedure import PlannedProcedure
 from ..web.forms import build_form_class
 from ..web.html import PageOptions, render_consent_page, render_kiosk_page
+from ..web.screening_form import ScreeningForm
 from .state import CheckInState
 from .store import Event
 
-_FORM_CLASSES: dict[str, type[Any]] = {}
+_FORM_CLASSES: dict[str, type[ScreeningForm]] = {}
 
 
 def locales() -> tuple[str, ...]:
@@ -45,7 +46,7 @@ def screening_form(
     as_of: dt.date,
     prefill: Mapping[str, Any] | None = None,
     draft: MultiDict[str, str] | None = None,
-) -> Any:
+) -> ScreeningForm:
     """The screening form (Flask-WTF, so CSRF-protected), bound to the posted data if any.
 
     ``as_of`` is the clinic's day (its date checks use it); ``prefill`` (a check-in's patient
@@ -56,7 +57,9 @@ def screening_form(
     cls = _FORM_CLASSES.get(locale)
     if cls is None:
         base = build_form_class(locale=locale, base=FlaskForm)
-        cls = type(base.__name__, (base,), {"submission_token": HiddenField()})
+        cls = cast(
+            type[ScreeningForm], type(base.__name__, (base,), {"submission_token": HiddenField()})
+        )
         _FORM_CLASSES[locale] = cls
     data: dict[str, Any] = {}
     identity = load_questionnaire().identity
@@ -91,7 +94,9 @@ def _page_options(locale: str, **body_data: str) -> PageOptions:
     )
 
 
-def render_screening(form: Any, token: str, *, locale: str, draft_step: int | None = None) -> str:
+def render_screening(
+    form: ScreeningForm, token: str, *, locale: str, draft_step: int | None = None
+) -> str:
     """The tablet's screening page, carrying a fresh submission token; its script keeps a
     draft of the answers in the session, and opens on ``draft_step`` when one is given."""
     form.submission_token.data = token
@@ -121,10 +126,11 @@ def screen_answers(
 
 
 def consent_document(state: CheckInState, clinic: Clinic, locale: str) -> ConsentDocument:
-    """The consent for this check-in's plan, sites from the answers when the plan names none."""
-    return build_consent(
-        planned_procedure(state.checkin.patient), clinic, locale, answers=state.answers or {}
-    )
+    """The consent for this check-in's plan (the clinician's changed plan when they changed
+    it), sites from the answers when the plan names none."""
+    changed = None if state.decision is None else state.decision.changed_plan
+    plan = planned_procedure({"plan": changed} if changed else state.checkin.patient)
+    return build_consent(plan, clinic, locale, answers=state.answers or {})
 
 
 def signer_roles(document: ConsentDocument) -> tuple[str, ...]:
@@ -149,7 +155,7 @@ def render_consent(
         values=values,
         errors=errors,
         hidden={"csrf_token": generate_csrf(), "submission_token": token},
-        options=_page_options(locale),
+        options=_page_options(locale, **{"kiosk-viewed-url": url_for("certify.viewed")}),
     )
 
 
@@ -172,41 +178,10 @@ def audit_trail(events: Sequence[Event], device_id: str) -> list[AuditEvent]:
     return out
 
 
-def make_record(
-    state: CheckInState,
-    document: ConsentDocument,
-    signing: ConsentSubmission,
-    events: Sequence[Event],
-    clinic: Clinic,
-    locale: str,
-    device_id: str,
-    now: dt.datetime,
-) -> ConsentRecord:
-    """The signed record the packet prints; its audit trail starts with the kiosk's events.
-
-    The record screens the answers on the day the kiosk screened them, so signing just after
-    midnight cannot change the result staff saw.
-    """
-    screened_on = (state.screening or {}).get("as_of")
-    return build_record(
-        state.answers or {},
-        signing.signatures,
-        procedure=planned_procedure(state.checkin.patient),
-        clinic=clinic,
-        locale=locale,
-        audit=[*audit_trail(events, device_id), *signing.events],
-        device_id=device_id,
-        created_at=now,
-        consent=document.to_dict(),
-        as_of=dt.date.fromisoformat(screened_on) if screened_on else None,
-    )
-
-
 __all__ = [
     "ConsentFormError",
     "consent_document",
     "locales",
-    "make_record",
     "read_signing",
     "render_consent",
     "render_screening",

@@ -20,12 +20,13 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from ..definitions.questionnaire import load_questionnaire
 from ..errors import ConflictError, ConsentFormError
-from . import draft, flow
+from . import consent_pages, draft, flow, signing
 from .security import KioskSession
 from .services import services
 from .state import (
-    CONSENT,
+    PATIENT_SIGNING,
     SCREENING,
+    STEP_CERTIFY,
     STEP_CONSENT,
     STEP_DONE,
     STEP_SCREENING,
@@ -34,7 +35,6 @@ from .state import (
     CheckInState,
     checkin_state,
     guard_first_screening,
-    guard_may_sign,
 )
 from .store import TOKEN_PATTERN, new_token
 from .text import PATIENT_KEY, page_locale, set_page_locale
@@ -45,11 +45,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 STEP_ENDPOINTS = {
     STEP_SCREENING: "patient.screening",
+    STEP_CERTIFY: "certify.check",
     STEP_WAIT: "patient.wait",
     STEP_STOPPED: "patient.wait",
     STEP_CONSENT: "patient.consent",
     STEP_DONE: "patient.done",
 }
+
+CHANGING_KEY = "changing_answers"
+"""Set in the session when a "change" link of the certification page opened the screening:
+only then may the screening be sent again."""
 
 _token_locks: dict[str, tuple[threading.Lock, int]] = {}
 _token_guard = threading.Lock()
@@ -153,7 +158,7 @@ def next_step() -> BaseResponse:
     return redirect(url_for(STEP_ENDPOINTS[state.step]))
 
 
-def already_done(token: str, state: CheckInState, kind: str, step: str) -> bool:
+def already_done(token: str, state: CheckInState, kind: str, *steps: str) -> bool:
     """Whether this submission was stored before (a double tap or a retry) or its step is past.
 
     A token stored for another check-in or another kind of submission is refused (409).
@@ -163,17 +168,20 @@ def already_done(token: str, state: CheckInState, kind: str, step: str) -> bool:
         if earlier.checkin_id != state.checkin.id or earlier.kind != kind:
             abort(409)
         return True
-    return state.step != step
+    return state.step not in steps
 
 
 @blueprint.route("/kiosk/screening", methods=["GET", "POST"])
-@with_checkin(STEP_SCREENING)
+@with_checkin(STEP_SCREENING, STEP_CERTIFY)
 def screening(state: CheckInState) -> Any:
     svc = services()
     locale = locale_of(state)
     today = svc.today()
     if request.method == "GET":
         kept = draft.stored_draft(session.get(draft.SESSION_KEY), state.checkin.id)
+        if state.step == STEP_CERTIFY:  # a "change" link of the certification page
+            kept = draft.from_answers(state.answers or {}, state.checkin.id, request.args)
+            session[CHANGING_KEY] = state.checkin.id
         form = flow.screening_form(
             locale,
             today,
@@ -184,8 +192,10 @@ def screening(state: CheckInState) -> Any:
         return flow.render_screening(form, new_token(), locale=locale, draft_step=step)
     token = submission_token()
     with one_at_a_time(token):
-        if already_done(token, state, SCREENING, STEP_SCREENING):
+        if already_done(token, state, SCREENING, STEP_SCREENING, STEP_CERTIFY):
             return redirect(url_for("patient.next_step"))
+        if state.step == STEP_CERTIFY and session.get(CHANGING_KEY) != state.checkin.id:
+            return redirect(url_for("patient.next_step"))  # answers change only by a change link
         form = flow.screening_form(locale, today)
         if not form.validate():
             return flow.render_screening(form, token, locale=locale), 422
@@ -204,6 +214,7 @@ def screening(state: CheckInState) -> Any:
         except ConflictError:
             abort(409)
     session.pop(draft.SESSION_KEY, None)
+    session.pop(CHANGING_KEY, None)
     log.info("screening stored")
     return redirect(url_for("patient.next_step"))
 
@@ -241,37 +252,37 @@ def consent(state: CheckInState) -> Any:
     svc = services()
     locale = locale_of(state)
     document = flow.consent_document(state, svc.clinic, locale)
+    paged = consent_pages.paged()
     if request.method == "GET":
+        if paged:
+            return consent_pages.sign_page(state, document, new_token())
         return flow.render_consent(document, new_token(), locale=locale)
     token = submission_token()
     with one_at_a_time(token):
-        if already_done(token, state, CONSENT, STEP_CONSENT):
+        if already_done(token, state, PATIENT_SIGNING, STEP_CONSENT):
             return redirect(url_for("patient.next_step"))
         now = svc.now()
-        try:
-            signing = flow.read_signing(request.form, document, svc.config.device_id, now)
-        except ConsentFormError as exc:
-            page = flow.render_consent(
-                document, token, locale=locale, values=request.form, errors=exc.errors
-            )
-            return page, 422
-        events = svc.store.events(state.checkin.id)
-        record = flow.make_record(
-            state, document, signing, events, svc.clinic, locale, svc.config.device_id, now
+        posted = (
+            consent_pages.signing_form(state, document, request.form) if paged else request.form
         )
+        if posted is None:  # a part not read yet: the server decides, not the form
+            return redirect(url_for("patient.consent"))
         try:
-            svc.store.submit(
-                token,
-                state.checkin.id,
-                CONSENT,
-                record.to_dict(),
-                {"signed": True, "consent_hash": document.content_hash},
-                event=("signed", {"consent_hash": document.content_hash}),
-                guard=guard_may_sign(state.checkin.id),
-            )
+            signing_data = flow.read_signing(posted, document, svc.config.device_id, now)
+        except ConsentFormError as exc:
+            if paged:
+                page = consent_pages.sign_page(
+                    state, document, token, values=request.form, errors=exc.errors
+                )
+            else:
+                page = flow.render_consent(
+                    document, token, locale=locale, values=request.form, errors=exc.errors
+                )
+            return page, 422
+        try:
+            signing.store_patient_signing(svc, state, document, token, signing_data)
         except ConflictError:
             abort(409)
-        svc.packets.enqueue(token)
     log.info("consent signed and stored")
     return redirect(url_for("patient.next_step"))
 
@@ -280,7 +291,10 @@ def consent(state: CheckInState) -> Any:
 @with_checkin(STEP_DONE)
 def done(state: CheckInState) -> str:
     return render_template(
-        "kiosk/done.html", locale=locale_of(state), copy_requested=state.copy_requested
+        "kiosk/done.html",
+        locale=locale_of(state),
+        copy_requested=state.copy_requested,
+        awaiting_practitioner=state.awaiting_practitioner,
     )
 
 

@@ -112,11 +112,48 @@ MIGRATION_QUARANTINE = """
 """The index of packet PDFs found without a row (e.g. after a database restore), read from
 their embedded records; ``checkin_id`` has no foreign key: the check-in may be unknown here."""
 
+MIGRATION_REVIEW = (
+    """
+    CREATE TABLE review_decisions (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        checkin_id TEXT NOT NULL REFERENCES checkins(id),
+        screening_token TEXT NOT NULL REFERENCES submissions(token),
+        decided_at TEXT NOT NULL,
+        outcome TEXT NOT NULL
+            CHECK (outcome IN ('proceed', 'proceed_with_changes', 'no_procedure')),
+        note TEXT NOT NULL,
+        changed_plan_json TEXT,
+        findings_json TEXT NOT NULL,
+        staff_user TEXT NOT NULL,
+        staff_name TEXT NOT NULL,
+        staff_credentials TEXT NOT NULL,
+        device TEXT NOT NULL
+    );
+    CREATE INDEX review_decisions_by_checkin ON review_decisions(checkin_id, seq);
+    CREATE TABLE certifications (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        checkin_id TEXT NOT NULL REFERENCES checkins(id),
+        screening_token TEXT NOT NULL REFERENCES submissions(token),
+        certified_at TEXT NOT NULL,
+        statement TEXT NOT NULL,
+        answers_sha256 TEXT NOT NULL,
+        device TEXT NOT NULL
+    );
+    CREATE INDEX certifications_by_checkin ON certifications(checkin_id, seq);
+    """
+    + _append_only("review_decisions")
+    + _append_only("certifications")
+)
+"""A clinician's decisions on screenings (the latest wins) and the patients' certifications of
+their answers, each naming the screening submission it is about. The note and a changed plan
+may hold patient data: they live here, and the audit event names only the outcome and who."""
+
 MIGRATIONS: tuple[str, ...] = (
     MIGRATION_1,
     MIGRATION_2,
     MIGRATION_STAFF_ACCOUNTS,
     MIGRATION_QUARANTINE,
+    MIGRATION_REVIEW,
 )
 """Schema steps in order; step ``n`` (1-based) upgrades ``user_version`` ``n - 1`` to ``n``."""
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -34,6 +34,7 @@ from ..errors import ConflictError
 from ..i18n import format_list
 from ..pdf.audit import describe_event
 from ..screening.engine import finding_reasons
+from . import consent_pages
 from .accounts import ROLES, SHARED_PIN, Actor, StaffUser
 from .packets import REASONS
 from .sealing import first_certificate_pem
@@ -330,8 +331,9 @@ def checkin(checkin_id: str) -> str:
     ]
     here = page_locale()
     event_words = words("packet", here, default="en")
+    titles = consent_pages.consent_titles(here)  # the consent's parts in words, not ids
     events = [
-        (e.at, describe_event(f"kiosk_{e.kind}", e.detail, event_words))
+        (e.at, describe_event(f"kiosk_{e.kind}", e.detail, event_words, titles))
         for e in svc.store.events(checkin_id)
     ]
     patient_locale = str(state.checkin.patient.get("locale") or "")
@@ -395,6 +397,12 @@ def act(checkin_id: str, action: str) -> Any:
         return refused()
     svc = services()
     _load(checkin_id)  # 404 for an unknown check-in
+    if action == "clear":  # on a screening that needs review, clearing is a decision
+        from .staff_review import clear_as_proceed
+
+        decided = clear_as_proceed(checkin_id)
+        if decided is not None:
+            return decided
     # The guard decides inside the event's write transaction: a signature cannot land between.
     guards = {"clear": guard_may_clear, "stop": guard_may_stop}
     guard = guards[action](checkin_id) if action in guards else _any

@@ -28,7 +28,7 @@ PATIENT_KEY = "lang"
 """Where the session keeps the language of the start and error pages."""
 STAFF_KEY = "staff_lang"
 """Where the session keeps the language of the staff pages."""
-STAFF_BLUEPRINTS = ("staff", "staff_users")
+STAFF_BLUEPRINTS = ("staff", "staff_users", "staff_review")
 """The blueprints whose pages are staff pages (log-in, check-ins, staff accounts)."""
 
 _WTFORMS_MESSAGES = {

@@ -65,8 +65,9 @@ def describe_event(
         what = phrase.format(
             **{key: value_words(key, detail.get(key), t, consent, locale) for key in named}
         )
-    if "by_name" in detail and "by_name" not in named:
-        what = done_by(what, detail, t)
+    if "by_name" in detail:  # the doer is named in words; the account id stays in the record
+        if "by_name" not in named:
+            what = done_by(what, detail, t)
         named |= set(DOER)
     parts = []
     for key, value in detail.items():
@@ -114,6 +115,8 @@ def value_words(
         return t.get(f"{key}_{text}") or humanise(text)
     if key == "section":
         return _title_of(consent, "sections", "title", text)
+    if key == "group":
+        return _title_of(consent, "risk_groups", "title", text)
     if key == "risks":
         names = [_title_of(consent, "risks", "name", r) for r in text.split()]
         return format_list(names, locale) if names else text

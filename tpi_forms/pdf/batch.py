@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -57,7 +57,7 @@ def iter_packets(
     workers: int | None = None,
     progress: Progress | None = None,
     settings: PacketSettings | None = None,
-) -> Iterator[tuple[int, bytes]]:
+) -> Generator[tuple[int, bytes], None, None]:
     """Render signed packets over ``workers`` processes (default: all cores), yielding
     ``(index, pdf)`` as each is ready (not necessarily in input order).
 
@@ -73,7 +73,7 @@ def iter_blank_packets(
     workers: int | None = None,
     progress: Progress | None = None,
     settings: PacketSettings | None = None,
-) -> Iterator[tuple[int, bytes]]:
+) -> Generator[tuple[int, bytes], None, None]:
     """Render blank packets over ``workers`` processes (default: all cores), yielding
     ``(index, pdf)`` as each is ready (not necessarily in input order).
 
@@ -157,7 +157,7 @@ def _iterate(
     workers: int | None,
     progress: Progress | None,
     settings: PacketSettings | None,
-) -> Iterator[tuple[int, bytes]]:
+) -> Generator[tuple[int, bytes], None, None]:
     """``(index, job(renderer, payload))`` for every payload, in this process or over a pool.
 
     Stopping early (closing the generator) or a failure cancels what has not started yet.

@@ -35,16 +35,26 @@ from typing import Any
 from .. import clock
 from .._resources import make_environment
 from .._text import hidden_character, nfc
-from ..definitions.clinic import Clinic, ClinicLogo, sample_clinic
+from ..definitions.clinic import Clinic, sample_clinic
 from ..definitions.questionnaire import Questionnaire, load_questionnaire
 from ..definitions.words import WordSet, load_words, word_set
-from ..errors import ClinicError, PacketError
+from ..errors import PacketError
 from ..i18n import format_date, format_datetime, format_list, to_zone
+from ..json_types import JsonValue
 from ..record.assemble import assemble_consent, build_record
 from ..record.model import MAX_NAME, RECORD_ATTACHMENT, AuditEvent, ConsentRecord, record_hash
 from ..screening.engine import finding_reasons
 from ..screening.procedure import PlannedProcedure
 from .audit import describe_event
+from .heading import (
+    _TITLE_KEYS,
+    HEADER_NAME_CHARS,
+    TITLE_PLACEHOLDERS,
+    _header_name,
+    _logo_view,
+    _record_logo,
+    _titles,
+)
 from .paper import PAGE_SIZES, write_atomically
 from .printed import (
     blank_question,
@@ -55,6 +65,7 @@ from .printed import (
     signer_roles,
 )
 from .render import DEFAULT_VARIANT, Attachment, PdfMetadata, render_pdf
+from .review import process_context
 
 __all__ = [
     "HEADER_NAME_CHARS",
@@ -82,12 +93,6 @@ MAX_ANSWER_CHARS = 5000
 """Longest single answer a packet prints, in characters."""
 MAX_RECORD_BYTES = 8 * 1024 * 1024
 """Largest record a packet embeds, in bytes of canonical JSON."""
-HEADER_NAME_CHARS = 80
-"""Longest patient name the running header prints; longer names end in "…" there (the summary
-and the name field print them whole)."""
-TITLE_PLACEHOLDERS = ("consent_title", "consent_id", "consent_version")
-"""What a clinic's own packet title, blank title and footer notice may name."""
-_TITLE_KEYS = ("packet_title", "blank_title", "template_notice")
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,7 @@ class PacketSettings:
     stylesheets: tuple[str, ...] = ("pdf/packet.css",)
     """Stylesheets, as paths inside the static folder."""
     variant: str = DEFAULT_VARIANT
-    """PDF/A level: ``pdf/a-3u`` (default), ``pdf/a-3b`` or ``pdf/a-3a``."""
+    """PDF/A level: ``pdf/a-3a`` (default: tagged, PDF/UA-1 too), ``pdf/a-3u`` or ``pdf/a-3b``."""
     questionnaire_path: str | None = None
     """Questionnaire definition whose labels print the answers; None: the shipped one."""
     page_size: str = "letter"
@@ -155,41 +160,6 @@ def packet_words(text_dir: str | Path | None = None) -> WordSet:
         like=word_set("packet"),
         placeholders=dict.fromkeys(_TITLE_KEYS, TITLE_PLACEHOLDERS),
     )
-
-
-def _titles(t: Mapping[str, str], consent: Mapping[str, Any]) -> dict[str, str]:
-    """Title and footer of a packet, naming the consent's procedure, id and version."""
-    values = {
-        "consent_title": str(consent.get("title", "")),
-        "consent_id": str(consent.get("definition_id", "")),
-        "consent_version": str(consent.get("version", "")),
-    }
-    return {key: t[key].format(**values) for key in _TITLE_KEYS}
-
-
-def _logo_view(logo: ClinicLogo | None, consent: Mapping[str, Any], alt: str) -> Any:
-    """The logo as the templates print it, once it is checked to be the one the consent names."""
-    facility = consent.get("facility")
-    named = facility.get("logo_sha256") if isinstance(facility, Mapping) else None
-    if (None if logo is None else logo.sha256) != named:
-        raise PacketError("the clinic's logo is not the one the consent names")
-    return None if logo is None else {"src": logo.data_uri(), "alt": alt}
-
-
-def _record_logo(record: ConsentRecord) -> ClinicLogo | None:
-    data = record.clinic.get("logo")
-    if data is None:
-        return None
-    try:
-        return ClinicLogo.from_dict(data)
-    except (ClinicError, AttributeError) as exc:
-        raise PacketError(f"the record's clinic logo cannot be printed: {exc}") from None
-
-
-def _header_name(name: str) -> str:
-    if len(name) <= HEADER_NAME_CHARS:
-        return name
-    return name[: HEADER_NAME_CHARS - 1] + "…"
 
 
 class PacketRenderer:
@@ -287,6 +257,7 @@ class PacketRenderer:
             findings.append(
                 {
                     "severity": f.get("severity", ""),
+                    "rule_id": f.get("rule_id"),
                     "lines": [
                         x for x in (f.get("patient_message"), f.get("clinician_rationale")) if x
                     ],
@@ -294,7 +265,7 @@ class PacketRenderer:
                     "source": f.get("source", ""),
                 }
             )
-        status = str(record.screening.get("status", ""))
+        status = record.screening_result.status
         roles = {role["id"]: role for role in signer_roles(record.consent)}
         signers = [
             {
@@ -305,6 +276,9 @@ class PacketRenderer:
                     for f in roles[s.role]["fields"]
                 ],
                 "signed_at": format_datetime(s.signed_at, locale, tz),
+                "image_alt": t["signature_alt"].format(
+                    name=s.printed_name, when=format_datetime(s.signed_at, locale, tz)
+                ),
                 "meaning": s.meaning,
                 "method": t[f"method_{s.method}"],
                 "intent_confirmed": s.intent_confirmed,
@@ -357,6 +331,7 @@ class PacketRenderer:
             "created_at": format_datetime(record.created_at, locale, tz),
             "device_id": record.device_id or "—",
             "record_hash": digest,
+            **process_context(record, self.words, q, self._site),
         }
 
     def _site(self, site: str, locale: str) -> str:
@@ -372,8 +347,9 @@ class PacketRenderer:
         procedure: PlannedProcedure,
         clinic: Clinic,
         locale: str,
-        consent: Mapping[str, Any],
+        consent: Mapping[str, JsonValue],
         patient: BlankPatient | None = None,
+        part: bool = False,
     ) -> str:
         """A paper packet: every question with boxes and lines, the consent, empty signatures.
 
@@ -417,7 +393,10 @@ class PacketRenderer:
             "sections": sections,
             "roles": signer_roles(consent),
         }
-        return self.env.get_template("pdf/blank.html").render(context)
+        template = self.env.get_template("pdf/blank.html")
+        if part:  # only the body, for a packet in several languages (tpi_forms.pdf.bilingual)
+            return "".join(template.blocks["content"](template.new_context(context)))
+        return template.render(context)
 
     def render_blank(
         self,
@@ -425,7 +404,7 @@ class PacketRenderer:
         clinic: Clinic | None = None,
         locale: str = "en",
         *,
-        consent: Mapping[str, Any] | None = None,
+        consent: Mapping[str, JsonValue] | None = None,
         created: dt.datetime | None = None,
         patient: BlankPatient | None = None,
     ) -> bytes:

@@ -6,7 +6,7 @@ only files inside the package's static folder (after resolving symlinks and ``..
 A refusal stops the render with `RefusedResourceError`, and the fetcher keeps a list of what it
 refused so a test can prove the fetch never happened.
 
-Why PDF/A-3u by default
+Why PDF/A-3a by default
 -----------------------
 Only part 3 of PDF/A keeps arbitrary embedded files (parts 1 and 2 drop a JSON attachment), so
 the machine-readable record forces PDF/A-3. Of its levels:
@@ -15,12 +15,14 @@ the machine-readable record forces PDF/A-3. Of its levels:
 * **3u** adds that every glyph maps to Unicode, so the text can be searched and copied out
   exactly years later. WeasyPrint writes a ``ToUnicode`` map for every embedded font; the tests
   extract the text of a rendered packet (Latin, Greek, Cyrillic, Hebrew, Armenian, Georgian and
-  more, all in DejaVu) and find it unchanged, so 3u's extra promise holds for our documents.
-* **3a** also needs a complete tagged logical structure. WeasyPrint's ``pdf_tags`` does not
-  guarantee that for every layout (page margin boxes, floats, generated content), so claiming
-  3a would be claiming more than we can check.
+  more, all in DejaVu) and find it unchanged.
+* **3a** also needs a tagged logical structure, so a patient's screen reader and an auditor's
+  reads headings, tables, lists and figures in reading order. WeasyPrint's ``pdf_tags`` builds
+  it from the HTML; `tpi_forms.pdf.tagging` finishes it (header scopes, the language of each
+  part) and identifies the file as PDF/UA-1 as well. The tests walk the structure tree of
+  signed, blank and bilingual packets.
 
-Hence ``pdf/a-3u``; ``pdf/a-3b`` stays available as a more lenient setting.
+Hence ``pdf/a-3a``; ``pdf/a-3u`` and ``pdf/a-3b`` stay available (untagged, smaller files).
 
 >>> meta = PdfMetadata(title="Test", lang="en", author="Clinic")
 >>> render_pdf("<p>Hello</p>", metadata=meta)[:5]
@@ -46,10 +48,11 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 
 from .._resources import static_folder
 from ..errors import PdfError, RefusedResourceError
+from .tagging import TAGGED_VARIANT, finish_tagged
 
 PDF_VARIANTS = ("pdf/a-3b", "pdf/a-3u", "pdf/a-3a")
 """PDF/A levels that keep embedded files (part 3 only)."""
-DEFAULT_VARIANT = "pdf/a-3u"
+DEFAULT_VARIANT = "pdf/a-3a"
 
 
 @dataclass(frozen=True)
@@ -182,6 +185,11 @@ def _unique_associated_files(document: object, pdf: object) -> None:
         catalog["AF"].extend(unique)
 
 
+def _finish_tagged(document: object, pdf: object) -> None:
+    _unique_associated_files(document, pdf)
+    finish_tagged(document, pdf)
+
+
 def _refused_message(fetcher: AssetFetcher) -> str:
     count = len(fetcher.refused)
     return f"the document names a resource outside the package's assets ({count} refused)"
@@ -254,7 +262,9 @@ def render_pdf(
             for a in attachments
         ]
         pdf: bytes = document.write_pdf(
-            attachments=embedded, finisher=_unique_associated_files, **options
+            attachments=embedded,
+            finisher=_finish_tagged if variant == TAGGED_VARIANT else _unique_associated_files,
+            **options,
         )
     except FatalURLFetchingError as exc:
         raise RefusedResourceError(_refused_message(fetcher)) from exc

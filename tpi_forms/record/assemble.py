@@ -17,8 +17,10 @@ from .. import clock
 from ..definitions.clinic import Clinic, sample_clinic
 from ..definitions.questionnaire import Questionnaire, load_questionnaire
 from ..errors import RecordError
+from ..json_types import JsonValue
 from ..screening.procedure import PlannedProcedure
-from .model import AuditEvent, ConsentRecord
+from .model import AuditEvent, ConsentRecord, Signature
+from .review import Certification, ReviewDecision
 
 
 def assemble_consent(
@@ -37,8 +39,8 @@ def assemble_consent(
 
 
 def build_record(
-    answers: Mapping[str, Any],
-    signatures: Sequence[Any],
+    answers: Mapping[str, object],
+    signatures: Sequence[Signature],
     *,
     procedure: PlannedProcedure | None = None,
     clinic: Clinic | None = None,
@@ -47,8 +49,11 @@ def build_record(
     device_id: str | None = None,
     created_at: dt.datetime | None = None,
     questionnaire: Questionnaire | None = None,
-    consent: Mapping[str, Any] | None = None,
+    consent: Mapping[str, JsonValue] | None = None,
     as_of: dt.date | None = None,
+    review: ReviewDecision | None = None,
+    certification: Certification | None = None,
+    require_review: bool = False,
 ) -> ConsentRecord:
     """Screen ``answers``, assemble the consent, and make the record the packet will print.
 
@@ -56,15 +61,27 @@ def build_record(
         the shipped consent assembled for ``procedure`` and ``clinic``.
     :param as_of: the day the answers were screened (a kiosk passes the day it screened them);
         default: the day of ``created_at`` in the clinic's time zone.
+    :param review: the clinician's decision on the screening; a ``proceed_with_changes``
+        decision's changed plan is the record's plan (``procedure`` may be left out or must
+        equal it). See `tpi_forms.record.review.check_process` for what is refused.
+    :param certification: the patient's certification of these answers (`certify`).
+    :param require_review: refuse a ``review`` or ``contraindicated`` screening without a
+        clinician's decision to go ahead that names each of its findings.
     :raises RecordError: a signature's role is not one of the consent's, misses a field its
         role asks for, nobody consenting signed, or the consent names another logo than the
-        clinic's.
+        clinic's; the decision or certification contradicts the record; a ``signed`` event
+        of ``audit`` naming a role is not at that role's signing time; or, in a record with a
+        decision or certification, a signer has no ``signed`` event of their own.
     """
     from ..screening.answers import validate_answers
     from ..screening.engine import screen
+    from .review import check_process, consenting_of, signer_event_problem
 
     q = questionnaire or load_questionnaire()
-    procedure = procedure or PlannedProcedure()
+    changed = None if review is None else review.changed_procedure
+    if changed is not None and procedure not in (None, changed):
+        raise RecordError("the plan is not the one the clinician's decision changed it to")
+    procedure = procedure or changed or PlannedProcedure()
     clinic = clinic or sample_clinic()
     created = created_at or clock.utc_now()
     day = as_of or clock.today(clinic.time_zone, created)
@@ -72,11 +89,26 @@ def build_record(
     valid = validate_answers(answers, q, today=day, locale=locale)
     if consent is None:
         consent = assemble_consent(procedure, clinic, locale, answers=valid)
+    process = review is not None or certification is not None
+    problem = signer_event_problem(signatures, audit, every_signer=process)
+    if problem:
+        raise RecordError(problem)
+    check_process(
+        review,
+        certification,
+        answers=valid,
+        screening=result.to_dict(),
+        signatures=signatures,
+        consenting=consenting_of(consent),
+        created_at=created,
+        rule_ids=[rule.id for rule in q.rules],
+        require_review=require_review,
+    )
     facility = consent.get("facility")
     logo_sha256 = facility.get("logo_sha256") if isinstance(facility, Mapping) else None
     if logo_sha256 != clinic.logo_sha256():
         raise RecordError("the consent names another logo than the clinic's")
-    screening = result.to_dict()
+    screening: dict[str, Any] = result.to_dict()
     return ConsentRecord(
         questionnaire_id=q.id,
         questionnaire_version=q.version,
@@ -90,4 +122,6 @@ def build_record(
         audit=tuple(audit),
         created_at=created,
         device_id=device_id,
+        review=review,
+        certification=certification,
     )

@@ -19,16 +19,25 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._canonical import canonical_json as _canonical_text
 from .._json import RECORD_LIMITS, parse_json
 from .._text import hidden_character, nfc
-from ..definitions.consent import SIGNER_FIELDS, consenting_roles
+from ..consent.document import ConsentDocument
+from ..definitions.clinic import Clinic
 from ..errors import InputError, RecordError
+from ..json_types import JsonObject
+from ..screening.engine import ScreeningResult
+from .signers import _check_signers, _signer_roles
+
+if TYPE_CHECKING:
+    from .review import Certification, ReviewDecision
 
 RECORD_FORMAT = "tpi_forms.consent_record/1"
-"""Format id written into every record; bumped when the layout changes."""
+"""Format id of a record without a decision or certification (as 0.1.0 wrote every record)."""
+PROCESS_FORMAT = "tpi_forms.consent_record/2"
+"""Format id of a record with a clinician's decision or a certification (0.2.0 on)."""
 METHODS = ("drawn", "typed")
 
 MAX_NAME = 200
@@ -100,6 +109,7 @@ _NAMES = (  # Signature fields read as names
     ("printed_name", "printed name"),
     ("relationship", "relationship"),
     ("language", "interpreter language"),
+    ("interpreter_id", "interpreter's ID or service"),
 )
 
 
@@ -139,6 +149,9 @@ class Signature:
     """The language interpreted into, when the role asks for it (an interpreter)."""
     intent_confirmed: bool = True
     """The signer confirmed they meant to sign electronically."""
+    interpreter_id: str | None = None
+    """The interpreter's ID number or the name of their service, when the role asks for it;
+    written into the record only when given (records without it hash as before)."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.role, str) or not _ROLE_ID.fullmatch(self.role):
@@ -151,6 +164,7 @@ class Signature:
         _limit(self.meaning, MAX_MEANING, "signature meaning", required=True)
         _limit(self.relationship, MAX_NAME, "relationship")
         _limit(self.language, MAX_NAME, "interpreter language")
+        _limit(self.interpreter_id, MAX_NAME, "interpreter's ID or service")
         _aware(self.signed_at, "signing time")
         if self.method == "drawn":
             if self.image_png is None:
@@ -164,7 +178,7 @@ class Signature:
         """SHA-256 (hex) of the PNG bytes, or None for a typed signature."""
         return None if self.image_png is None else sha256_hex(self.image_png)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {
             "role": self.role,
             "printed_name": self.printed_name,
@@ -178,6 +192,8 @@ class Signature:
             "relationship": self.relationship,
             "language": self.language,
             "intent_confirmed": self.intent_confirmed,
+            # Only when given, so signatures without it hash as 0.1.0 wrote them.
+            **({} if self.interpreter_id is None else {"interpreter_id": self.interpreter_id}),
         }
 
     @classmethod
@@ -197,6 +213,7 @@ class Signature:
             relationship=data.get("relationship"),
             language=data.get("language"),
             intent_confirmed=bool(data["intent_confirmed"]),
+            interpreter_id=data.get("interpreter_id"),
         )
         if data.get("image_sha256") != signature.image_sha256:
             raise RecordError("signature image does not match its recorded SHA-256")
@@ -229,7 +246,7 @@ class AuditEvent:
                 _limit(value, MAX_DETAIL, "audit detail value")
         object.__setattr__(self, "detail", MappingProxyType(dict(self.detail)))
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {
             "at": self.at.isoformat(),
             "event": self.event,
@@ -262,6 +279,11 @@ def _frozen(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return tuple(_frozen(v) for v in value)
     return value
+
+
+def _present(key: str, value: ReviewDecision | Certification | None) -> dict[str, Any]:
+    """``{key: value.to_dict()}``, or nothing for None: records without it hash as before."""
+    return {} if value is None else {key: value.to_dict()}
 
 
 def _thawed(value: Any) -> Any:
@@ -301,13 +323,19 @@ class ConsentRecord:
     device_id: str | None = None
     """The device or kiosk the record was made on."""
     format: str = RECORD_FORMAT
-    """Record format id."""
+    """Record format id: set to `PROCESS_FORMAT` when a decision or certification is present."""
+    review: ReviewDecision | None = None
+    """The clinician's decision on the screening (`tpi_forms.record.review`), when made."""
+    certification: Certification | None = None
+    """The patient's certification of their answers, when made."""
 
     def __post_init__(self) -> None:
+        from .review import record_format
+
         _aware(self.created_at, "record creation time")
         _limit(self.device_id, MAX_NAME, "device id")
-        if self.format != RECORD_FORMAT:
-            raise RecordError(f"unknown record format (this version reads '{RECORD_FORMAT}')")
+        fmt = record_format(self.format, self.review, self.certification)
+        object.__setattr__(self, "format", fmt)
         if len(self.audit) > MAX_EVENTS:
             raise RecordError(f"a record holds at most {MAX_EVENTS} audit events")
         for name in ("answers", "procedure", "screening", "consent", "clinic"):
@@ -327,7 +355,22 @@ class ConsentRecord:
     def consent_hash(self) -> str:
         return str(self.consent.get("content_hash", ""))
 
-    def to_dict(self) -> dict[str, Any]:
+    @property
+    def screening_result(self) -> ScreeningResult:
+        """`screening` as a `ScreeningResult`; `RecordError` when it is not one."""
+        return ScreeningResult.from_dict(self.screening)
+
+    @property
+    def consent_document(self) -> ConsentDocument:
+        """`consent` as a `ConsentDocument`; `ConsentRecordError` when its hash does not match."""
+        return ConsentDocument.from_dict(self.consent)
+
+    @property
+    def clinic_info(self) -> Clinic:
+        """`clinic` as a `Clinic` (its logo included); `ClinicError` when it is not one."""
+        return Clinic.from_dict(self.clinic)
+
+    def to_dict(self) -> JsonObject:
         return {
             "format": self.format,
             "questionnaire": {"id": self.questionnaire_id, "version": self.questionnaire_version},
@@ -341,6 +384,9 @@ class ConsentRecord:
             "audit": [e.to_dict() for e in self.audit],
             "created_at": self.created_at.isoformat(),
             "device_id": self.device_id,
+            # Written only when present, so records without them (0.1.0) hash as before.
+            **_present("review", self.review),
+            **_present("certification", self.certification),
         }
 
     def to_json(self) -> bytes:
@@ -349,8 +395,11 @@ class ConsentRecord:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ConsentRecord:
+        from .review import Certification, ReviewDecision
+
         try:
             questionnaire = data["questionnaire"]
+            review, certification = data.get("review"), data.get("certification")
             return cls(
                 questionnaire_id=questionnaire["id"],
                 questionnaire_version=questionnaire["version"],
@@ -365,6 +414,10 @@ class ConsentRecord:
                 created_at=_parse_time(data["created_at"], "record creation time"),
                 device_id=data.get("device_id"),
                 format=data["format"],
+                review=None if review is None else ReviewDecision.from_dict(review),
+                certification=None
+                if certification is None
+                else Certification.from_dict(certification),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise RecordError(
@@ -388,68 +441,6 @@ class ConsentRecord:
     def with_events(self, events: Sequence[AuditEvent]) -> ConsentRecord:
         """A copy with ``events`` appended to the audit trail; earlier entries stay as they were."""
         return ConsentRecord(**{**self.__dict__, "audit": (*self.audit, *events)})
-
-
-@dataclass(frozen=True)
-class SignerRole:
-    """A signer role as the record's consent names it: what a signature in that role needs."""
-
-    id: str
-    """The role's id (``patient``, ``guardian`` …)."""
-    required: bool
-    """The consent is incomplete without it (or its alternative's) signature."""
-    alternative_to: str | None
-    """The role this one signs in place of."""
-    fields: tuple[str, ...]
-    """Extra fields a signature in this role must fill (``relationship``, ``language``)."""
-
-
-def _signer_roles(consent: Mapping[str, Any]) -> dict[str, SignerRole]:
-    """The consent's ``signer_roles`` by id; `RecordError` when they are malformed."""
-    raw = consent.get("signer_roles")
-    if not isinstance(raw, Sequence) or isinstance(raw, str) or not raw:
-        raise RecordError("the record's consent names no signer roles")
-    roles: dict[str, SignerRole] = {}
-    try:
-        for item in raw:
-            fields = tuple(str(f["id"]) for f in item.get("fields", ()))
-            alternative = item.get("alternative_to")
-            role = SignerRole(
-                str(item["id"]),
-                bool(item["required"]),
-                None if alternative is None else str(alternative),
-                fields,
-            )
-            roles[role.id] = role
-    except (KeyError, TypeError, AttributeError):
-        raise RecordError("the record's consent has a malformed signer role") from None
-    for role in roles.values():
-        unknown = [f for f in role.fields if f not in SIGNER_FIELDS]
-        if unknown:
-            raise RecordError(
-                f"signer role '{role.id}' of the record's consent asks for an unknown field"
-                f" (known: {', '.join(SIGNER_FIELDS)})"
-            )
-    return roles
-
-
-def _check_signers(signatures: Sequence[Signature], roles: Mapping[str, SignerRole]) -> None:
-    """Every signature has a role of the consent and that role's fields; the consenter signed."""
-    for signature in signatures:
-        role = roles.get(signature.role)
-        if role is None:
-            raise RecordError(
-                f"unknown signer role '{signature.role}' (the consent's roles: {', '.join(roles)})"
-            )
-        for name in SIGNER_FIELDS:
-            value = getattr(signature, name)
-            if name in role.fields and not (value and value.strip()):
-                raise RecordError(f"the '{role.id}' signature needs its {name}")
-            if name not in role.fields and value is not None:
-                raise RecordError(f"the '{role.id}' signature has no {name} field")
-    consenting = consenting_roles(tuple(roles.values()))
-    if consenting and not any(s.role in consenting for s in signatures):
-        raise RecordError(f"a consent record needs a signature of one of: {', '.join(consenting)}")
 
 
 def record_hash(record: ConsentRecord) -> str:

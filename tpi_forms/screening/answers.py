@@ -22,6 +22,7 @@ from ..definitions.question_core import Invalid
 from ..definitions.questionnaire import Question, Questionnaire, load_questionnaire
 from ..definitions.ui_text import VALIDATION_KEYS, ui_locales, ui_text
 from ..errors import AnswersError
+from ..json_types import Answer, JsonObject
 
 MAX_ANSWER_KEYS = 1000
 """Most keys an answers object may hold; more is refused as a whole, before any is read."""
@@ -34,12 +35,12 @@ def _messages(locale: str) -> Mapping[str, str]:
 
 
 def validate_answers(
-    raw: Mapping[str, Any],
+    raw: Mapping[str, object],
     questionnaire: Questionnaire | None = None,
     *,
     today: dt.date | None = None,
     locale: str = "en",
-) -> dict[str, Any]:
+) -> dict[str, Answer]:
     """Return the normalised answers of the enabled questions, or raise `AnswersError`.
 
     Strings are stripped and normalised to NFC (an empty string is no answer); one with a control
@@ -111,7 +112,7 @@ def _enabled(condition: Condition, answers: Mapping[str, Any], today: dt.date) -
     return evaluate(condition, answers, {}, today)
 
 
-def compute_scores(answers: Mapping[str, Any], questionnaire: Questionnaire) -> dict[str, float]:
+def compute_scores(answers: Mapping[str, Answer], questionnaire: Questionnaire) -> dict[str, float]:
     """Scores whose items are all answered (e.g. ``{"peg": 5.33}``), rounded to 2 decimals."""
     scores: dict[str, float] = {}
     for score in questionnaire.scores:
@@ -128,7 +129,7 @@ def compute_scores(answers: Mapping[str, Any], questionnaire: Questionnaire) -> 
 _SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
-def answers_schema(questionnaire: Questionnaire | None = None) -> dict[str, Any]:
+def answers_schema(questionnaire: Questionnaire | None = None) -> JsonObject:
     """JSON Schema (draft 2020-12) of a validated answers object.
 
     Conditional questions are required through ``if``/``then`` where their condition can be

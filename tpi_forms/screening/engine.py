@@ -16,11 +16,13 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 from .. import clock
 from ..definitions.conditions import evaluate, referenced
 from ..definitions.questionnaire import Questionnaire, load_questionnaire
+from ..errors import RecordError
+from ..json_types import JsonObject, JsonValue
 from .answers import compute_scores, validate_answers
 from .procedure import PlannedProcedure
 
@@ -40,14 +42,14 @@ class Finding:
     """What the patient is told, in plain words."""
     clinician_rationale: str
     """Why the rule exists and what to check, for the clinician."""
-    triggers: tuple[tuple[str, Any], ...]
+    triggers: tuple[tuple[str, JsonValue], ...]
     """(question id, answer) pairs the condition read that were answered; lists as tuples."""
-    plan_fields: tuple[tuple[str, Any], ...]
+    plan_fields: tuple[tuple[str, JsonValue], ...]
     """(plan field, value) pairs the condition read, e.g. ``("corticosteroid", True)``."""
     source: str
     """The guideline or paper the rule rests on."""
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         """JSON-native form: triggers and plan fields as objects keyed by name."""
         return {
             "rule_id": self.rule_id,
@@ -58,6 +60,20 @@ class Finding:
             "plan_fields": {name: _json_value(value) for name, value in self.plan_fields},
             "source": self.source,
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, JsonValue]) -> Finding:
+        """A finding from its `to_dict` form (lists become tuples, as `screen` makes them)."""
+        raw: Any = data  # checked by the dataclass and by ScreeningResult.from_dict's except
+        return cls(
+            rule_id=raw["rule_id"],
+            severity=raw["severity"],
+            patient_message=raw["patient_message"],
+            clinician_rationale=raw["clinician_rationale"],
+            triggers=tuple((k, _frozen(v)) for k, v in raw["triggers"].items()),
+            plan_fields=tuple((k, _frozen(v)) for k, v in raw["plan_fields"].items()),
+            source=raw["source"],
+        )
 
 
 @dataclass(frozen=True)
@@ -87,7 +103,7 @@ class ScreeningResult:
         """The findings of one severity."""
         return tuple(f for f in self.findings if f.severity == severity)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         """JSON-native form of the result."""
         return {
             "status": self.status,
@@ -110,9 +126,35 @@ class ScreeningResult:
         """Deterministic JSON (sorted keys, UTF-8 text kept readable)."""
         return json.dumps(self.to_dict(), indent=indent, sort_keys=True, ensure_ascii=False)
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, JsonValue]) -> ScreeningResult:
+        """A result from its `to_dict` form, e.g. a record's; `RecordError` when it is not one."""
+        raw: Any = data
+        try:
+            plan = raw["procedure"]
+            return cls(
+                status=raw["status"],
+                findings=tuple(Finding.from_dict(f) for f in raw["findings"]),
+                questionnaire_id=raw["questionnaire"]["id"],
+                questionnaire_version=raw["questionnaire"]["version"],
+                locale=raw["locale"],
+                as_of=dt.date.fromisoformat(raw["as_of"]),
+                procedure=PlannedProcedure(
+                    sites=tuple(plan["sites"]),
+                    local_anesthetic=plan["local_anesthetic"],
+                    corticosteroid=plan["corticosteroid"],
+                ),
+                sites_from_answers=plan["sites_from_answers"],
+                scores=MappingProxyType({k: float(v) for k, v in raw["scores"].items()}),
+            )
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            raise RecordError(
+                f"screening result is missing a field or has a wrong type ({exc!r:.60})"
+            ) from None
+
 
 def screen(
-    answers: Mapping[str, Any],
+    answers: Mapping[str, object],
     procedure: PlannedProcedure | None = None,
     *,
     questionnaire: Questionnaire | None = None,
@@ -178,7 +220,7 @@ def screen(
 
 
 def _frozen(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
+    return tuple(value) if isinstance(value, list | tuple) else value
 
 
 def _json_value(value: Any) -> Any:
@@ -186,7 +228,7 @@ def _json_value(value: Any) -> Any:
 
 
 def finding_reasons(
-    finding: Finding | Mapping[str, Any],
+    finding: Finding | Mapping[str, JsonValue],
     questionnaire: Questionnaire | None = None,
     locale: str = "en",
 ) -> list[str]:
@@ -197,7 +239,7 @@ def finding_reasons(
     q = questionnaire or load_questionnaire()
     triggers = finding.triggers if isinstance(finding, Finding) else finding.get("triggers") or {}
     reasons = []
-    for question_id, value in dict(triggers).items():
+    for question_id, value in dict(cast(Mapping[str, JsonValue], triggers)).items():
         question = q.questions.get(question_id)
         if question is None:
             reasons.append(f"{question_id}: {value}")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import cast
 
 from ..definitions.questionnaire import Questionnaire
 from ..errors import ProcedureError
+from ..json_types import Answer
 
 
 @dataclass(frozen=True)
@@ -45,15 +46,17 @@ class PlannedProcedure:
             )
 
     def resolved_sites(
-        self, answers: Mapping[str, Any], questionnaire: Questionnaire
+        self, answers: Mapping[str, Answer], questionnaire: Questionnaire
     ) -> tuple[str, ...]:
         """The planned sites, or the patient's answered pain sites when the plan names none."""
         if self.sites is not None:
             return self.sites
-        answered: Sequence[str] = answers.get(questionnaire.plan.sites_question) or ()
+        answered = cast(Sequence[str], answers.get(questionnaire.plan.sites_question) or ())
         return tuple(answered)
 
-    def as_values(self, answers: Mapping[str, Any], questionnaire: Questionnaire) -> dict[str, Any]:
+    def as_values(
+        self, answers: Mapping[str, Answer], questionnaire: Questionnaire
+    ) -> dict[str, Answer]:
         """The plan as the values conditions compare (``plan = "sites"`` and so on)."""
         return {
             "sites": list(self.resolved_sites(answers, questionnaire)),

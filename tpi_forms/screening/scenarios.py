@@ -15,6 +15,7 @@ import math
 from typing import Any
 
 from ..errors import TpiFormsError
+from ..json_types import Answer
 
 SCENARIOS = ("clear", "review", "contraindicated")
 """Scenario names, each named after the screening status its answers give."""
@@ -67,7 +68,7 @@ _CHANGES: dict[str, dict[str, Any]] = {
 }
 
 
-def example_answers(scenario: str) -> dict[str, Any]:
+def example_answers(scenario: str) -> dict[str, Answer]:
     """A fresh copy of the answers of scenario ``clear``, ``review`` or ``contraindicated``."""
     if scenario not in _CHANGES:
         raise TpiFormsError(

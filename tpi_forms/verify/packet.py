@@ -28,6 +28,7 @@ from typing import Any
 from PIL import Image
 
 from ..definitions.clinic import Clinic, ClinicLogo
+from ..definitions.consent import ConsentDefinition
 from ..errors import ClinicError, PacketReadError, RecordError, TpiFormsError
 from ..record.model import RECORD_ATTACHMENT, ConsentRecord, sha256_hex
 
@@ -83,7 +84,7 @@ def verify_packet(
     pdf_bytes: bytes,
     *,
     trust_roots: Sequence[bytes] | None = None,
-    consent_definition: Any | None = None,
+    consent_definition: ConsentDefinition | None = None,
     tsa_roots: Sequence[bytes] = (),
     online: bool = False,
     require_level: str | None = None,
@@ -163,6 +164,9 @@ def verify_packet(
     images = _page_images(reader)
     add(*_signature_check(record, images))
     add(*_logo_check(record, images))
+    from .review import process_checks  # decision, certification, each signer's event
+
+    checks.extend(Check(*c) for c in process_checks(record, pages))
     add(*_consent_check(record, consent_definition))
     seal_checks, level = _seal_checks(pdf_bytes, trust_roots, tsa_roots, online, require_level)
     for check in seal_checks:

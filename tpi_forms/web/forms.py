@@ -23,8 +23,7 @@ import datetime as dt
 import json
 import types
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import wtforms
 from wtforms.fields.core import Field
@@ -36,6 +35,7 @@ from ..definitions.questionnaire import Question, Questionnaire, Section, load_q
 from ..definitions.texts import Text
 from ..errors import AnswersError, TpiFormsError
 from ..screening.answers import enabled_questions, validate_answers
+from .screening_form import FormSection, ScreeningForm
 
 
 class Required:
@@ -48,20 +48,6 @@ class Required:
 
     def __call__(self, form: wtforms.Form, field: Field) -> None:
         return None
-
-
-@dataclass(frozen=True)
-class FormSection:
-    """One section of a bound form, ready for a template."""
-
-    id: str
-    """The section id from the definition."""
-    title: str
-    """Title in the form's locale."""
-    intro: str | None
-    """Introduction in the form's locale, if any."""
-    fields: tuple[Field, ...]
-    """The bound fields of its questions, in order."""
 
 
 class ScreeningFormMixin:
@@ -163,7 +149,7 @@ def build_form_class(
     questionnaire: Questionnaire | None = None,
     locale: str = "en",
     base: type[wtforms.Form] = wtforms.Form,
-) -> type[Any]:
+) -> type[ScreeningForm]:
     """A WTForms form class for ``questionnaire`` (the default one) with text in ``locale``.
 
     ``base`` may be ``flask_wtf.FlaskForm`` (CSRF through its meta). The class is cached per
@@ -191,11 +177,11 @@ def build_form_class(
         attrs[question.id] = _field(question, locale)
     name = "".join(part.capitalize() for part in q.id.split("_")) + "Form"
     cls = types.new_class(name, (ScreeningFormMixin, base), exec_body=lambda ns: ns.update(attrs))
-    _CLASSES[key] = (q, cls)
-    return cls
+    _CLASSES[key] = (q, cast("type[ScreeningForm]", cls))
+    return _CLASSES[key][1]
 
 
-_CLASSES: dict[tuple[int, str, type], tuple[Questionnaire, type[Any]]] = {}
+_CLASSES: dict[tuple[int, str, type], tuple[Questionnaire, type[ScreeningForm]]] = {}
 
 
 def _field(question: Question, locale: str) -> Field:

@@ -40,6 +40,8 @@ from ..consent.signing import SignerBlock, signer_blocks
 from ..definitions.questionnaire import Question
 from ..definitions.ui_text import VALIDATION_KEYS, ui_locales, ui_text
 from ..definitions.words import language_name
+from ..json_types import JsonValue
+from .screening_form import ScreeningForm
 
 STATIC_FILES = (
     "tpi-forms.css",
@@ -47,6 +49,8 @@ STATIC_FILES = (
     "read-aloud.js",
     "signature-pad.js",
     "consent.js",
+    "consent-pages.js",
+    "consent-pages.css",
     "favicon.svg",
 )
 """The assets the pages use, all in `tpi_forms._resources.static_folder`."""
@@ -147,11 +151,11 @@ def _environment(template_dirs: Sequence[str | Path]) -> jinja2.Environment:
     return make_environment(template_dirs) if template_dirs else default_environment()
 
 
-def _errors_of(form: Any, name: str) -> tuple[str, ...]:
+def _errors_of(form: ScreeningForm, name: str) -> tuple[str, ...]:
     return tuple(str(e) for e in form[name].errors)
 
 
-def _question_view(form: Any, wtfield: Any, locale: str, kiosk: bool) -> QuestionView:
+def _question_view(form: ScreeningForm, wtfield: Any, locale: str, kiosk: bool) -> QuestionView:
     question = form.question(wtfield.name)
     kind = question.kind
     attrs: dict[str, str | int] = {}
@@ -222,7 +226,7 @@ def _text_value(wtfield: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _sections(form: Any, kiosk: bool) -> tuple[SectionView, ...]:
+def _sections(form: ScreeningForm, kiosk: bool) -> tuple[SectionView, ...]:
     return tuple(
         SectionView(
             s.id,
@@ -234,7 +238,7 @@ def _sections(form: Any, kiosk: bool) -> tuple[SectionView, ...]:
     )
 
 
-def _error_links(form: Any, sections: Sequence[SectionView]) -> tuple[ErrorLink, ...]:
+def _error_links(form: ScreeningForm, sections: Sequence[SectionView]) -> tuple[ErrorLink, ...]:
     links = [ErrorLink("", str(e)) for e in getattr(form, "form_errors", ())]
     for name, wtfield in form._fields.items():
         if name not in form.questionnaire.questions and wtfield.errors:
@@ -248,7 +252,7 @@ def _error_links(form: Any, sections: Sequence[SectionView]) -> tuple[ErrorLink,
     return tuple(links)
 
 
-def _hidden_fields(form: Any) -> Markup:
+def _hidden_fields(form: ScreeningForm) -> Markup:
     """Hidden fields that are not questions: the CSRF token of Flask-WTF and similar metas."""
     parts = [
         wtfield()
@@ -260,7 +264,7 @@ def _hidden_fields(form: Any) -> Markup:
 
 
 def _form_context(
-    form: Any, *, action: str, method: str, plan: Mapping[str, Any] | None, kiosk: bool
+    form: ScreeningForm, *, action: str, method: str, plan: Mapping[str, Any] | None, kiosk: bool
 ) -> dict[str, Any]:
     sections = _sections(form, kiosk)
     as_of = getattr(form, "as_of", None) or clock.today(None)
@@ -285,11 +289,11 @@ def _form_context(
 
 
 def render_form_html(
-    form: Any,
+    form: ScreeningForm,
     *,
     action: str,
     method: str = "post",
-    plan: Mapping[str, Any] | None = None,
+    plan: Mapping[str, JsonValue] | None = None,
     static_url: str | None = None,
     template_dirs: Sequence[str | Path] = (),
 ) -> str:
@@ -306,10 +310,10 @@ def render_form_html(
 
 
 def render_kiosk_page(
-    form: Any,
+    form: ScreeningForm,
     *,
     action: str,
-    plan: Mapping[str, Any] | None = None,
+    plan: Mapping[str, JsonValue] | None = None,
     options: PageOptions = PageOptions(),
 ) -> str:
     """A full page for a check-in tablet: large type, one section per step, a language switch.
@@ -353,7 +357,7 @@ def render_consent_page(
     *,
     action: str,
     roles: Sequence[str] | None = None,
-    values: Mapping[str, Any] | None = None,
+    values: Mapping[str, JsonValue] | None = None,
     errors: Mapping[str, Sequence[str]] | None = None,
     hidden: Mapping[str, str] | None = None,
     options: PageOptions = PageOptions(),

@@ -176,10 +176,39 @@
     window.setTimeout(function () { window.location.replace(url); }, seconds * 1000);
   }
 
+  /* --- Consent sections: each one told to the server when it is first seen, so the audit
+     trail has the time each was read (the signed form still lists them all). --- */
+
+  function reportSectionsViewed() {
+    var url = document.body.getAttribute("data-kiosk-viewed-url");
+    var form = document.querySelector("form[data-tpi-consent]");
+    if (!url || !form || !window.fetch || !window.FormData) { return; }
+    var sections = form.querySelector("input[data-tpi-review=sections]");
+    var token = form.querySelector("input[name=csrf_token]");
+    if (!sections || !token) { return; }
+    var told = {};
+    function tell() {
+      var ids = (sections.value || "").split(" ");
+      for (var i = 0; i < ids.length; i++) {
+        var id = ids[i];
+        if (!id || told[id]) { continue; }
+        told[id] = true;
+        var data = new FormData();
+        data.set("csrf_token", token.value);
+        data.set("section", id);
+        window.fetch(url, { method: "POST", body: data, credentials: "same-origin" })
+          .catch(function () {});  // the signed form lists the section all the same
+      }
+    }
+    tell();
+    window.setInterval(tell, 1000);
+  }
+
   function start() {
     watchIdle();
     keepDraft();
     refreshWhileWaiting();
+    reportSectionsViewed();
   }
 
   if (document.readyState === "loading") {

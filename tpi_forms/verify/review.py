@@ -1,0 +1,197 @@
+"""Verification of the consent process a packet records: decision, certification, signers' events.
+
+Three checks join `verify_packet`'s report:
+
+* ``signer_events`` — every ``signed`` event naming a role is at that role's signing time; in
+  a record with a clinician's decision or a certification (the process since 0.2.0) every
+  signer also has an event of their own, and each signer's event and signing time are printed;
+* ``review_matches_pages`` (when the record holds a decision) — the pages print the decision
+  the record holds: its outcome in words, the clinician, the time and the note;
+* ``certification_matches_answers`` (when it holds a certification) — the certification is of
+  the record's answers (their SHA-256), and its statement, time and hash are printed.
+
+A forger who rewrites the embedded record (another outcome, a later signing time, other
+answers) without re-printing the pages fails these checks, besides ``record_hash_printed``.
+The outcome is looked for in the shipped packet words of the record's language (and of the
+clinic's, whose copy of the staff parts prints it too); a packet printed with a clinic's own
+words passes that part with a note when none of the shipped outcome words is on its pages.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from ..errors import TpiFormsError
+from ..i18n import format_datetime, to_zone
+from ..record.model import ConsentRecord
+from ..record.review import REVIEW_OUTCOMES, answers_sha256, signer_event_problem
+
+CheckRow = tuple[str, bool, str]
+
+
+def _norm(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+class _PageText:
+    """The pages' text, extracted once per page and only as far as a search needs it."""
+
+    def __init__(self, pages: Sequence[Any]) -> None:
+        self.pages = pages
+        self.texts: dict[int, str] = {}
+
+    def text(self, index: int) -> str:
+        if index not in self.texts:
+            try:
+                self.texts[index] = _norm(self.pages[index].extract_text() or "")
+            except Exception:  # pypdf raises many types on damaged content
+                self.texts[index] = ""
+        return self.texts[index]
+
+    def missing(self, facts: dict[str, str], *, from_end: bool = False) -> list[str]:
+        """Names of ``facts`` found on no page (reading stops once every one is found)."""
+        left = {k: v for k, v in facts.items() if v}
+        order: Iterator[int] = iter(range(len(self.pages)))
+        if from_end:
+            order = reversed(range(len(self.pages)))
+        for index in order:
+            if not left:
+                break
+            text = self.text(index)
+            left = {k: v for k, v in left.items() if v not in text}
+        return list(left)
+
+    def contains(self, phrase: str, *, from_end: bool = False) -> bool:
+        """Whether a page holds ``phrase`` (compared case-folded)."""
+        order = range(len(self.pages))
+        for index in reversed(order) if from_end else order:
+            if phrase in self.text(index).casefold():
+                return True
+        return False
+
+
+def process_checks(record: ConsentRecord, pages: Sequence[Any]) -> list[CheckRow]:
+    """The process checks of ``record`` against the text of ``pages`` (pypdf pages)."""
+    text = _PageText(pages)
+    tz = str(record.clinic.get("time_zone", "UTC"))
+    checks = [_signer_events(record, text, tz)]
+    if record.review is not None:
+        checks.append(_review(record, text, tz))
+    if record.certification is not None:
+        checks.append(_certification(record, text, tz))
+    return checks
+
+
+def _signer_events(record: ConsentRecord, text: _PageText, tz: str) -> CheckRow:
+    every = record.review is not None or record.certification is not None
+    problem = signer_event_problem(record.signatures, record.audit, every_signer=every)
+    if problem:
+        return ("signer_events", False, problem)
+    if not every:
+        return (
+            "signer_events",
+            True,
+            "every 'signed' event is at its signer's signing time"
+            " (a record without a clinician's decision or certification)",
+        )
+    facts: dict[str, str] = {}
+    for i, signature in enumerate(record.signatures, start=1):
+        printed = format_datetime(signature.signed_at, record.locale, tz)
+        event = to_zone(signature.signed_at, tz).isoformat(sep=" ", timespec="seconds")
+        facts[f"signer {i} signing time"] = _norm(printed)
+        facts[f"signer {i} signed event"] = _norm(event)
+    missing = text.missing(facts, from_end=True)
+    if missing:
+        return ("signer_events", False, f"not found on the pages: {', '.join(missing)}")
+    return (
+        "signer_events",
+        True,
+        f"{len(record.signatures)} signer(s), each with a 'signed' event at its signing time,"
+        " printed",
+    )
+
+
+def _outcome_problem(
+    outcome: str, text: _PageText, words: Callable[[str], dict[str, str] | None], locales: list[str]
+) -> tuple[str | None, bool]:
+    """(why the printed outcome differs, whether any shipped outcome words were found).
+
+    The record's language prints the decision on the first page, the clinic's near the end.
+    """
+    seen_any = False
+    for n, locale in enumerate(locales):
+        t = words(locale)
+        if t is None:
+            continue
+        phrases = {o: _norm(t[f"outcome_{o}"]).casefold() for o in REVIEW_OUTCOMES}
+        if text.contains(phrases[outcome], from_end=n > 0):
+            seen_any = True
+            continue
+        if any(text.contains(p) for o, p in phrases.items() if o != outcome):
+            return f"the pages print another decision than the record's ({locale})", True
+    return None, seen_any
+
+
+def _shipped_words(locale: str) -> dict[str, str] | None:
+    from ..definitions.words import word_set
+
+    try:
+        return dict(word_set("packet").words(locale))
+    except TpiFormsError:
+        return None
+
+
+def _review(record: ConsentRecord, text: _PageText, tz: str) -> CheckRow:
+    review = record.review
+    assert review is not None
+    facts = {
+        "clinician": _norm(review.clinician),
+        "decision time": _norm(format_datetime(review.decided_at, record.locale, tz)),
+        "decision note": _norm(review.note),
+    }
+    missing = text.missing(facts)
+    if missing:
+        return ("review_matches_pages", False, f"not found on the pages: {', '.join(missing)}")
+    locales = [record.locale]
+    clinic_locale = str(record.clinic.get("default_locale") or "")
+    if clinic_locale and clinic_locale != record.locale:
+        locales.append(clinic_locale)
+    problem, seen = _outcome_problem(review.outcome, text, _shipped_words, locales)
+    if problem:
+        return ("review_matches_pages", False, problem)
+    note = "" if seen else " (outcome in the clinic's own words, not checked)"
+    return (
+        "review_matches_pages",
+        True,
+        f"the decision, its clinician, time and note are printed{note}",
+    )
+
+
+def _certification(record: ConsentRecord, text: _PageText, tz: str) -> CheckRow:
+    certification = record.certification
+    assert certification is not None
+    if certification.answers_sha256 != answers_sha256(record.answers):
+        return (
+            "certification_matches_answers",
+            False,
+            "the certification is of other answers than the record's",
+        )
+    facts = {
+        "certification statement": _norm(certification.statement),
+        "certification time": _norm(format_datetime(certification.certified_at, record.locale, tz)),
+        "certified answers' SHA-256": certification.answers_sha256,
+    }
+    missing = text.missing(facts)
+    if missing:
+        return (
+            "certification_matches_answers",
+            False,
+            f"not found on the pages: {', '.join(missing)}",
+        )
+    return (
+        "certification_matches_answers",
+        True,
+        f"certifies the record's answers (SHA-256 {certification.answers_sha256[:16]}…), printed",
+    )
