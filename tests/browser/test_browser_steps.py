@@ -126,11 +126,14 @@ def test_range_and_date_errors_are_caught_in_the_browser(browser: Browser, serve
     assert error_of(page, "date_of_birth") == too_old
     assert focused_id(page) == "date_of_birth"
     page.locator("#date_of_birth").fill("1906-03-02")
+    tap_option(page, "form_filled_by", "self")
+    tap_option(page, "needs_interpreter", "no")
     page.locator("[data-tpi-next]").tap()
     assert current_step(page) == 2
 
     tap_option(page, "pain_sites", "neck")
     tap_option(page, "pain_duration", "3_to_12_months")
+    tap_option(page, "muscle_injury_at_site", "no")
     page.locator("#pain_score").fill("150")
     page.locator("[data-tpi-next]").tap()
     assert current_step(page) == 2
@@ -433,7 +436,7 @@ def test_the_static_demo_checks_and_reads_from_disk(browser: Browser, tmp_path: 
     assert listen_button(page).is_visible()
     page.locator("[data-tpi-next]").tap()
     assert current_step(page) == 1
-    assert step_summary(page).locator("li").count() == 2
+    assert step_summary(page).locator("li").count() == 4  # name, birth date, who, interpreter
     assert focused_id(page) == "patient_name"
     assert error_of(page, "patient_name") == "Error: Conteste esta pregunta."
     listen_button(page).tap()
