@@ -75,6 +75,8 @@ def test_next_on_an_unanswered_step_stays_and_marks_it(
     assert summary.locator("li").all_inner_texts() == [
         "Your full name: Please answer this question.",
         "Your date of birth: Please answer this question.",
+        "Who is filling in this form? Please answer this question.",
+        "Would you like an interpreter? Please answer this question.",
     ]
     for field in ("#patient_name", "#date_of_birth"):
         assert page.locator(field).get_attribute("aria-invalid") == "true"
@@ -90,9 +92,13 @@ def test_next_on_an_unanswered_step_stays_and_marks_it(
     assert page.locator("#patient_name").get_attribute("aria-invalid") is None
     assert page.locator("#patient_name-error").count() == 0
     assert summary.locator("li").all_inner_texts() == [
-        "Your date of birth: Please answer this question."
+        "Your date of birth: Please answer this question.",
+        "Who is filling in this form? Please answer this question.",
+        "Would you like an interpreter? Please answer this question.",
     ]
     page.locator("#date_of_birth").fill("1980-04-12")
+    tap_option(page, "form_filled_by", "self")
+    tap_option(page, "needs_interpreter", "no")
     assert summary.is_hidden()
     page.locator("[data-tpi-next]").tap()
     assert current_step(page) == 2
