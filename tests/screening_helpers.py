@@ -53,8 +53,16 @@ def valid_answers(draw: st.DrawFn) -> dict[str, Any]:
         "pain_duration": draw(st.sampled_from(choice("pain_duration").choice_ids)),
         "takes_blood_thinner": draw(st.booleans()),
         "could_be_pregnant": draw(st.sampled_from(choice("could_be_pregnant").choice_ids)),
+        "form_filled_by": draw(st.sampled_from(choice("form_filled_by").choice_ids)),
     }
     for name in (
+        "needs_interpreter",
+        "muscle_injury_at_site",
+        "bruises_easily",
+        "antibiotics_now",
+        "thin_build",
+        "implant_near_site",
+        "neuromuscular_disease",
         "bleeding_disorder",
         "fever_or_illness_today",
         "infection_last_4_weeks",
@@ -71,10 +79,28 @@ def valid_answers(draw: st.DrawFn) -> dict[str, Any]:
     if "trigger_point_injection" in a["prior_treatments"]:
         a["prior_tpi_problem"] = draw(st.booleans())
         a["last_injection_date"] = draw(_past)
+        a["prior_tpi_same_site"] = draw(st.booleans())
+        if a["prior_tpi_same_site"]:
+            a["prior_tpi_relief"] = draw(st.sampled_from(choice("prior_tpi_relief").choice_ids))
+            a["prior_tpi_relief_duration"] = draw(
+                st.sampled_from(choice("prior_tpi_relief_duration").choice_ids)
+            )
+    if a["antibiotics_now"]:
+        a["aminoglycoside_now"] = draw(st.booleans())
+    if "head" in a["pain_sites"]:
+        a["skull_defect_or_surgery"] = draw(st.booleans())
+    conditions = tuple(c for c in choice("toxicity_conditions").choice_ids if c != "none")
+    a["toxicity_conditions"] = draw(st.just(["none"]) | _subset(conditions))
+    if a["needs_interpreter"] and draw(st.booleans()):
+        a["interpreter_language"] = draw(_names)
+    if draw(st.booleans()):
+        a["weight_lb"] = draw(st.integers(50, 700))
     if a["takes_blood_thinner"]:
         a["blood_thinner_names"] = draw(_names)
         if draw(st.booleans()):
             a["blood_thinner_last_dose"] = draw(_past)
+        if draw(st.booleans()):
+            a["blood_thinner_last_dose_time"] = draw(st.sampled_from(["8 am", "20:00", "noon"]))
     allergy_ids = tuple(c for c in choice("allergies").choice_ids if c != "none")
     a["allergies"] = draw(st.just(["none"]) | _subset(allergy_ids))
     if "other" in a["allergies"]:

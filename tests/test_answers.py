@@ -64,6 +64,7 @@ def test_follow_up_required_when_enabled() -> None:
         "allergy_details",
         "prior_tpi_problem",
         "last_injection_date",
+        "prior_tpi_same_site",
     }
 
 

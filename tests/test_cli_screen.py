@@ -73,7 +73,7 @@ def test_steroid_sites_and_anesthetic_options(
     result = json.loads(out)
     assert code == 0
     assert [f["rule_id"] for f in result["findings"]] == [
-        "lung_disease_near_chest",
+        "collapsed_lung_risk",
         "diabetes_with_steroid",
     ]
     assert result["procedure"] == {
@@ -89,15 +89,18 @@ def test_locale_and_today(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
         prior_treatments=["trigger_point_injection"],
         prior_tpi_problem=False,
         last_injection_date="2026-11-01",
+        prior_tpi_same_site=False,
     )
     path = write(tmp_path, raw)
     code, out, _ = run(capsys, "screen", path, "--locale", "es", "--today", "2026-11-24")
     result = json.loads(out)
-    assert result["status"] == "review"
+    assert result["status"] == "clear"  # a coverage rule: information, not a precaution
     assert result["locale"] == "es"
-    assert "6 semanas" in result["findings"][0]["patient_message"]
+    (finding,) = [f for f in result["findings"] if f["rule_id"] == "recent_injection"]
+    assert finding["severity"] == "info" and "6 semanas" in finding["patient_message"]
     code, out, _ = run(capsys, "screen", path, "--today", "2027-01-01")
-    assert json.loads(out)["status"] == "clear"
+    later = json.loads(out)
+    assert "recent_injection" not in [f["rule_id"] for f in later["findings"]]
 
 
 def test_invalid_answers_print_errors_and_exit_2(

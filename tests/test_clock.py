@@ -61,14 +61,18 @@ def test_the_record_screens_on_the_clinics_day_of_created_at() -> None:
     answers = example_answers("clear")
     answers["prior_treatments"] = ["physical_therapy", "trigger_point_injection"]
     answers["prior_tpi_problem"] = False
+    answers["prior_tpi_same_site"] = False
     answers["last_injection_date"] = "2026-01-20"  # 41 days before 2 March, 42 before 3 March
-    for zone, day, status in [
-        ("America/Los_Angeles", "2026-03-02", "review"),
-        ("UTC", "2026-03-03", "clear"),
+    for zone, day, recent in [
+        ("America/Los_Angeles", "2026-03-02", True),
+        ("UTC", "2026-03-03", False),
     ]:
         clinic = Clinic("C", ("1 Road",), "555", zone, practitioners=(Practitioner("a", "A"),))
         record = build_record(answers, [signature()], clinic=clinic, created_at=LATE)
-        assert (record.screening["as_of"], record.screening["status"]) == (day, status), zone
+        findings = record.screening["findings"]
+        assert isinstance(findings, tuple)
+        found = "recent_injection" in [f["rule_id"] for f in findings]
+        assert (record.screening["as_of"], found) == (day, recent), zone
     pinned = build_record(answers, [signature()], created_at=LATE, as_of=dt.date(2026, 3, 2))
     assert pinned.screening["as_of"] == "2026-03-02"
 

@@ -18,7 +18,13 @@ import pytest
 from tpi_forms._canonical import canonical_json
 from tpi_forms.consent.document import ConsentDocument, build_consent, consent_hash_of
 from tpi_forms.definitions.clinic import Clinic, ClinicLogo, Practitioner, sample_clinic
-from tpi_forms.definitions.consent import LABELS, ConsentDefinition, load_consent_definition
+from tpi_forms.definitions.clinic_consent import ClinicConsentSettings
+from tpi_forms.definitions.consent import (
+    LABELS,
+    OPTIONAL_LABELS,
+    ConsentDefinition,
+    load_consent_definition,
+)
 from tpi_forms.definitions.questionnaire import Questionnaire, load_questionnaire
 from tpi_forms.errors import ConsentRecordError, DefinitionError, ProcedureError, UnknownLocaleError
 from tpi_forms.screening.procedure import PlannedProcedure
@@ -27,6 +33,7 @@ DEFINITIONS = Path(__file__).resolve().parent.parent / "tpi_forms" / "definition
 LOCALES = ("en", "es")
 BASE_SECTIONS = [
     "trigger_points",
+    "reason",
     "plan",
     "during",
     "aftercare",
@@ -35,6 +42,7 @@ BASE_SECTIONS = [
     "questions",
     "refusal",
     "electronic_signature",
+    "about_risks",
 ]
 BASE_RISKS = {
     "soreness": "common",
@@ -50,28 +58,85 @@ BASE_RISKS = {
     "broken_needle": "rare",
 }
 STEROID_RISKS = {"blood_sugar", "skin_thinning", "fat_dimpling"}
-CHEST_SITES = ("chest_wall", "upper_back", "shoulder")
+TOXIN_RISKS = {"toxin_spread", "toxin_weakness"}
+# Sites over or near a lung: "neck" is what patients call the upper trapezius, and "other" may be
+# the chest. The collapsed lung is also marked while no sites are given yet.
+CHEST_SITES = ("chest_wall", "upper_back", "shoulder", "neck", "other")
 # Words each section must contain, per language: the facts the brief requires it to state.
 REQUIRED_WORDS = {
     "en": {
         "trigger_points": ["knot in a muscle", "needle"],
-        "alternatives": ["saline", "dry needling", "no treatment", "physical therapy"],
-        "aftercare": ["911", "trouble breathing", "fever"],
+        "reason": ["reason for the shot", "myofascial pain"],
+        "alternatives": [
+            "saline",
+            "dry needling",
+            "no treatment",
+            "physical therapy",
+            "good and bad points",
+            "no risks from a needle",
+        ],
+        "aftercare": [
+            "911",
+            "trouble breathing",
+            "even a day or two later",
+            "fever",
+            "acetaminophen",
+            "do not take ibuprofen",
+            "do not drive while you feel dizzy",
+            "after hours",
+        ],
+        "during": ["stop at any time, even during the shots"],
         "benefits": ["cannot promise", "different for each person"],
-        "questions": ["ask questions", "answered"],
-        "refusal": ["say no", "before it starts"],
-        "electronic_signature": ["sign this form on a screen", "paper copy", "sign on paper"],
-        "steroid": ["steroid", "without it"],
+        "questions": ["ask us questions", "will talk with you", "risks and benefits"],
+        "refusal": ["say no", "before it starts", "stop during the shots"],
+        "electronic_signature": [
+            "sign this form on a screen",
+            "paper copy",
+            "sign on paper",
+            "only for this form",
+            "do not want forms on a screen",
+            "now or later",
+            "a paper copy is free",
+        ],
+        "steroid": ["steroid", "without it", "not swollen"],
+        "about_risks": ["risks not listed", "emergency care or a hospital stay"],
     },
     "es": {
         "trigger_points": ["nudo", "aguja"],
-        "alternatives": ["suero", "aguja seca", "no tratarse", "terapia física"],
-        "aftercare": ["911", "respirar", "fiebre"],
+        "reason": ["motivo de la inyección", "dolor miofascial"],
+        "alternatives": [
+            "solución salina",
+            "punción seca",
+            "ningún tratamiento",
+            "terapia física",
+            "lo bueno y lo malo",
+            "no hay riesgos de la aguja",
+        ],
+        "aftercare": [
+            "911",
+            "respirar",
+            "uno o dos días después",
+            "fiebre",
+            "acetaminofén",
+            "no tome ibuprofeno",
+            "no maneje mientras tenga mareos",
+            "fuera del horario",
+        ],
+        "during": ["paremos en cualquier momento, incluso durante las inyecciones"],
         "benefits": ["no podemos prometer", "distinta"],
-        "questions": ["hacer preguntas", "respondieron"],
-        "refusal": ["decir que no", "antes de que empiece"],
-        "electronic_signature": ["en una pantalla", "copia en papel", "firmar en papel"],
-        "steroid": ["esteroide", "sin él"],
+        "questions": ["hacernos preguntas", "hablará con usted", "riesgos y beneficios"],
+        "refusal": ["decir que no", "antes de empezar", "paremos durante las inyecciones"],
+        "electronic_signature": [
+            "en una pantalla",
+            "copia en papel",
+            "firmar en papel",
+            "solo para este formulario",
+            "ya no quiere formularios en una pantalla",
+            "ahora o más tarde",
+            "la copia en papel es gratis",
+        ],
+        "steroid": ["esteroide", "sin él", "no están hinchados"],
+        "about_risks": ["riesgos que no están", "atención de emergencia", "hospital"],
     },
 }
 
@@ -132,7 +197,7 @@ def test_every_element_is_present(plan: PlannedProcedure, locale: str) -> None:
     # Sections.
     expected = list(BASE_SECTIONS)
     if plan.corticosteroid:
-        expected.insert(2, "steroid")
+        expected.insert(3, "steroid")
     assert [s.id for s in doc.sections] == expected
     for section in doc.sections:
         assert section.title and section.paragraphs and all(section.paragraphs)
@@ -163,7 +228,7 @@ def test_every_element_is_present(plan: PlannedProcedure, locale: str) -> None:
     assert [f.id for f in roles["legal_representative"].fields] == ["relationship"]
     assert not roles["witness"].required and not roles["interpreter"].required
     assert [f.id for f in roles["interpreter"].fields] == ["language"]
-    assert set(doc.labels) == set(LABELS) and all(doc.labels.values())
+    assert set(doc.labels) == set(LABELS) | set(OPTIONAL_LABELS) and all(doc.labels.values())
     # Never a percentage anywhere.
     assert not any("%" in text for text in all_text(doc.to_dict()))
 
@@ -177,13 +242,13 @@ def test_risk_lists_change_with_the_plan(plan: PlannedProcedure) -> None:
     for risk_id, frequency in BASE_RISKS.items():
         assert ids[risk_id].frequency_id == frequency
     assert ("steroid" in [g.id for g in doc.risk_groups]) == plan.corticosteroid
-    near_chest = any(site in CHEST_SITES for site in plan.sites or ())
+    near_chest = not plan.sites or any(site in CHEST_SITES for site in plan.sites)
     assert ids["pneumothorax"].highlighted == near_chest
     assert (ids["pneumothorax"].highlight is not None) == near_chest
     assert [r.id for r in doc.risks if r.highlighted] == (["pneumothorax"] if near_chest else [])
 
 
-@pytest.mark.parametrize("site", ["chest_wall", "upper_back", "shoulder"])
+@pytest.mark.parametrize("site", CHEST_SITES)
 def test_collapsed_lung_highlighted_for_each_site_near_the_chest(site: str) -> None:
     assert build_consent(PlannedProcedure(sites=(site,))).risk("pneumothorax").highlighted
     assert (
@@ -420,28 +485,42 @@ def test_any_text_change_changes_the_hash(tmp_path: Path, locale: str) -> None:
     folder = copy_definitions(tmp_path)
     text_file = folder / f"tpi_consent.{locale}.toml"
     original = text_file.read_text(encoding="utf-8")
-    base = build_consent(FULL_PLAN, locale=locale, definition=load_copy(folder))
+    # A clinic with trainees and botulinum toxin shows every optional part (the plan uses the
+    # toxin); a clinic charging for copies says so.
+    settings = ClinicConsentSettings(trainees=True, botulinum_toxin=True)
+    clinic = dataclasses.replace(sample_clinic(), consent=settings)
+    charging = dataclasses.replace(
+        clinic, consent=dataclasses.replace(settings, paper_copy_fee=True)
+    )
+    full = dataclasses.replace(FULL_PLAN, botulinum_toxin=True)
+    bupivacaine = dataclasses.replace(BUPIVACAINE_PLAN, botulinum_toxin=True)
+    base = build_consent(full, clinic, locale, definition=load_copy(folder))
+    charging_base = build_consent(full, charging, locale, definition=load_copy(folder))
     other = "es" if locale == "en" else "en"
-    other_base = build_consent(FULL_PLAN, locale=other, definition=load_copy(folder))
-    bupivacaine_base = build_consent(BUPIVACAINE_PLAN, locale=locale, definition=load_copy(folder))
+    other_base = build_consent(full, clinic, other, definition=load_copy(folder))
+    bupivacaine_base = build_consent(bupivacaine, clinic, locale, definition=load_copy(folder))
     keys = text_keys(text_file)
     assert len(keys) > 80
     q = load_questionnaire(folder / "tpi_screening.toml")
     for keys_ in keys:
         mutate(text_file, keys_)
         definition = load_copy(folder, q)
-        changed = build_consent(FULL_PLAN, locale=locale, definition=definition)
+        changed = build_consent(full, clinic, locale, definition=definition)
         if keys_[:2] == ("medicines", "bupivacaine"):
             # Text of a medicine this plan does not use is not part of its document...
             assert changed.content_hash == base.content_hash, keys_
             # ...but is part of the document of a plan that uses it.
-            changed = build_consent(BUPIVACAINE_PLAN, locale=locale, definition=definition)
+            changed = build_consent(bupivacaine, clinic, locale, definition=definition)
             assert changed.content_hash != bupivacaine_base.content_hash, keys_
+        elif keys_[:2] == ("labels", "paper_copy_fee"):
+            # Only a clinic that charges for copies prints the sentence about the fee.
+            charged = build_consent(full, charging, locale, definition=definition)
+            assert charged.content_hash != charging_base.content_hash, keys_
         else:
             assert changed.content_hash != base.content_hash, keys_
         # Only the chosen language is hashed: the other language's document is unchanged.
         assert (
-            build_consent(FULL_PLAN, locale=other, definition=definition).content_hash
+            build_consent(full, clinic, other, definition=definition).content_hash
             == other_base.content_hash
         )
         text_file.write_text(original, encoding="utf-8")
@@ -508,9 +587,9 @@ def edit(folder: Path, name: str, old: str, new: str) -> None:
         ),
         (
             "tpi_consent.toml",
-            '"chest_wall", "upper_back", "shoulder"]',
-            '"chest", "upper_back", "shoulder"]',
-            r"^tpi_consent\.toml: risks\[6\]\.highlight_when\.includes_any: 'includes_any' value 'chest'",
+            '["neck", "upper_back", "shoulder", "chest_wall", "other"]',
+            '["neck", "upper_back", "shoulder", "chest", "other"]',
+            r"^tpi_consent\.toml: risks\[6\]\.highlight_when\.any\[0\]\.includes_any: 'includes_any' value 'chest'",
         ),
         (
             "tpi_consent.toml",
@@ -544,8 +623,8 @@ def edit(folder: Path, name: str, old: str, new: str) -> None:
         ),
         (
             "tpi_consent.toml",
-            'highlight_when = { plan = "sites", includes_any = ["chest_wall", "upper_back", "shoulder"] }\n',
-            "",
+            "highlight_when = { any = [",
+            "when = { any = [",
             r"^tpi_consent\.toml: risks\[6\]: has 'highlight' text but no 'highlight_when' condition$",
         ),
     ],
@@ -571,4 +650,4 @@ def test_shipped_definition_header_says_it_is_a_template() -> None:
 def test_every_risk_names_a_source() -> None:
     definition = load_consent_definition()
     assert all(len(r.source) > 10 for r in definition.risks)
-    assert {r.id for r in definition.risks} == set(BASE_RISKS) | STEROID_RISKS
+    assert {r.id for r in definition.risks} == set(BASE_RISKS) | STEROID_RISKS | TOXIN_RISKS

@@ -65,6 +65,9 @@ def test_every_text_file_is_checked_by_the_text_schema() -> None:
         "ui",
         "kiosk",
         "packet",
+        "report",
+        "verify",
+        "diff",
     }
     assert {name.split(".")[1] for name in TEXT_FILES} == {"en", "es"}
 

@@ -94,7 +94,13 @@ def test_sections_in_order_with_their_fields() -> None:
     sections = form.sections()
     assert [s.id for s in sections] == [s.id for s in Q.sections]
     assert sections[0].title == "Sobre usted"
-    assert [f.name for f in sections[0].fields] == ["patient_name", "date_of_birth"]
+    assert [f.name for f in sections[0].fields] == [
+        "patient_name",
+        "date_of_birth",
+        "form_filled_by",
+        "needs_interpreter",
+        "interpreter_language",
+    ]
     assert form.section_of("diabetes").id == "other_health"
 
 

@@ -93,7 +93,8 @@ def test_highlights_from_answers_and_plan_each_side_of_their_condition() -> None
     assert "blood_sugar" not in patient_highlights(steroid, {"diabetes": False}, TODAY)
     assert patient_highlights(plain, {"diabetes": True}, TODAY) == {}  # no steroid, no risk
     neck = build_consent(PlannedProcedure(sites=("neck",)), locale="es")
-    (why,) = patient_highlights(neck, {}, TODAY)["pneumothorax"]
+    own, why = patient_highlights(neck, {}, TODAY)["pneumothorax"]
+    assert own == neck.risk("pneumothorax").highlight  # the consent marks the neck itself now
     assert why.startswith("Su plan tiene inyecciones en el cuello")
     chest = build_consent(PlannedProcedure(sites=("chest_wall",)))
     reasons = patient_highlights(chest, {"lung_disease": True}, TODAY)["pneumothorax"]
@@ -168,7 +169,7 @@ def test_demo_writes_the_paged_consent_with_the_quiz(
         html = first.read_text()
         assert 'href="static/consent-pages.css"' in html and "data-tpi-part-next" in html
         assert 'href="consent-paged-2.' + loc + '.html"' in html
-    quiz = (tmp_path / "consent-paged-13.es.html").read_text()
+    quiz = (tmp_path / "consent-paged-15.es.html").read_text()
     assert "¿Puede decir que no a la inyección" in quiz
-    assert 'href="consent-paged-13-retry.es.html"' in quiz  # a wrong answer: a second try
+    assert 'href="consent-paged-15-retry.es.html"' in quiz  # a wrong answer: a second try
     assert (tmp_path / "static" / "consent-pages.js").is_file()

@@ -24,6 +24,7 @@ from tpi_forms.screening.procedure import PlannedProcedure
 from tpi_forms.screening.scenarios import SCENARIOS
 
 STEROID = PlannedProcedure(corticosteroid=True)
+TOXIN = PlannedProcedure(botulinum_toxin=True)
 CHEST = PlannedProcedure(sites=("chest_wall",))
 
 # (rule id, answer changes, plan, whether the rule fires). Each rule appears on both sides.
@@ -60,6 +61,7 @@ CASES: list[tuple[str, dict[str, Any], PlannedProcedure | None, bool]] = [
         {
             "prior_treatments": ["massage", "trigger_point_injection"],
             "prior_tpi_problem": True,
+            "prior_tpi_same_site": False,
             "last_injection_date": days_ago(200),
         },
         None,
@@ -70,23 +72,151 @@ CASES: list[tuple[str, dict[str, Any], PlannedProcedure | None, bool]] = [
         {
             "prior_treatments": ["massage", "trigger_point_injection"],
             "prior_tpi_problem": False,
+            "prior_tpi_same_site": False,
             "last_injection_date": days_ago(200),
         },
         None,
         False,
     ),
-    # Lung disease matters only for sites near the lung; plan sites default to pain sites.
-    ("lung_disease_near_chest", {"lung_disease": True, "pain_sites": ["upper_back"]}, None, True),
-    ("lung_disease_near_chest", {"lung_disease": True, "pain_sites": ["shoulder"]}, None, True),
-    ("lung_disease_near_chest", {"lung_disease": True, "pain_sites": ["lower_back"]}, None, False),
-    ("lung_disease_near_chest", {"lung_disease": True, "pain_sites": ["lower_back"]}, CHEST, True),
-    ("lung_disease_near_chest", {"lung_disease": False, "pain_sites": ["chest_wall"]}, None, False),
+    # A collapsed lung: a thin build or lung disease, with sites over or near the lung (the
+    # trapezius is "neck" to patients; "somewhere else" may be the chest). Plan sites default to
+    # pain sites.
+    ("collapsed_lung_risk", {"lung_disease": True, "pain_sites": ["upper_back"]}, None, True),
+    ("collapsed_lung_risk", {"lung_disease": True, "pain_sites": ["shoulder"]}, None, True),
+    ("collapsed_lung_risk", {"thin_build": True, "pain_sites": ["neck"]}, None, True),
+    ("collapsed_lung_risk", {"thin_build": True, "pain_sites": ["other"]}, None, True),
+    ("collapsed_lung_risk", {"thin_build": True, "pain_sites": ["lower_back"]}, None, False),
+    ("collapsed_lung_risk", {"lung_disease": True, "pain_sites": ["lower_back"]}, None, False),
+    ("collapsed_lung_risk", {"lung_disease": True, "pain_sites": ["lower_back"]}, CHEST, True),
     (
-        "lung_disease_near_chest",
-        {"lung_disease": True, "pain_sites": ["chest_wall"]},
+        "collapsed_lung_risk",
+        {"lung_disease": False, "thin_build": False, "pain_sites": ["chest_wall"]},
+        None,
+        False,
+    ),
+    (
+        "collapsed_lung_risk",
+        {"thin_build": True, "pain_sites": ["chest_wall"]},
         PlannedProcedure(sites=("leg",)),
         False,
     ),
+    ("acute_muscle_injury", {"muscle_injury_at_site": True}, None, True),
+    ("acute_muscle_injury", {"muscle_injury_at_site": False}, None, False),
+    (
+        "skull_defect_head_site",
+        {"pain_sites": ["head"], "skull_defect_or_surgery": True},
+        None,
+        True,
+    ),
+    (
+        "skull_defect_head_site",
+        {"pain_sites": ["head"], "skull_defect_or_surgery": False},
+        None,
+        False,
+    ),
+    (
+        "skull_defect_head_site",
+        {"pain_sites": ["head", "neck"], "skull_defect_or_surgery": True},
+        PlannedProcedure(sites=("neck",)),
+        False,
+    ),
+    ("implant_near_site", {"implant_near_site": True}, None, True),
+    ("implant_near_site", {"implant_near_site": False}, None, False),
+    ("anesthetic_toxicity_risk", {"toxicity_conditions": ["heart_rhythm"]}, None, True),
+    ("anesthetic_toxicity_risk", {"toxicity_conditions": ["seizures"]}, None, True),
+    ("anesthetic_toxicity_risk", {"toxicity_conditions": ["liver_disease"]}, None, True),
+    ("anesthetic_toxicity_risk", {"toxicity_conditions": ["none"]}, None, False),
+    ("antibiotics_now", {"antibiotics_now": True, "aminoglycoside_now": False}, None, True),
+    ("antibiotics_now", {"antibiotics_now": False}, None, False),
+    # Under 18 on the day of screening (TODAY = 2026-11-24).
+    ("under_18", {"date_of_birth": "2008-11-26"}, None, True),
+    ("under_18", {"date_of_birth": "2008-11-23"}, None, False),
+    ("under_18", {"date_of_birth": "1980-04-12"}, None, False),
+    ("bruises_easily", {"bruises_easily": True}, None, True),
+    ("bruises_easily", {"bruises_easily": True, "bleeding_disorder": True}, None, False),
+    ("bruises_easily", {"bruises_easily": False}, None, False),
+    ("steroid_allergy_not_planned", {"allergies": ["corticosteroid"]}, None, True),
+    ("steroid_allergy_not_planned", {"allergies": ["corticosteroid"]}, STEROID, False),
+    ("steroid_allergy_not_planned", {"allergies": ["none"]}, None, False),
+    (
+        "little_relief_last_time",
+        {
+            "prior_treatments": ["massage", "trigger_point_injection"],
+            "prior_tpi_problem": False,
+            "last_injection_date": days_ago(200),
+            "prior_tpi_same_site": True,
+            "prior_tpi_relief": "less_than_half",
+            "prior_tpi_relief_duration": "6_weeks_or_more",
+        },
+        None,
+        True,
+    ),
+    (
+        "little_relief_last_time",
+        {
+            "prior_treatments": ["massage", "trigger_point_injection"],
+            "prior_tpi_problem": False,
+            "last_injection_date": days_ago(200),
+            "prior_tpi_same_site": True,
+            "prior_tpi_relief": "half_or_more",
+            "prior_tpi_relief_duration": "lt_6_weeks",
+        },
+        None,
+        True,
+    ),
+    (
+        "little_relief_last_time",
+        {
+            "prior_treatments": ["massage", "trigger_point_injection"],
+            "prior_tpi_problem": False,
+            "last_injection_date": days_ago(200),
+            "prior_tpi_same_site": True,
+            "prior_tpi_relief": "half_or_more",
+            "prior_tpi_relief_duration": "6_weeks_or_more",
+        },
+        None,
+        False,
+    ),
+    # Botulinum toxin, an optional plan: its own allergy and screening items.
+    ("botulinum_allergy_with_toxin", {"allergies": ["botulinum_toxin"]}, TOXIN, True),
+    ("botulinum_allergy_with_toxin", {"allergies": ["botulinum_toxin"]}, None, False),
+    ("botulinum_allergy_with_toxin", {"allergies": ["none"]}, TOXIN, False),
+    ("botulinum_allergy_not_planned", {"allergies": ["botulinum_toxin"]}, None, True),
+    ("botulinum_allergy_not_planned", {"allergies": ["botulinum_toxin"]}, TOXIN, False),
+    ("neuromuscular_with_toxin", {"neuromuscular_disease": True}, TOXIN, True),
+    ("neuromuscular_with_toxin", {"neuromuscular_disease": True}, None, False),
+    ("neuromuscular_with_toxin", {"neuromuscular_disease": False}, TOXIN, False),
+    (
+        "aminoglycoside_with_toxin",
+        {"antibiotics_now": True, "aminoglycoside_now": True},
+        TOXIN,
+        True,
+    ),
+    (
+        "aminoglycoside_with_toxin",
+        {"antibiotics_now": True, "aminoglycoside_now": False},
+        TOXIN,
+        False,
+    ),
+    (
+        "aminoglycoside_with_toxin",
+        {"antibiotics_now": True, "aminoglycoside_now": True},
+        None,
+        False,
+    ),
+    ("pregnancy_with_toxin", {"could_be_pregnant": "unsure"}, TOXIN, True),
+    ("pregnancy_with_toxin", {"could_be_pregnant": "unsure"}, None, False),
+    ("pregnancy_with_toxin", {"could_be_pregnant": "no"}, TOXIN, False),
+    ("form_filled_by_someone_else", {"form_filled_by": "family_or_friend"}, None, True),
+    ("form_filled_by_someone_else", {"form_filled_by": "parent_or_guardian"}, None, True),
+    ("form_filled_by_someone_else", {"form_filled_by": "self"}, None, False),
+    (
+        "needs_interpreter",
+        {"needs_interpreter": True, "interpreter_language": "Tagalog"},
+        None,
+        True,
+    ),
+    ("needs_interpreter", {"needs_interpreter": False}, None, False),
     ("diabetes_with_steroid", {"diabetes": True}, STEROID, True),
     ("diabetes_with_steroid", {"diabetes": True}, None, False),
     ("diabetes_with_steroid", {"diabetes": False}, STEROID, False),
@@ -98,6 +228,7 @@ CASES: list[tuple[str, dict[str, Any], PlannedProcedure | None, bool]] = [
         {
             "prior_treatments": ["trigger_point_injection"],
             "prior_tpi_problem": False,
+            "prior_tpi_same_site": False,
             "last_injection_date": days_ago(41),
         },
         None,
@@ -108,6 +239,7 @@ CASES: list[tuple[str, dict[str, Any], PlannedProcedure | None, bool]] = [
         {
             "prior_treatments": ["trigger_point_injection"],
             "prior_tpi_problem": False,
+            "prior_tpi_same_site": False,
             "last_injection_date": days_ago(0),
         },
         None,
@@ -118,6 +250,7 @@ CASES: list[tuple[str, dict[str, Any], PlannedProcedure | None, bool]] = [
         {
             "prior_treatments": ["trigger_point_injection"],
             "prior_tpi_problem": False,
+            "prior_tpi_same_site": False,
             "last_injection_date": days_ago(42),
         },
         None,
@@ -129,6 +262,7 @@ CASES: list[tuple[str, dict[str, Any], PlannedProcedure | None, bool]] = [
         {
             "prior_treatments": ["trigger_point_injection"],
             "prior_tpi_problem": False,
+            "prior_tpi_same_site": False,
             "last_injection_date": days_ago(100),
         },
         None,
@@ -139,6 +273,7 @@ CASES: list[tuple[str, dict[str, Any], PlannedProcedure | None, bool]] = [
         {
             "prior_treatments": ["heat_ice", "trigger_point_injection"],
             "prior_tpi_problem": False,
+            "prior_tpi_same_site": False,
             "last_injection_date": days_ago(100),
         },
         None,
@@ -233,7 +368,8 @@ def test_finding_names_its_triggers_and_plan_fields() -> None:
     assert finding.triggers == (("diabetes", True),)
     assert finding.plan_fields == (("corticosteroid", True),)
     lung = screen(answers(lung_disease=True), today=TODAY).findings[0]
-    assert lung.triggers == (("lung_disease", True),)
+    assert lung.rule_id == "collapsed_lung_risk"
+    assert lung.triggers == (("lung_disease", True), ("thin_build", False))
     assert lung.plan_fields == (("sites", ("neck", "upper_back")),)
 
 
@@ -356,7 +492,7 @@ def test_missing_required_answer_is_never_clear(raw: dict[str, Any], missing: st
     ("locale", "expected"),
     [
         ("en", ["Do you take a blood thinner? Yes"]),
-        ("es", ["¿Toma algo para hacer la sangre más líquida? Sí"]),
+        ("es", ["¿Toma una medicina para la sangre? Sí"]),
     ],
 )
 def test_finding_reasons_name_each_answer_in_words(locale: str, expected: list[str]) -> None:
@@ -375,6 +511,7 @@ def test_finding_reasons_word_choices_and_dates() -> None:
         "prior_treatments": ["trigger_point_injection"],
         "prior_tpi_problem": False,
         "last_injection_date": days_ago(10),
+        "prior_tpi_same_site": False,
     }
     result = screen(given, today=TODAY)
     reasons = {r for f in result.findings for r in finding_reasons(f)}

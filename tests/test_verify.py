@@ -219,7 +219,7 @@ def test_an_undecodable_recorded_image_fails_the_check(packet: bytes) -> None:
 
 
 def _clinic_consent_packet(definition_id: str) -> bytes:
-    """A packet whose consent is a clinic's own, sharing the shipped consent's version 0.1.0."""
+    """A packet whose consent is a clinic's own, sharing the shipped consent's version 0.2.0."""
     from tpi_forms.consent.document import consent_hash_of
     from tpi_forms.record.model import ConsentRecord
 
@@ -237,7 +237,7 @@ def test_a_clinic_consent_with_the_shipped_version_is_not_rebuilt_from_the_shipp
     result = verify_packet(_clinic_consent_packet("clinic_tpi_consent"))
     assert result.ok, result.failed()
     check = {c.name: c for c in result.checks}["consent_hash"]
-    assert "clinic_tpi_consent 0.1.0 is not available" in check.detail
+    assert "clinic_tpi_consent 0.2.0 is not available" in check.detail
     assert "rebuilt for this plan" not in check.detail
 
 
@@ -247,15 +247,15 @@ def test_the_definition_given_must_have_the_id_the_record_cites(packet: bytes) -
     other = dataclasses.replace(load_consent_definition(), id="clinic_tpi_consent")
     check = {c.name: c for c in verify_packet(packet, consent_definition=other).checks}
     assert check["consent_hash"].passed
-    assert "tpi_consent 0.1.0 is not available" in check["consent_hash"].detail
+    assert "tpi_consent 0.2.0 is not available" in check["consent_hash"].detail
     shipped = {c.name: c for c in verify_packet(packet).checks}["consent_hash"]
-    assert "equals the consent definition tpi_consent 0.1.0 rebuilt" in shipped.detail
+    assert "equals the consent definition tpi_consent 0.2.0 rebuilt" in shipped.detail
 
 
 def test_a_changed_consent_claiming_the_shipped_id_still_fails() -> None:
     result = verify_packet(_clinic_consent_packet("tpi_consent"))
     check = {c.name: c for c in result.checks}["consent_hash"]
-    assert not check.passed and "differs from the consent definition tpi_consent 0.1.0" in (
+    assert not check.passed and "differs from the consent definition tpi_consent 0.2.0" in (
         check.detail
     )
 

@@ -15,6 +15,7 @@ from seal_fixtures import Pki, make_pki
 
 from tpi_forms.cli import main
 from tpi_forms.cli.verify_archive import progress_printer
+from tpi_forms.definitions.consent import load_consent_definition
 from tpi_forms.errors import InputError
 from tpi_forms.pdf.packet import render_packet
 from tpi_forms.pdf.seal import seal_pdf
@@ -25,6 +26,9 @@ from tpi_forms.verify.report import check_label, csv_text, report_html
 SPANISH_NAME = "María José Núñez-Ortiz"
 FULL_NAMES = ("Alex Example", SPANISH_NAME, "Rosa Intérprete", "Alex Sample")
 DATES_OF_BIRTH = ("1980-04-12", "April 12, 1980", "12 de abril de 1980")
+
+CONSENT_VERSION = load_consent_definition().version
+"""The version every packet of the archive cites: the consent the packets were made from."""
 
 
 def flip_bytes(pdf: bytes) -> bytes:
@@ -140,7 +144,7 @@ def test_each_packet_is_reported_correctly(report: ArchiveReport) -> None:
         else:
             assert failed == []
         if failing != "file_readable" and failing != "pdf_readable":
-            assert entry.consent_version == "0.1.0", entry.path
+            assert entry.consent_version == CONSENT_VERSION, entry.path
         if not entry.path.startswith("bad/flipped"):  # depends on which stream was hit
             assert entry.initials == who, entry.path
         if failing not in ("pdf_readable", "file_readable"):

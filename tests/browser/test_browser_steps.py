@@ -75,6 +75,8 @@ def test_next_on_an_unanswered_step_stays_and_marks_it(
     assert summary.locator("li").all_inner_texts() == [
         "Your full name: Please answer this question.",
         "Your date of birth: Please answer this question.",
+        "Who is filling in this form? Please answer this question.",
+        "Would you like an interpreter? Please answer this question.",
     ]
     for field in ("#patient_name", "#date_of_birth"):
         assert page.locator(field).get_attribute("aria-invalid") == "true"
@@ -90,9 +92,13 @@ def test_next_on_an_unanswered_step_stays_and_marks_it(
     assert page.locator("#patient_name").get_attribute("aria-invalid") is None
     assert page.locator("#patient_name-error").count() == 0
     assert summary.locator("li").all_inner_texts() == [
-        "Your date of birth: Please answer this question."
+        "Your date of birth: Please answer this question.",
+        "Who is filling in this form? Please answer this question.",
+        "Would you like an interpreter? Please answer this question.",
     ]
     page.locator("#date_of_birth").fill("1980-04-12")
+    tap_option(page, "form_filled_by", "self")
+    tap_option(page, "needs_interpreter", "no")
     assert summary.is_hidden()
     page.locator("[data-tpi-next]").tap()
     assert current_step(page) == 2
@@ -126,11 +132,14 @@ def test_range_and_date_errors_are_caught_in_the_browser(browser: Browser, serve
     assert error_of(page, "date_of_birth") == too_old
     assert focused_id(page) == "date_of_birth"
     page.locator("#date_of_birth").fill("1906-03-02")
+    tap_option(page, "form_filled_by", "self")
+    tap_option(page, "needs_interpreter", "no")
     page.locator("[data-tpi-next]").tap()
     assert current_step(page) == 2
 
     tap_option(page, "pain_sites", "neck")
     tap_option(page, "pain_duration", "3_to_12_months")
+    tap_option(page, "muscle_injury_at_site", "no")
     page.locator("#pain_score").fill("150")
     page.locator("[data-tpi-next]").tap()
     assert current_step(page) == 2
@@ -433,7 +442,7 @@ def test_the_static_demo_checks_and_reads_from_disk(browser: Browser, tmp_path: 
     assert listen_button(page).is_visible()
     page.locator("[data-tpi-next]").tap()
     assert current_step(page) == 1
-    assert step_summary(page).locator("li").count() == 2
+    assert step_summary(page).locator("li").count() == 4  # name, birth date, who, interpreter
     assert focused_id(page) == "patient_name"
     assert error_of(page, "patient_name") == "Error: Conteste esta pregunta."
     listen_button(page).tap()

@@ -84,7 +84,7 @@ def test_paged_consent_text_size_back_quiz_and_staff_flag(
     context, page, problems = tablet(browser, server, size)
     name = f"{size['width']}x{size['height']}"
     to_consent(page, server)
-    assert page.locator("[data-tpi-part-progress]").inner_text() == "Part 1 of 15"
+    assert page.locator("[data-tpi-part-progress]").inner_text() == "Part 1 of 17"
     assert "tpi-text-normal" in body_class(page)
     look(page, f"part 1 ({name})")
     shot(page, f"part-1-{name}")
@@ -162,7 +162,7 @@ def test_quiz_right_path_gives_kind_feedback(browser: Browser, kiosk: Any) -> No
     server: KioskServer = kiosk(600, consent_layout="paged")
     context, page, problems = tablet(browser, server)
     to_consent(page, server)
-    page.goto(f"{server.url}/kiosk/consent/part/13")  # the first question (a link may open it)
+    page.goto(f"{server.url}/kiosk/consent/part/15")  # the first question (a link may open it)
     for _ in range(40):
         if part_kind(page) == "quiz":
             break
@@ -203,10 +203,10 @@ def test_demo_pages_work_from_disk(browser: Browser, tmp_path: Path) -> None:
     page.locator("[data-tpi-part-next]").tap()
     page.wait_for_url(re.compile(r"consent-paged-2\.en\.html$"))
     assert "tpi-text-large" in body_class(page)  # kept from page to page
-    page.goto((tmp_path / "consent-paged-13.en.html").as_uri())
+    page.goto((tmp_path / "consent-paged-15.en.html").as_uri())
     assert part_kind(page) == "quiz"
     page.locator('[data-tpi-choice="never"]').tap()
-    page.wait_for_url(re.compile(r"consent-paged-13-retry\.en\.html$"))
+    page.wait_for_url(re.compile(r"consent-paged-15-retry\.en\.html$"))
     assert page.locator('[data-tpi-feedback="wrong"]').is_visible()
     with page.expect_navigation():
         page.locator("[data-tpi-read-again]").tap()

@@ -156,7 +156,7 @@ def test_spanish_patient_certifies_signs_then_interpreter_and_practitioner_sign(
     assert page.locator("#kiosk-step").inner_text().endswith("awaiting the practitioner")
     page.get_by_role("link", name="Add the interpreter's signature").click()
     assert "into the language below" in page.locator("#kiosk-meaning").inner_text()
-    assert "al idioma de abajo" in page.locator("#kiosk-meaning-patient").inner_text()
+    assert "al idioma indicado abajo" in page.locator("#kiosk-meaning-patient").inner_text()
     page.get_by_label("Interpreter's name or ID number").fill("Rosa Intérprete")
     page.get_by_label("Language interpreted into").fill("Spanish")
     page.get_by_label("I mean this as my signature.").check()

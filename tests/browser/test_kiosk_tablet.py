@@ -104,6 +104,8 @@ def test_answers_survive_a_reload_and_a_dropped_connection(browser: Browser, kio
     start_checkin(page, server)
     page.locator("#patient_name").fill("Ana Ruiz")
     page.locator("#date_of_birth").fill("1980-04-12")
+    tap_option(page, "form_filled_by", "self")
+    tap_option(page, "needs_interpreter", "no")
     with page.expect_response(lambda r: r.url.endswith(DRAFT)) as kept:
         page.locator("[data-tpi-next]").tap()
     assert kept.value.status == 204

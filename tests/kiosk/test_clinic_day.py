@@ -29,8 +29,8 @@ id = "lee"
 name = "Sam Lee"
 """
 
-LAST_INJECTION = "2026-01-20"
-"""41 days before 2026-03-02 (a recent injection: review), 42 before 2026-03-03 (clear)."""
+BORN = "2008-03-02"
+"""6574 days before 2026-03-02 (counted under 18: review), 6575 before 2026-03-03 (clear)."""
 
 # (zone, the moment in UTC, the clinic's day then, the screening status on that day)
 MIDNIGHTS = [
@@ -53,9 +53,7 @@ class Clock:
 
 def answers() -> dict[str, Answer]:
     data = example_answers("clear")
-    data["prior_treatments"] = ["physical_therapy", "trigger_point_injection"]
-    data["prior_tpi_problem"] = False
-    data["last_injection_date"] = LAST_INJECTION
+    data["date_of_birth"] = BORN
     return data
 
 
@@ -141,7 +139,11 @@ def test_the_kiosk_form_and_checks_use_the_clinics_day(kiosk: tuple[Flask, Clock
     url = open_checkin(client, dob="2026-03-03")  # born today in the clinic: not in the future
     handover(client, url)
     assert 'data-tpi-today="2026-03-03"' in page(client, "/kiosk/screening")
-    data = answers()
+    data = answers() | {
+        "prior_treatments": ["physical_therapy", "trigger_point_injection"],
+        "prior_tpi_problem": False,
+        "prior_tpi_same_site": False,
+    }
     data["last_injection_date"] = "2026-03-03"  # today there, tomorrow in UTC: valid
     assert submit_screening(client, data).status_code == 302
     data["last_injection_date"] = "2026-03-04"

@@ -168,7 +168,8 @@ def test_review_page_shows_every_answer_and_the_answers_behind_each_finding(app:
     finding = review[review.index('id="finding-1"') : review.index("</section>")]
     behind = text(finding)
     assert "Do you take a blood thinner? Yes" in behind
-    assert "Which blood thinner" in behind and "When did you last take it" in behind
+    assert "Which blood thinner do you take? Apixaban (Eliquis)" in behind
+    assert "What day did you last take it?" in behind
     assert finding.count('class="kiosk-marked"') == 3  # the answer and its two follow-ups
     assert "Anticoagulant" in behind  # the rationale in English, screened again in English
     everything = review[review.index("All answers") :]
@@ -293,7 +294,7 @@ def test_practitioner_signs_last_and_only_then_the_record_and_packet_are_made(ap
     form = page(doctor, f"{url}/sign/interpreter")
     assert "I put this form and the talk about it into the language below" in text(form)
     assert "In the patient's language" in text(form)  # and in the patient's words too:
-    assert "Pasé este formulario y la charla sobre él al idioma de abajo" in text(form)
+    assert "Interpreté este formulario y la conversación sobre él al idioma indicado" in text(form)
     assert (
         countersign(
             doctor,
@@ -459,5 +460,5 @@ def test_review_page_in_the_staff_members_own_language(app: Flask) -> None:
     url = opened(tablet, "review")  # the patient answered in English
     review = text(page(clinician(app), f"{url}/review?lang=es"))
     assert "Revisión de las respuestas" in review and "Seguir con cambios" in review
-    assert "¿Toma algo para hacer la sangre más líquida? Sí" in review  # the answers in Spanish
+    assert "¿Toma una medicina para la sangre? Sí" in review  # the answers in Spanish
     assert "Do you take a blood thinner?" not in review

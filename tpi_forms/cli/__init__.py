@@ -17,6 +17,7 @@ from . import (
     consent,
     day_packets,
     demo,
+    diff,
     example_answers,
     fhir,
     kiosk,
@@ -31,6 +32,7 @@ from . import (
 COMMANDS = [
     check,
     consent,
+    diff,
     demo,
     screen,
     example_answers,

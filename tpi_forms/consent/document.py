@@ -30,6 +30,7 @@ from ..errors import ConsentRecordError, UnknownLocaleError
 from ..i18n import format_list
 from ..json_types import Answer, JsonObject, JsonValue
 from ..screening.procedure import PlannedProcedure
+from .settings import botulinum_toxin_medicine, clinic_fill
 
 FORMAT = "tpi_forms.consent/1"
 """Names the layout of `ConsentDocument.to_dict`; part of the hashed content."""
@@ -149,6 +150,8 @@ class ConsentPlan:
     """Site ids; empty when the clinician marks the sites on paper."""
     local_anesthetic: str
     corticosteroid: bool
+    botulinum_toxin: bool = False
+    """Kept in the content only when true, so documents of other plans hash as in 0.1."""
 
 
 @dataclass(frozen=True)
@@ -259,6 +262,8 @@ def build_consent(
         "sites": list(sites),
         "local_anesthetic": procedure.local_anesthetic,
         "corticosteroid": procedure.corticosteroid,
+        "botulinum_toxin": procedure.botulinum_toxin,
+        "trainees": clinic.consent.trainees,
     }
 
     def holds(condition: Condition | None) -> bool:
@@ -275,6 +280,8 @@ def build_consent(
     anesthetic = definition.medicines[procedure.local_anesthetic]
     steroid = next(m for m in definition.medicines.values() if m.kind == "corticosteroid")
     used = [anesthetic, steroid] if procedure.corticosteroid else [anesthetic]
+    if procedure.botulinum_toxin:
+        used.append(botulinum_toxin_medicine(definition, clinic))
     medicines = tuple(
         ConsentMedicine(m.id, m.kind, m.name.get(locale), m.purpose.get(locale)) for m in used
     )
@@ -286,6 +293,7 @@ def build_consent(
         "sites": sites_text,
         "local_anesthetic": anesthetic.name.get(locale),
         "corticosteroid": steroid.name.get(locale),
+        **clinic_fill(definition, clinic, locale),
     }
     sections = tuple(
         ConsentSection(s.id, s.title.get(locale), _paragraphs(s.body.get(locale).format(**fill)))
@@ -331,7 +339,12 @@ def build_consent(
         "version": definition.version,
         "procedure": definition.procedure,
         "locale": locale,
-        "plan": ConsentPlan(tuple(sites), procedure.local_anesthetic, procedure.corticosteroid),
+        "plan": ConsentPlan(
+            tuple(sites),
+            procedure.local_anesthetic,
+            procedure.corticosteroid,
+            procedure.botulinum_toxin,
+        ),
         "title": definition.title.get(locale),
         "intro": definition.intro.get(locale),
         "notice": definition.notice.get(locale),
@@ -408,6 +421,8 @@ def _content_dict(doc: ConsentDocument) -> dict[str, Any]:
         if name not in ("content_hash", "logo")
     }
     data["format"] = FORMAT
+    if not data["plan"]["botulinum_toxin"]:
+        del data["plan"]["botulinum_toxin"]
     return _nfc(data)  # type: ignore[no-any-return]
 
 
@@ -423,7 +438,12 @@ def _from_content(
         version=data["version"],
         procedure=data["procedure"],
         locale=data["locale"],
-        plan=ConsentPlan(tuple(plan["sites"]), plan["local_anesthetic"], plan["corticosteroid"]),
+        plan=ConsentPlan(
+            tuple(plan["sites"]),
+            plan["local_anesthetic"],
+            plan["corticosteroid"],
+            bool(plan.get("botulinum_toxin", False)),
+        ),
         title=data["title"],
         intro=data["intro"],
         notice=data["notice"],

@@ -39,6 +39,7 @@ from .._toml import Node, read_toml, unique_ids
 from ..errors import ClinicError, DefinitionError, FormatError
 from ..i18n import babel_locale, zone
 from ..json_types import JsonObject, JsonValue
+from .clinic_consent import ClinicConsentSettings, read_consent_settings
 
 LOGO_TYPES = {
     ".png": ("PNG", "image/png"),
@@ -211,6 +212,8 @@ class Clinic:
     """Clinicians who may perform the procedure or hold the discussion; the first is the default."""
     logo: ClinicLogo | None = None
     """Printed at the top of the packet and on the consent, or None (`ClinicLogo.read`)."""
+    consent: ClinicConsentSettings = dataclasses.field(default_factory=ClinicConsentSettings)
+    """What the consent says about this clinic's practice (after-hours phone, trainees ...)."""
 
     def __post_init__(self) -> None:
         if not self.name.strip():
@@ -261,6 +264,7 @@ class Clinic:
                 for p in self.practitioners
             ],
             "logo": None if self.logo is None else self.logo.to_dict(),
+            "consent": self.consent.to_dict(),
         }
 
     @classmethod
@@ -280,6 +284,7 @@ class Clinic:
                     for p in raw["practitioners"]
                 ),
                 logo=None if logo is None else ClinicLogo.from_dict(logo),
+                consent=ClinicConsentSettings.from_dict(data.get("consent")),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ClinicError(
@@ -287,7 +292,16 @@ class Clinic:
             ) from None
 
 
-_CLINIC_KEYS = ("name", "address", "phone", "time_zone", "default_locale", "logo", "practitioners")
+_CLINIC_KEYS = (
+    "name",
+    "address",
+    "phone",
+    "time_zone",
+    "default_locale",
+    "logo",
+    "practitioners",
+    "consent",
+)
 
 
 def load_clinic(path: str | Path) -> Clinic:
@@ -329,8 +343,9 @@ def _build(root: Node, folder: Path | None) -> Clinic:
         root.fail("a clinic needs at least one practitioner", "practitioners")
     unique_ids(((n, n.str("id")) for n in nodes), "practitioner")
     practitioners = tuple(_practitioner(n) for n in nodes)
+    consent = read_consent_settings(root.opt_table("consent"))
     try:
-        return Clinic(name, address, phone, time_zone, default_locale, practitioners, logo)
+        return Clinic(name, address, phone, time_zone, default_locale, practitioners, logo, consent)
     except ClinicError as exc:  # every field was checked above; kept for a clear message anyway
         raise DefinitionError(root.file, "", str(exc)) from None
 

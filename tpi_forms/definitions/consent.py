@@ -24,7 +24,7 @@ from .texts import Text, TextCatalog, locale_files
 
 DEFAULT_CONSENT = "tpi_consent"
 FREQUENCIES = ("common", "uncommon", "rare")
-MEDICINE_KINDS = ("local_anesthetic", "corticosteroid")
+MEDICINE_KINDS = ("local_anesthetic", "corticosteroid", "botulinum_toxin")
 SIGNER_FIELDS = ("relationship", "language", "interpreter_id")
 """Extra fields a signer role may ask for; each is a field of every signature
 (``tpi_forms.record.model.Signature``)."""
@@ -36,7 +36,18 @@ PLACEHOLDERS = (
     "sites",
     "local_anesthetic",
     "corticosteroid",
+    "diagnosis",
+    "after_hours_phone",
+    "paper_copy",
 )
+PLACEHOLDER_LABELS = {
+    "diagnosis": ("diagnosis_default",),
+    "paper_copy": ("paper_copy_free", "paper_copy_fee"),
+}
+"""Labels a definition needs when its text uses the placeholder: the default reason for the
+shot, and the sentences for a free or a charged paper copy (the clinic's setting picks one)."""
+OPTIONAL_LABELS = ("diagnosis_default", "paper_copy_free", "paper_copy_fee")
+"""Labels only some definitions have (consent 0.1.0 has none of them)."""
 LABELS = (
     "facility",
     "phone",
@@ -216,11 +227,14 @@ def _default_definition() -> ConsentDefinition:
 
 
 def plan_operands(questionnaire: Questionnaire) -> dict[str, Operand]:
-    """What consent conditions may compare: the plan fields with the questionnaire's ids."""
+    """What consent conditions may compare: the plan fields with the questionnaire's ids, and
+    ``trainees`` (the clinic's setting: students or clinicians in training may take part)."""
     return {
         "sites": Operand("multichoice", tuple(c.id for c in questionnaire.plan.sites)),
         "local_anesthetic": Operand("choice", questionnaire.plan.local_anesthetics),
         "corticosteroid": Operand("boolean"),
+        "botulinum_toxin": Operand("boolean"),
+        "trainees": Operand("boolean"),
     }
 
 
@@ -277,7 +291,7 @@ def _load(root: Node, text_files: Mapping[str, Any], q: Questionnaire) -> Consen
         title=texts.text("title"),
         intro=texts.text("intro"),
         notice=texts.text("notice"),
-        labels=MappingProxyType({key: texts.text("labels", key) for key in LABELS}),
+        labels=MappingProxyType(_labels(texts)),
         frequencies=MappingProxyType({key: texts.text("frequencies", key) for key in FREQUENCIES}),
         medicines=MappingProxyType(medicines),
         sections=sections,
@@ -287,6 +301,15 @@ def _load(root: Node, text_files: Mapping[str, Any], q: Questionnaire) -> Consen
     )
     texts.check_all_used()
     return result
+
+
+def _labels(texts: TextCatalog) -> dict[str, Text]:
+    labels = {key: texts.text("labels", key) for key in LABELS}
+    for key in OPTIONAL_LABELS:
+        found = texts.opt_text("labels", key)
+        if found is not None:
+            labels[key] = found
+    return labels
 
 
 def _medicines(root: Node, texts: TextCatalog, q: Questionnaire) -> dict[str, MedicineDef]:
@@ -309,6 +332,8 @@ def _medicines(root: Node, texts: TextCatalog, q: Questionnaire) -> dict[str, Me
     steroids = [m for m in found.values() if m.kind == "corticosteroid"]
     if len(steroids) != 1:
         root.fail("needs exactly one medicine of kind 'corticosteroid'", "medicines")
+    if len([m for m in found.values() if m.kind == "botulinum_toxin"]) > 1:
+        root.fail("has more than one medicine of kind 'botulinum_toxin'", "medicines")
     return found
 
 
@@ -343,6 +368,9 @@ def _check_placeholders(value: str, texts: TextCatalog, locale: str, keys: tuple
                 f"unknown placeholder '{{{name}}}' (known: {', '.join(PLACEHOLDERS)})",
                 ".".join(keys),
             )
+        for label in PLACEHOLDER_LABELS.get(name, ()):
+            if texts.opt_text("labels", label) is None:
+                node.fail(f"'{{{name}}}' needs the text 'labels.{label}'", ".".join(keys))
 
 
 def _risk_group(n: Node, texts: TextCatalog, operands: Mapping[str, Operand]) -> RiskGroupDef:

@@ -255,6 +255,7 @@ def _load(
         "sites": Operand("multichoice", sites.choices),
         "local_anesthetic": Operand("choice", anesthetics),
         "corticosteroid": Operand("boolean"),
+        "botulinum_toxin": Operand("boolean"),
     }
 
     # Pass 2: build the model.

@@ -116,6 +116,8 @@ class ScreeningResult:
                 "sites_from_answers": self.sites_from_answers,
                 "local_anesthetic": self.procedure.local_anesthetic,
                 "corticosteroid": self.procedure.corticosteroid,
+                # Only when planned, so results of other plans keep their 0.1 shape.
+                **({"botulinum_toxin": True} if self.procedure.botulinum_toxin else {}),
             },
             "scores": dict(self.scores),
         }
@@ -202,6 +204,7 @@ def screen(
         sites=procedure.resolved_sites(valid, q),
         local_anesthetic=procedure.local_anesthetic,
         corticosteroid=procedure.corticosteroid,
+        botulinum_toxin=procedure.botulinum_toxin,
     )
     return ScreeningResult(
         status=status,

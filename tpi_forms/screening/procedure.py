@@ -15,8 +15,9 @@ from ..json_types import Answer
 class PlannedProcedure:
     """What the clinician plans to do; the same answers can screen differently for two plans.
 
-    >>> PlannedProcedure(sites=("neck",), corticosteroid=True)
-    PlannedProcedure(sites=('neck',), local_anesthetic='lidocaine', corticosteroid=True)
+    >>> plan = PlannedProcedure(sites=("neck",), corticosteroid=True)
+    >>> plan.sites, plan.local_anesthetic, plan.corticosteroid, plan.botulinum_toxin
+    (('neck',), 'lidocaine', True, False)
     """
 
     sites: tuple[str, ...] | None = None
@@ -25,6 +26,8 @@ class PlannedProcedure:
     """The local anaesthetic the clinic will use."""
     corticosteroid: bool = False
     """Whether a corticosteroid is mixed in."""
+    botulinum_toxin: bool = False
+    """Whether botulinum toxin is injected (an optional plan a clinic offers; off-label)."""
 
     def check(self, questionnaire: Questionnaire) -> None:
         """Raise `ProcedureError` naming the first site or medicine the definition lacks."""
@@ -59,4 +62,5 @@ class PlannedProcedure:
             "sites": list(self.resolved_sites(answers, questionnaire)),
             "local_anesthetic": self.local_anesthetic,
             "corticosteroid": self.corticosteroid,
+            "botulinum_toxin": self.botulinum_toxin,
         }

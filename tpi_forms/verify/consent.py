@@ -15,10 +15,10 @@ def consent_check(record: ConsentRecord, definition: Any | None) -> tuple[str, b
     stored = record.consent_hash
     if consent_hash_of(record.consent) != stored:
         return ("consent_hash", False, "the consent text in the record does not match its hash")
-    from ..definitions.consent import load_consent_definition
+    from ..definitions.released import definition_for_record
 
-    definition = definition or load_consent_definition()
     version = record.consent_version
+    definition = definition_for_record(record.consent.get("definition_id"), version, definition)
     cited = f"{record.consent.get('definition_id', '')} {version}".strip()[:120]
     if (getattr(definition, "id", None), getattr(definition, "version", None)) != (
         record.consent.get("definition_id"),
@@ -65,4 +65,5 @@ def _procedure(record: ConsentRecord) -> Any:
         sites=tuple(plan["sites"]) or None,
         local_anesthetic=plan["local_anesthetic"],
         corticosteroid=bool(plan["corticosteroid"]),
+        botulinum_toxin=bool(plan.get("botulinum_toxin", False)),
     )
