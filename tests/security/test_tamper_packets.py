@@ -81,16 +81,17 @@ def test_pages_swapped_in_from_another_patients_packet_fail(
     problems = failed(result)
     assert problems["page_text"].endswith("on page(s) 1, 2, 3")
     assert problems["page_drawing"].endswith("on page(s) 1, 2, 3")
-    assert "page_count" not in problems  # still 8 pages
+    assert "page_count" not in problems  # still as many pages
 
 
 def test_six_of_eight_pages_deleted_fail(packet: bytes) -> None:
     with pikepdf.open(io.BytesIO(packet)) as doc:
-        assert len(doc.pages) == 8
+        pages = len(doc.pages)
+        assert pages >= 8
         del doc.pages[1:7]
         forged = _save(doc)
     result = verify_packet(forged)
-    assert failed(result)["page_count"] == "2 pages, but the record renders to 8"
+    assert failed(result)["page_count"] == f"{pages - 6} pages, but the record renders to {pages}"
     assert not result.ok
 
 
@@ -150,6 +151,11 @@ def _edited_record_with_invisible_hash(packet: bytes) -> bytes:
         return _save(doc)
 
 
+def _last_page(packet: bytes) -> int:
+    with pikepdf.open(io.BytesIO(packet)) as doc:
+        return len(doc.pages)
+
+
 def test_an_edited_record_with_its_hash_as_invisible_text_fails(packet: bytes) -> None:
     forged = _edited_record_with_invisible_hash(packet)
     result = verify_packet(forged)
@@ -157,7 +163,7 @@ def test_an_edited_record_with_its_hash_as_invisible_text_fails(packet: bytes) -
     checks = {c.name: c for c in result.checks}
     assert checks["record_hash_printed"].passed  # what fooled 0.1.0: the new hash is "printed"
     problems = failed(result)
-    assert problems["hidden_text"] == "invisible text on page(s) 8"
+    assert problems["hidden_text"] == f"invisible text on page(s) {_last_page(packet)}"
     assert {"page_text", "page_drawing"} <= set(problems)
 
 
@@ -177,7 +183,10 @@ def test_other_ways_of_hiding_text_are_refused(packet: bytes, show: bytes) -> No
         page.obj.Resources.Font.Fx = _helvetica(doc)
         page.contents_add(doc.make_stream(show.replace(b"{hash}", b"0" * 64)))
         forged = _save(doc)
-    assert failed(verify_packet(forged))["hidden_text"] == "invisible text on page(s) 8"
+    assert (
+        failed(verify_packet(forged))["hidden_text"]
+        == f"invisible text on page(s) {_last_page(packet)}"
+    )
 
 
 def test_a_second_embedded_record_fails(packet: bytes) -> None:
@@ -208,7 +217,7 @@ def test_verify_cli_names_the_failed_check(
     path.write_bytes(_edited_record_with_invisible_hash(packet))
     assert main(["verify", str(path)]) == 1
     out = capsys.readouterr().out
-    assert "FAIL hidden_text: invisible text on page(s) 8" in out
+    assert f"FAIL hidden_text: invisible text on page(s) {_last_page(packet)}" in out
     assert out.rstrip().endswith("check(s) failed")
 
 
