@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .._resources import definition_folder
-from .._toml import Node, read_toml, unique_ids
+from .._toml import Node, unique_ids
 from .conditions import Condition, Operand, parse_condition
 from .consent import ConsentDefinition, load_consent_definition, plan_operands
-from .texts import Text, TextCatalog, locale_files
+from .texts import Text, TextCatalog, read_with_words
 
 DEFAULT_HIGHLIGHTS = "tpi_highlights"
 
@@ -53,28 +52,12 @@ def load_highlights(
     ``consent`` (default: the shipped consent). Raises `tpi_forms.errors.DefinitionError`."""
     if path is None and consent is None:
         return _default()
-    consent = consent or load_consent_definition()
-    if path is None:
-        folder: Any = definition_folder()
-        root, words = (
-            folder / f"{DEFAULT_HIGHLIGHTS}.toml",
-            locale_files(folder, DEFAULT_HIGHLIGHTS),
-        )
-        return _load(read_toml(root), words, consent)
-    file = Path(path)
-    return _load(
-        read_toml(file), locale_files(file.parent, file.name.removesuffix(".toml")), consent
-    )
+    return _load(*read_with_words(path, DEFAULT_HIGHLIGHTS), consent or load_consent_definition())
 
 
 @functools.cache
 def _default() -> HighlightRules:
-    folder = definition_folder()
-    return _load(
-        read_toml(folder / f"{DEFAULT_HIGHLIGHTS}.toml"),
-        locale_files(folder, DEFAULT_HIGHLIGHTS),
-        load_consent_definition(),
-    )
+    return _load(*read_with_words(None, DEFAULT_HIGHLIGHTS), load_consent_definition())
 
 
 def _load(root: Node, text_files: Mapping[str, Any], consent: ConsentDefinition) -> HighlightRules:

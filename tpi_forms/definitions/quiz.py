@@ -20,10 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .._resources import definition_folder
-from .._toml import Node, read_toml, unique_ids
+from .._toml import Node, unique_ids
 from .consent import ConsentDefinition, load_consent_definition
-from .texts import Text, TextCatalog, locale_files
+from .texts import Text, TextCatalog, read_with_words
 
 DEFAULT_QUIZ = "tpi_quiz"
 MAX_QUESTIONS = 10
@@ -87,25 +86,12 @@ def load_quiz(path: str | Path | None = None, consent: ConsentDefinition | None 
     """
     if path is None and consent is None:
         return _default_quiz()
-    consent = consent or load_consent_definition()
-    if path is None:
-        folder: Any = definition_folder()
-        return _load(
-            read_toml(folder / f"{DEFAULT_QUIZ}.toml"), locale_files(folder, DEFAULT_QUIZ), consent
-        )
-    file = Path(path)
-    stem = file.name.removesuffix(".toml")
-    return _load(read_toml(file), locale_files(file.parent, stem), consent)
+    return _load(*read_with_words(path, DEFAULT_QUIZ), consent or load_consent_definition())
 
 
 @functools.cache
 def _default_quiz() -> Quiz:
-    folder = definition_folder()
-    return _load(
-        read_toml(folder / f"{DEFAULT_QUIZ}.toml"),
-        locale_files(folder, DEFAULT_QUIZ),
-        load_consent_definition(),
-    )
+    return _load(*read_with_words(None, DEFAULT_QUIZ), load_consent_definition())
 
 
 def _load(root: Node, text_files: Mapping[str, Any], consent: ConsentDefinition) -> Quiz:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from .._resources import definition_folder
 from .._toml import Node, read_toml
 from ..errors import DefinitionError, UnknownLocaleError
 
@@ -33,6 +35,16 @@ class Text:
     def plain(cls, **by_locale: str) -> Text:
         """Build a `Text` in code, e.g. ``Text.plain(en="Yes", es="Sí")``."""
         return cls(MappingProxyType(dict(by_locale)))
+
+
+def read_with_words(path: str | Path | None, default_stem: str) -> tuple[Node, dict[str, Any]]:
+    """A definition file and the words files beside it (``<stem>.<locale>.toml``); with no
+    ``path``, the shipped ``<default_stem>.toml``."""
+    if path is None:
+        folder: Any = definition_folder()
+        return read_toml(folder / f"{default_stem}.toml"), locale_files(folder, default_stem)
+    file = Path(path)
+    return read_toml(file), locale_files(file.parent, file.name.removesuffix(".toml"))
 
 
 def locale_files(folder: Any, stem: str) -> dict[str, Any]:
