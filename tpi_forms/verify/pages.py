@@ -88,19 +88,28 @@ def _page_size(reader: Any) -> str:
     return "a4" if abs(height - _A4_HEIGHT) < 2 else "letter"
 
 
-def _renderer(page_size: str, definition: Any | None, record: ConsentRecord) -> Any:
+def _renderer(page_size: str, definition: Any | None, record: ConsentRecord, creator: str) -> Any:
+    """The shipped renderer of the version the packet names (`tpi_forms.pdf.released`): a
+    released one for a packet whose Creator is that release's, else this version's."""
     from ..pdf.packet import PacketRenderer, PacketSettings
+    from ..pdf.released import ReleasedPacketRenderer, release_of
 
     questionnaire = getattr(definition, "questionnaire", None)
     if getattr(questionnaire, "id", None) != record.questionnaire_id:
         questionnaire = None
-    key = (page_size, id(questionnaire) if questionnaire is not None else None)
+    release = release_of(creator)
+    key = (page_size, release, id(questionnaire) if questionnaire is not None else None)
     with _lock:
         renderer = _renderers.get(key)
         if renderer is None:
-            renderer = PacketRenderer(PacketSettings(page_size=page_size))
-            if questionnaire is not None:
-                renderer.questionnaire = questionnaire
+            if release is not None:
+                renderer = ReleasedPacketRenderer(
+                    release, page_size=page_size, questionnaire=questionnaire
+                )
+            else:
+                renderer = PacketRenderer(PacketSettings(page_size=page_size))
+                if questionnaire is not None:
+                    renderer.questionnaire = questionnaire
             _renderers.clear() if len(_renderers) > 8 else None
             _renderers[key] = renderer
     return renderer
@@ -146,7 +155,9 @@ def page_checks(
     """
     import pypdf
 
-    renderer = renderer or _renderer(_page_size(reader), consent_definition, record)
+    renderer = renderer or _renderer(
+        _page_size(reader), consent_definition, record, _creator(reader)
+    )
     try:
         made = rerender(record, digest, renderer)
     except Exception as exc:  # the renderer refuses a record it did not make (PacketError, ...)
