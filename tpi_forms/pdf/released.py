@@ -12,8 +12,8 @@ The packet names its release in the PDF Creator: 0.1.0 wrote ``tpi_forms`` alone
 versions ``tpi_forms <version>`` (`release_of`). A forger gains nothing by naming an old release:
 the pages must then be exactly what that release draws from the record, and a record the
 release could not have made (a newer record format, a clinician's decision, a certification,
-an interpreter's ID) is refused with `PacketError`, so no part a newer version prints can be
-left off by claiming an older one.
+a signer field it did not know) is refused with `PacketError`, so no part a newer version
+prints can be left off by claiming an older one.
 
 >>> release_of("tpi_forms")
 '0.1.0'
@@ -189,15 +189,16 @@ class ReleasedPacketRenderer:
     def _check_release(self, record: ConsentRecord) -> None:
         """Refuse what the release could not have written: it would not print it either."""
         version = self.release.version
-        if record.format != RECORD_FORMAT or record.review is not None:
+        if record.review is not None:
             raise PacketError(f"{version} made no records with a clinician's decision")
         if record.certification is not None:
             raise PacketError(f"{version} made no records with the patient's certification")
-        if any(s.interpreter_id is not None for s in record.signatures):
-            raise PacketError(f"{version} made no signatures with an interpreter's ID")
-        for role in signer_roles(record.consent):
-            if any(f["id"] not in self.release.signer_fields for f in role["fields"]):
-                raise PacketError(f"{version} had no signer field but those of its signatures")
+        if record.format != RECORD_FORMAT:
+            raise PacketError(f"{version} wrote records of format '{RECORD_FORMAT}' only")
+        for role in signer_roles(record.consent):  # a signature has the fields of its role
+            for field in role["fields"]:
+                if field["id"] not in self.release.signer_fields:
+                    raise PacketError(f"{version} had no signer field '{field['id'][:40]}'")
 
     def _context(self, record: ConsentRecord, digest: str) -> dict[str, Any]:
         """The context the release's ``pdf/packet.html`` reads (``PacketRenderer._context`` of
