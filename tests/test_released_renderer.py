@@ -11,6 +11,7 @@ from typing import Any
 import pikepdf
 import pypdf
 import pytest
+import weasyprint
 from packet_fixtures import make_record, no_weasyprint_logs, reembed, squash
 from review_fixtures import CERTIFIED, STATEMENT, decision, review_record
 
@@ -247,3 +248,16 @@ def test_a_record_of_this_version_is_not_drawn_by_the_release() -> None:
     creator = str(metadata.get("/Creator") if metadata is not None else "")
     assert creator.startswith("tpi_forms 0.") and release_of(creator) is None
     assert verify_packet(pdf).ok
+
+
+def test_a_failed_page_check_names_the_weasyprint_that_drew_the_packet() -> None:
+    forged = _swap_two_glyphs((FIXTURES / PACKETS[0]).read_bytes(), 1)
+    with pikepdf.open(io.BytesIO(forged)) as doc:
+        doc.docinfo["/Producer"] = "WeasyPrint 52.5"
+        out = io.BytesIO()
+        doc.save(out)
+    problems = failed(verify_packet(out.getvalue()))
+    assert problems["page_text"].endswith(
+        f"; it was drawn by WeasyPrint 52.5, this is WeasyPrint {weasyprint.__version__}"
+    )
+    assert "made by" not in problems["page_text"]  # the same creator: 0.1.0
