@@ -261,3 +261,21 @@ def test_a_failed_page_check_names_the_weasyprint_that_drew_the_packet() -> None
         f"; it was drawn by WeasyPrint 52.5, this is WeasyPrint {weasyprint.__version__}"
     )
     assert "made by" not in problems["page_text"]  # the same creator: 0.1.0
+
+
+def test_a_sealed_0_1_0_packet_verifies_in_full_with_its_root() -> None:
+    # Sealed later (tpi-forms reseal, say): the seal's update keeps the packet's creator, so the
+    # pages of the sealed revision are compared with 0.1.0's drawing.
+    from seal_fixtures import make_pki
+
+    from tpi_forms.pdf.seal import seal_pdf
+
+    pki = make_pki()
+    sealed = seal_pdf((FIXTURES / PACKETS[1]).read_bytes(), pki.clinic_key, pki.clinic_cert)
+    result = verify_packet(sealed, trust_roots=[pki.ca_cert])
+    assert result.ok, result.failed()
+    checks = {c.name: c.detail for c in result.checks}
+    assert checks["page_drawing"] == "every page is the re-render's, object for object"
+    forged = _swap_two_glyphs(sealed, 1)
+    problems = failed(verify_packet(forged, trust_roots=[pki.ca_cert]))
+    assert {"page_text", "page_drawing"} <= set(problems)
