@@ -279,3 +279,15 @@ def test_a_sealed_0_1_0_packet_verifies_in_full_with_its_root() -> None:
     forged = _swap_two_glyphs(sealed, 1)
     problems = failed(verify_packet(forged, trust_roots=[pki.ca_cert]))
     assert {"page_text", "page_drawing"} <= set(problems)
+
+
+def test_a_0_1_0_packet_verifies_with_either_consent_definition_given() -> None:
+    # A caller's definition lends its questionnaire to the release only at the version the
+    # record cites (1.0.0); today's (2.0.0) words its answers otherwise.
+    from tpi_forms.definitions.consent import load_consent_definition
+    from tpi_forms.definitions.released import load_released_consent
+
+    pdf = (FIXTURES / PACKETS[0]).read_bytes()
+    for definition in (load_released_consent("0.1.0"), load_consent_definition()):
+        result = verify_packet(pdf, consent_definition=definition)
+        assert result.ok, (definition.version, result.failed())

@@ -105,6 +105,10 @@ def _renderer(page_size: str, definition: Any | None, record: ConsentRecord, cre
     if getattr(questionnaire, "id", None) != record.questionnaire_id:
         questionnaire = None
     release = release_of(creator)
+    if release is not None and getattr(questionnaire, "version", None) != (
+        record.questionnaire_version
+    ):
+        questionnaire = None  # a release prints with the questionnaire it shipped
     key = (page_size, release, id(questionnaire) if questionnaire is not None else None)
     with _lock:
         renderer = _renderers.get(key)
