@@ -172,7 +172,7 @@ class ReleasedPacketRenderer:
                 modified=at,
                 generator=self.release.creator,
             ),
-            fetcher=AssetFetcher(self.release.folder),  # the release's stylesheets only
+            fetcher=AssetFetcher(self.release.folder / "pdf"),  # its stylesheets only
         )
 
     def html(self, record: ConsentRecord, digest: str) -> str:
