@@ -26,7 +26,7 @@ from test_logo import logo_png
 from tpi_forms._resources import static_folder
 from tpi_forms.definitions.clinic import Clinic, load_clinic
 from tpi_forms.errors import PacketError
-from tpi_forms.pdf import render, streams
+from tpi_forms.pdf import consent_cache, render, streams
 from tpi_forms.pdf.consent_cache import ConsentPageCache
 from tpi_forms.pdf.packet import PacketRenderer, PacketSettings
 from tpi_forms.record.model import ConsentRecord
@@ -228,3 +228,26 @@ def test_streams_are_compressed_once_and_the_file_is_the_same(
     assert once == twice
     # Left to pydyf: only the object and cross-reference streams it makes while writing.
     assert with_once <= 4 < len(calls)
+
+
+def test_the_running_header_is_laid_out_once_and_drawn_on_every_page(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[list[int]] = []
+    real = consent_cache.compose
+
+    def spy(packet: Any, consent: Any, count: int, *, margins_once: bool = False) -> Any:
+        seen.append([len(consent_cache._margins(p)) for p in packet.pages])
+        return real(packet, consent, count, margins_once=margins_once)
+
+    monkeypatch.setattr(consent_cache, "compose", spy)
+    record = make_record("es")
+    pdf = PacketRenderer().render(record, generated_at=GENERATED)
+    (margins,) = seen
+    assert margins[0] == 4 and set(margins[1:]) == {1}  # "page X of Y" alone after the first
+    assert pdf == whole().render(record, generated_at=GENERATED)
+    # A clinic stylesheet may print other margins on other pages: laid out on every page.
+    seen.clear()
+    own = PacketSettings(stylesheets=("pdf/packet.css", "pdf/page-a4.css"))
+    PacketRenderer(own).render(record, generated_at=GENERATED)
+    assert set(seen[0]) == {4}

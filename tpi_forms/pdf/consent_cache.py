@@ -47,6 +47,13 @@ from .render import AssetFetcher, ParsedStyles, layout_html
 
 PLACEHOLDER_CLASS = "consent-placeholder"
 """Class of the empty block that stands for one consent page in the packet's own layout."""
+SAME_ON_EVERY_PAGE = ("@top-left", "@top-right", "@bottom-left")
+"""Margin boxes of the shipped stylesheet that print the same on every page of a packet (the
+clinic and title, the patient, the notice: strings set once at the top); only "page X of Y"
+(``@bottom-right``) differs from page to page."""
+_ONCE_CSS = (
+    "@page :nth(n+2) {" + "".join(f"{k} {{ content: none }}" for k in SAME_ON_EVERY_PAGE) + "}"
+)
 
 
 @dataclass
@@ -71,6 +78,7 @@ class ConsentPageCache:
         self.misses = 0
         self._entries: OrderedDict[tuple[int, str], _Entry] = OrderedDict()
         self._lock = threading.Lock()
+        self._once: tuple[int, weasyprint.CSS] | None = None
 
     @property
     def entries(self) -> int:
@@ -91,6 +99,14 @@ class ConsentPageCache:
         """Drop every entry (a clinic's definitions or files changed)."""
         with self._lock:
             self._entries.clear()
+
+    def once_sheet(self, styles: ParsedStyles, generation: int) -> weasyprint.CSS:
+        """The stylesheet that leaves `SAME_ON_EVERY_PAGE` out after the first page."""
+        with self._lock:
+            if self._once is None or self._once[0] != generation:
+                sheet = weasyprint.CSS(string=_ONCE_CSS, font_config=styles.font_config)
+                self._once = (generation, sheet)
+            return self._once[1]
 
     def get(self, key: tuple[int, str], make: Callable[[], weasyprint.Document]) -> _Entry:
         """The entry for ``key``, laid out by ``make`` when it is not held."""
@@ -120,8 +136,14 @@ def layout_packet(
     cache: ConsentPageCache,
     variant: str,
     fetcher: AssetFetcher,
+    margins_once: bool = False,
 ) -> weasyprint.Document:
-    """The signed packet's pages for ``context``, its consent pages from ``cache``."""
+    """The signed packet's pages for ``context``, its consent pages from ``cache``.
+
+    :param margins_once: lay out the `SAME_ON_EVERY_PAGE` margin boxes on the first page only
+        and draw them on every page; only for the shipped templates and stylesheet, whose
+        running strings are set once (a clinic's own may print other margins on other pages).
+    """
 
     def whole() -> weasyprint.Document:
         html = env.get_template("pdf/packet.html").render(context)
@@ -141,29 +163,60 @@ def layout_packet(
         cache.clear()
         return whole()
     html = env.get_template("pdf/packet.html").render({**context, "consent_pages": entry.pages})
-    packet = layout_html(html, stylesheets, variant=variant, fetcher=fetcher, styles=styles)
-    composed = compose(packet, entry.document, entry.pages)
+    once = cache.once_sheet(styles, key[0]) if margins_once else None
+    packet = layout_html(
+        html, stylesheets, variant=variant, fetcher=fetcher, styles=styles, extra=once
+    )
+    composed = compose(packet, entry.document, entry.pages, margins_once=once is not None)
     return composed if composed is not None else whole()
 
 
 def compose(
-    packet: weasyprint.Document, consent: weasyprint.Document, count: int
+    packet: weasyprint.Document,
+    consent: weasyprint.Document,
+    count: int,
+    *,
+    margins_once: bool = False,
 ) -> weasyprint.Document | None:
-    """``packet`` with its placeholder pages drawn from ``consent``'s; None if they do not fit."""
+    """``packet`` with its placeholder pages drawn from ``consent``'s; None if they do not fit.
+
+    With ``margins_once``, the first page's `SAME_ON_EVERY_PAGE` margin boxes are drawn on
+    every other page too, in the first page's order.
+    """
     at = [n for n, page in enumerate(packet.pages) if _holds_placeholder(page)]
     if not at or at != list(range(at[0], at[0] + count)):
         return None
     pages = list(packet.pages)
-    for source, n in zip(consent.pages, at, strict=True):
-        target = pages[n]
-        if (source.width, source.height) != (target.width, target.height):
-            return None
-        target_box = target._page_box
-        content = [c for c in source._page_box.children if not isinstance(c, boxes.MarginBox)]
-        margins = [c for c in target_box.children if isinstance(c, boxes.MarginBox)]
-        pages[n] = Page(target_box.copy_with_children(content + margins))
+    first = pages[0]
+    if any((p.width, p.height) != (first.width, first.height) for p in [*pages, *consent.pages]):
+        return None
+    first_margins = _margins(first)
+    if margins_once and not all(k in first_margins for k in SAME_ON_EVERY_PAGE):
+        return None
+    sources = dict(zip(at, consent.pages, strict=True))
+    for n, page in enumerate(pages):
+        if n not in sources and (n == 0 or not margins_once):
+            continue
+        box = (sources[n] if n in sources else page)._page_box
+        content = [c for c in box.children if not isinstance(c, boxes.MarginBox)]
+        own = _margins(page)
+        if margins_once and n > 0:
+            if any(k in own for k in SAME_ON_EVERY_PAGE):
+                return None
+            margins = [
+                own.get(k, b) if k not in SAME_ON_EVERY_PAGE else b
+                for k, b in first_margins.items()
+            ]
+            margins += [b for k, b in own.items() if k not in first_margins]
+        else:
+            margins = list(own.values())
+        pages[n] = Page(page._page_box.copy_with_children(content + margins))
     composed: weasyprint.Document = packet.copy(pages)
     return composed
+
+
+def _margins(page: Page) -> dict[str, boxes.MarginBox]:
+    return {c.at_keyword: c for c in page._page_box.children if isinstance(c, boxes.MarginBox)}
 
 
 def _holds_placeholder(page: Page) -> bool:

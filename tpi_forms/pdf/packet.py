@@ -180,6 +180,9 @@ class PacketRenderer:
         )
         """Consent pages laid out once (`tpi_forms.pdf.consent_cache`)."""
         self._lock = threading.Lock()  # one layout at a time: the font configuration is shared
+        self._shipped_look = not self.settings.template_dirs and (
+            self.settings.stylesheets == PacketSettings().stylesheets
+        )  # whose running header is the same on every page (consent_cache.SAME_ON_EVERY_PAGE)
 
     @property
     def stylesheets(self) -> tuple[str, ...]:
@@ -228,6 +231,7 @@ class PacketRenderer:
                 cache=self.consent_cache,
                 variant=variant,
                 fetcher=fetcher,
+                margins_once=self._shipped_look,
             )
             return write_document(
                 document,

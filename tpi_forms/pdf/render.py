@@ -323,8 +323,11 @@ def layout_html(
     variant: str,
     fetcher: AssetFetcher,
     styles: ParsedStyles | None = None,
+    extra: weasyprint.CSS | None = None,
 ) -> weasyprint.Document:
     """Lay ``html`` out in pages (WeasyPrint's ``render``) with our guarded fetcher.
+
+    :param extra: one more parsed stylesheet, after the others (with ``styles`` only).
 
     :raises RefusedResourceError: the HTML or CSS named anything but our assets or ``data:``.
     """
@@ -338,7 +341,7 @@ def layout_html(
             font_config = None
         else:
             sheets, font_config = styles.parsed()
-            css = list(sheets)
+            css = [*sheets, *([extra] if extra is not None else [])]
         document: weasyprint.Document = weasyprint.HTML(
             string=html, base_url=base_url, url_fetcher=fetcher
         ).render(
