@@ -438,14 +438,17 @@ class PacketRenderer:
         if consent is None:
             consent = assemble_consent(procedure, clinic, locale)
         titles = _titles(self.words.words(locale), consent)
-        return render_pdf(
-            self.blank_html(procedure, clinic, locale, consent, patient),
-            stylesheets=self.stylesheets,
-            variant=self.settings.variant,
-            metadata=PdfMetadata(
-                title=titles["blank_title"], lang=locale, author=clinic.name, created=created
-            ),
-        )
+        html = self.blank_html(procedure, clinic, locale, consent, patient)
+        with self._lock:
+            return render_pdf(
+                html,
+                stylesheets=self.stylesheets,
+                variant=self.settings.variant,
+                styles=self.styles,
+                metadata=PdfMetadata(
+                    title=titles["blank_title"], lang=locale, author=clinic.name, created=created
+                ),
+            )
 
 
 # -- one-call API ----------------------------------------------------------------------------
