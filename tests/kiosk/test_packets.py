@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -19,7 +20,7 @@ from tpi_forms.definitions.words import word_set
 from tpi_forms.errors import ConflictError, PacketError, TpiFormsError
 from tpi_forms.json_types import JsonObject
 from tpi_forms.kiosk.config import RetryPolicy
-from tpi_forms.kiosk.packets import REASONS, PacketQueue
+from tpi_forms.kiosk.packets import REASONS, WORKER_NICE, PacketQueue, process_pool
 from tpi_forms.kiosk.state import checkin_state
 from tpi_forms.kiosk.store import KioskStore, new_token
 from tpi_forms.kiosk.text import kiosk_text
@@ -70,6 +71,17 @@ def test_pending_records_get_their_packet_at_start(store: KioskStore, workers: i
         data = store.read_packet(checkin.id)
         assert data is not None and data.startswith(b"%PDF")
         assert [e.kind for e in store.events(checkin.id)] == ["opened", "packet_generated"]
+
+
+def test_worker_processes_run_below_the_web_server_s_cpu_priority() -> None:
+    pool = process_pool(1)
+    assert pool is not None
+    try:
+        worker = pool.submit(os.nice, 0).result(timeout=120)
+    finally:
+        pool.shutdown()
+    assert worker == min(19, os.nice(0) + WORKER_NICE)
+    assert worker > os.nice(0)
 
 
 FAST = RetryPolicy(attempts=3, transient_attempts=5, first_wait=0.01, max_wait=0.04)

@@ -27,6 +27,7 @@ import errno
 import json
 import logging
 import multiprocessing
+import os
 import queue
 import sqlite3
 import threading
@@ -42,7 +43,7 @@ from ..record.model import ConsentRecord
 from .config import RetryPolicy
 from .state import PACKET_FAILED, PACKET_GAVE_UP, PACKET_RETRY, packet_failure
 from .store import KioskStore
-from .warm_up import warm, warm_worker, worker_ready
+from .warm_up import warm, worker_ready
 
 log = logging.getLogger("tpi_forms.kiosk")
 
@@ -50,6 +51,9 @@ RENDER_TIMEOUT = 300
 """Seconds one packet may take in a worker process before it counts as failed."""
 KEPT_PDFS = 32
 """Rendered PDFs kept in memory while they cannot be stored (a full disk); more are re-rendered."""
+WORKER_NICE = 10
+"""How far below the web server's the worker processes' CPU priority is (Unix ``nice``): a
+request from a tablet is answered first, packets render in the time left over."""
 REASONS = ("disk_full", "storage", "worker_stopped", "timeout", "render")
 """Why a render failed, as keys of the staff words (``packet_reason_<key>``)."""
 
@@ -112,24 +116,32 @@ def classify(exc: BaseException) -> RenderFailure:
     return RenderFailure(name, "render", False)
 
 
+def start_worker(render: Renderer | None = None, sample: Sample | None = None) -> None:
+    """The start of each worker process: a lower CPU priority (`WORKER_NICE`), then, given
+    ``render`` and ``sample``, the sample rendered once before the first job (`warm`)."""
+    try:
+        os.nice(WORKER_NICE)
+    except (AttributeError, OSError):  # no nice here (Windows): the same priority
+        pass
+    if render is not None and sample is not None:
+        warm(render, sample)
+
+
 def process_pool(
     workers: int, render: Renderer | None = None, sample: Sample | None = None
 ) -> Executor | None:
     """Worker processes for packets, started fresh (forkserver or spawn), or None for 0.
 
-    With ``render`` and ``sample`` each process renders the sample once as it starts, before
-    its first job (`.warm_up.warm_worker`).
+    Each starts with `start_worker` (warming up when given ``render`` and ``sample``).
     """
     if workers <= 0:
         return None
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if render is None or sample is None:
-        return ProcessPoolExecutor(max_workers=workers, mp_context=context)
     return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
-        initializer=warm_worker,
+        initializer=start_worker,
         initargs=(render, sample),
     )
 
@@ -187,8 +199,6 @@ class PacketQueue:
         """Tries that failed since start (each is retried until its limit)."""
 
     def _new_pool(self) -> Executor | None:
-        if self.sample is None:
-            return process_pool(self.workers)
         return process_pool(self.workers, self.render, self.sample)
 
     def start(self) -> None:

@@ -75,11 +75,6 @@ def warm(render: Callable[[bytes], bytes], sample: Callable[[], bytes]) -> bool:
     return True
 
 
-def warm_worker(render: Callable[[bytes], bytes], sample: Callable[[], bytes]) -> None:
-    """The initializer of each packet worker process: `warm` before its first packet."""
-    warm(render, sample)
-
-
 def worker_ready() -> int:
     """A job that returns once a worker process has started (and so is warm): its pid."""
     return os.getpid()
