@@ -80,6 +80,8 @@ class Results:
     completed: list[str] = field(default_factory=list)
     """Check-ins whose record the practitioner's signature made final (each needs a packet)."""
     double_taps: int = 0
+    reconnects: int = 0
+    """Requests sent again on a new connection because the server had closed an idle one."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -93,6 +95,8 @@ class Client:
         self.results = results
         self.cookie = ""
         self.conn = self._connect()
+        self.reused = False
+        """Whether the connection has answered a request (the server may have closed it since)."""
 
     def _connect(self) -> http.client.HTTPConnection:
         return http.client.HTTPConnection(
@@ -108,13 +112,28 @@ class Client:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         started = time.perf_counter()
         try:
-            self.conn.request(method, path, body=body, headers=headers)
-            response = self.conn.getresponse()
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                if not self.reused:
+                    raise
+                # The server closed the connection while it sat idle (waitress closes one
+                # after 30 s): like a browser, send the request again on a new connection.
+                self.conn.close()
+                self.conn = self._connect()
+                with self.results.lock:
+                    self.results.reconnects += 1
+                started = time.perf_counter()
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
             text = response.read().decode("utf-8", "replace")
         except (OSError, http.client.HTTPException):
             self.conn.close()
             self.conn = self._connect()
+            self.reused = False
             raise
+        self.reused = not response.will_close
         elapsed = time.perf_counter() - started
         route = f"{method} {ROUTE_ID.sub('/<id>', path.split('?')[0])}"
         with self.results.lock:
@@ -502,6 +521,7 @@ def main(argv: list[str] | None = None) -> int:
         "packets_rendered": stored["packets"],
         "packets_pending": stored["pending"],
         "double_taps": results.double_taps,
+        "idle_reconnects": results.reconnects,
         "duplicate_records": stored["duplicates"],
         "errors": len(results.errors),
         "lost_submissions": stored["lost"],
