@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import gc
 import json
 import os
 import sqlite3
@@ -24,6 +25,7 @@ from tpi_forms.kiosk.packets import REASONS, WORKER_NICE, PacketQueue, process_p
 from tpi_forms.kiosk.state import checkin_state
 from tpi_forms.kiosk.store import KioskStore, new_token
 from tpi_forms.kiosk.text import kiosk_text
+from tpi_forms.pdf.batch import RENDER_GC_THRESHOLDS
 from tpi_forms.pdf.packet import build_record
 from tpi_forms.record.model import Signature
 from tpi_forms.screening.scenarios import example_answers
@@ -82,6 +84,18 @@ def test_worker_processes_run_below_the_web_server_s_cpu_priority() -> None:
         pool.shutdown()
     assert worker == min(19, os.nice(0) + WORKER_NICE)
     assert worker > os.nice(0)
+
+
+def test_worker_processes_collect_garbage_as_render_workers() -> None:
+    pool = process_pool(1)
+    assert pool is not None
+    try:
+        thresholds = pool.submit(gc.get_threshold).result(timeout=120)
+        frozen = pool.submit(gc.get_freeze_count).result(timeout=120)
+    finally:
+        pool.shutdown()
+    assert thresholds == RENDER_GC_THRESHOLDS != gc.get_threshold()
+    assert frozen > 0
 
 
 FAST = RetryPolicy(attempts=3, transient_attempts=5, first_wait=0.01, max_wait=0.04)

@@ -38,6 +38,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from ..errors import ConflictError
+from ..pdf.batch import settle_render_worker
 from ..pdf.packet import render_packet
 from ..record.model import ConsentRecord
 from .config import RetryPolicy
@@ -118,13 +119,15 @@ def classify(exc: BaseException) -> RenderFailure:
 
 def start_worker(render: Renderer | None = None, sample: Sample | None = None) -> None:
     """The start of each worker process: a lower CPU priority (`WORKER_NICE`), then, given
-    ``render`` and ``sample``, the sample rendered once before the first job (`warm`)."""
+    ``render`` and ``sample``, the sample rendered once before the first job (`warm`), then the
+    garbage collector of a process that only renders (`settle_render_worker`)."""
     try:
         os.nice(WORKER_NICE)
     except (AttributeError, OSError):  # no nice here (Windows): the same priority
         pass
     if render is not None and sample is not None:
         warm(render, sample)
+    settle_render_worker()
 
 
 def process_pool(
