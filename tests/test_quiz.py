@@ -3,6 +3,7 @@ loaded and checked like the other definitions, applied to a consent, drawn part 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 from pathlib import Path
@@ -20,8 +21,10 @@ from tpi_forms.web.consent_parts import (
     Navigation,
     consent_parts,
     part_of,
+    quiz_part_anchor,
     quiz_part_target,
     render_consent_part,
+    share_out,
 )
 
 TODAY = dt.date(2026, 3, 2)
@@ -123,18 +126,38 @@ def test_a_highlight_on_an_unknown_question_is_refused(tmp_path: Path) -> None:
         load_highlights(path)
 
 
-def test_parts_one_section_a_screen_then_groups_then_questions() -> None:
+def test_parts_a_group_of_risks_a_screen_with_the_sections_before_it_then_questions() -> None:
     doc = build_consent(PlannedProcedure(sites=("neck",), corticosteroid=True))
     quiz = load_quiz()
     parts = consent_parts(doc, quiz)
     kinds = [p.kind for p in parts]
-    assert kinds[0] == "summary" and kinds.count("section") == len(doc.sections)
-    assert kinds.count("risks") == len(doc.risk_groups) == 3
-    assert kinds[-3:] == ["quiz"] * 3
+    assert kinds == ["risks"] * len(doc.risk_groups) + ["quiz"] * 3
+    assert [p.id for p in parts[:3]] == [g.id for g in doc.risk_groups]
+    shown = [s for p in parts for s in p.sections]
+    assert shown == ["summary", *(s.id for s in doc.sections)]  # each once, in order
+    assert all(p.sections for p in parts[:3])  # sections shared out, not all on one screen
     assert len(consent_parts(doc, None)) == len(parts) - 3
     breath = quiz.question("short_of_breath")
-    assert parts[quiz_part_target(parts, breath) - 1].id == "aftercare"
-    assert part_of(parts, "risks", "steroid") != part_of(parts, "section", "steroid")
+    assert "aftercare" in parts[quiz_part_target(parts, breath) - 1].sections
+    assert quiz_part_anchor(parts, breath) == "#tpi-section-aftercare"
+    assert quiz_part_anchor(parts, quiz.question("chest_risk")) == "#tpi-group-serious"
+    assert part_of(parts, "section", "steroid") == 1 and part_of(parts, "risks", "steroid") == 3
+
+
+def test_share_out_keeps_the_order_and_evens_the_screens() -> None:
+    assert share_out([10, 10, 10, 10], [0, 0]) == [[0, 1], [2, 3]]
+    assert share_out([5, 5, 5], [100, 0]) == [[0], [1, 2]]  # the opening always on the first
+    assert share_out([5], [0, 0, 0]) == [[0], [], []]
+    assert share_out([1, 1, 40, 1], [0, 0]) == [[0, 1], [2, 3]]
+
+
+def test_a_consent_without_risks_is_one_screen_of_sections() -> None:
+    doc = build_consent(PlannedProcedure(sites=("neck",)))
+    bare = dataclasses.replace(doc, risks=())
+    (part,) = consent_parts(bare, None)
+    assert part.kind == "section" and part.sections[0] == "summary"
+    html = render_consent_part(bare, (part,), 1, nav=Navigation(action="/p"))
+    assert 'name="go" value="next"' in html and 'value="ack"' not in html
 
 
 def test_a_group_of_risks_page_names_why_a_risk_matters_more() -> None:
@@ -146,6 +169,7 @@ def test_a_group_of_risks_page_names_why_a_risk_matters_more() -> None:
     assert f"Part {n} of {len(parts)}" in html
     assert 'data-tpi-risk="bleeding"' in html and "You take a blood thinner" in html
     assert html.count('name="go" value="ack"') == 1  # one control for the whole group
+    assert html.count("data-tpi-part-next") == 1 and 'value="next"' not in html  # and on
     assert 'type="checkbox"' not in html
     assert "tpi-text-normal" in html
     large = render_consent_part(
@@ -169,7 +193,7 @@ def test_demo_writes_the_paged_consent_with_the_quiz(
         html = first.read_text()
         assert 'href="static/consent-pages.css"' in html and "data-tpi-part-next" in html
         assert 'href="consent-paged-2.' + loc + '.html"' in html
-    quiz = (tmp_path / "consent-paged-15.es.html").read_text()
+    quiz = (tmp_path / "consent-paged-3.es.html").read_text()
     assert "¿Puede decir que no a la inyección" in quiz
-    assert 'href="consent-paged-15-retry.es.html"' in quiz  # a wrong answer: a second try
+    assert 'href="consent-paged-3-retry.es.html"' in quiz  # a wrong answer: a second try
     assert (tmp_path / "static" / "consent-pages.js").is_file()

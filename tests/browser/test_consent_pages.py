@@ -1,7 +1,8 @@
 """The paged consent and its understanding check in headless Chromium, on a 1024 x 768 touch
-tablet and a 390 x 844 phone: the text size kept from part to part, back, the quiz's right and
-wrong paths with the staff flag, axe-core and tap targets on every new page state, and the
-pages `tpi-forms demo` writes opened from disk.
+tablet and a 390 x 844 phone: a screen a group of risks, one tap acknowledging it and turning
+the page (recorded once a group, with the time on each section), the text size kept from part
+to part, back, the quiz's right and wrong paths with the staff flag, axe-core and tap targets on
+every new page state, and the pages `tpi-forms demo` writes opened from disk.
 
 Screenshots go to ``tests/artifacts/consent_pages/``.
 """
@@ -84,7 +85,7 @@ def test_paged_consent_text_size_back_quiz_and_staff_flag(
     context, page, problems = tablet(browser, server, size)
     name = f"{size['width']}x{size['height']}"
     to_consent(page, server)
-    assert page.locator("[data-tpi-part-progress]").inner_text() == "Part 1 of 17"
+    assert page.locator("[data-tpi-part-progress]").inner_text() == "Part 1 of 5"
     assert "tpi-text-normal" in body_class(page)
     look(page, f"part 1 ({name})")
     shot(page, f"part-1-{name}")
@@ -102,6 +103,8 @@ def test_paged_consent_text_size_back_quiz_and_staff_flag(
     shot(page, f"part-2-xlarge-{name}")
     go(page, page.locator("[data-tpi-part-back]"))
     assert page.url.endswith("/kiosk/consent/part/1")
+    assert page.locator(".tpi-acked").is_visible()  # acknowledged on the way forward
+    look(page, f"part 1 acknowledged, back ({name})")
     go(page, page.get_by_role("button", name="Normal"))
     seen: set[str] = set()
     wrong_left = {"short_of_breath": 2, "say_no": 1}
@@ -109,10 +112,13 @@ def test_paged_consent_text_size_back_quiz_and_staff_flag(
         if page.locator("[data-tpi-consent-sign]").count():
             break
         kind = part_kind(page)
-        if kind == "risks" and "risks" not in seen:
-            seen.add("risks")
-            look(page, f"a group of risks ({name})")
-            shot(page, f"risks-{name}")
+        if kind == "risks":
+            n = PART.search(page.url)
+            assert n is not None
+            if f"risks-{n.group(1)}" not in seen:
+                seen.add(f"risks-{n.group(1)}")
+                look(page, f"part {n.group(1)}, a group of risks ({name})")
+                shot(page, f"risks-part-{n.group(1)}-{name}")
         if kind == "quiz":
             qid = str(page.locator("[data-tpi-part-id]").get_attribute("data-tpi-part-id"))
             if qid not in seen:
@@ -162,7 +168,7 @@ def test_quiz_right_path_gives_kind_feedback(browser: Browser, kiosk: Any) -> No
     server: KioskServer = kiosk(600, consent_layout="paged")
     context, page, problems = tablet(browser, server)
     to_consent(page, server)
-    page.goto(f"{server.url}/kiosk/consent/part/15")  # the first question (a link may open it)
+    page.goto(f"{server.url}/kiosk/consent/part/3")  # the first question (a link may open it)
     for _ in range(40):
         if part_kind(page) == "quiz":
             break
@@ -203,14 +209,17 @@ def test_demo_pages_work_from_disk(browser: Browser, tmp_path: Path) -> None:
     page.locator("[data-tpi-part-next]").tap()
     page.wait_for_url(re.compile(r"consent-paged-2\.en\.html$"))
     assert "tpi-text-large" in body_class(page)  # kept from page to page
-    page.goto((tmp_path / "consent-paged-15.en.html").as_uri())
+    page.goto((tmp_path / "consent-paged-3.en.html").as_uri())
     assert part_kind(page) == "quiz"
     page.locator('[data-tpi-choice="never"]').tap()
-    page.wait_for_url(re.compile(r"consent-paged-15-retry\.en\.html$"))
+    page.wait_for_url(re.compile(r"consent-paged-3-retry\.en\.html$"))
     assert page.locator('[data-tpi-feedback="wrong"]').is_visible()
-    with page.expect_navigation():
-        page.locator("[data-tpi-read-again]").tap()
-    assert page.locator('[data-tpi-part-id="refusal"]').count() == 1
+    page.locator("[data-tpi-read-again]").tap()
+    page.wait_for_url(re.compile(r"consent-paged-2\.en\.html#tpi-section-refusal$"))
+    refusal = page.locator("#tpi-section-refusal")
+    assert refusal.count() == 1 and refusal.is_visible()
+    top = refusal.bounding_box()
+    assert top is not None and -1 <= top["y"] < TABLET["height"] / 2  # scrolled to it
     page.goto((tmp_path / "consent-paged-sign.es.html").as_uri())
     assert page.locator("[data-tpi-consent-sign]").count() == 1
     shot(page, "demo-sign-es")
@@ -249,4 +258,49 @@ def test_without_javascript_every_part_is_a_form_post(browser: Browser, kiosk: A
     page.locator('label[for="patient-intent"]').click()
     go(page, page.get_by_role("button", name="Sign and send"))
     assert page.url.endswith("/kiosk/done")
+    context.close()
+
+
+@pytest.mark.parametrize("size", [TABLET, PHONE], ids=["tablet", "phone"])
+def test_one_tap_a_group_acknowledges_it_and_turns_the_page(
+    browser: Browser, kiosk: Any, size: ViewportSize
+) -> None:
+    server: KioskServer = kiosk(600, consent_layout="paged")
+    context, page, problems = tablet(browser, server, size)
+    to_consent(page, server)
+    taps = 0
+    groups: list[str] = []
+    shown: list[str] = []
+    lasts: list[str] = []
+    while part_kind(page) == "risks":
+        groups.append(str(page.locator("[data-tpi-part-id]").get_attribute("data-tpi-part-id")))
+        shown += page.locator("[data-tpi-section]").evaluate_all(
+            "els => els.map(e => e.getAttribute('data-tpi-section'))"
+        )
+        (control,) = page.locator("[data-tpi-part-next]").all()  # the one control to tap
+        assert control.inner_text() == "I understand these risks — next"
+        box = control.bounding_box()
+        assert box is not None and box["height"] >= 44 and box["width"] >= 44
+        last = page.locator("[data-tpi-section]").last
+        lasts.append(str(last.get_attribute("data-tpi-section")))
+        last.scroll_into_view_if_needed()
+        page.wait_for_timeout(1100)  # the patient reads the screen's last section a while
+        before = page.url
+        go(page, control)
+        taps += 1
+        assert page.url != before  # on to the next part, no other tap needed
+    assert part_kind(page) == "quiz" and groups == ["minor", "serious"]
+    assert taps == len(groups)
+    (checkin,) = server.services.store.checkins()
+    store = server.services.store
+    read = [dict(e.detail) for e in store.events(checkin.id, kinds=("consent_risks_read",))]
+    assert [(r["group"], r["acknowledged"]) for r in read] == [(g, "yes") for g in groups]
+    sections = [dict(e.detail) for e in store.events(checkin.id, kinds=("consent_section_read",))]
+    assert [s["section"] for s in sections] == shown
+    assert all(isinstance(s.get("seconds"), int) for s in sections)  # the page script timed them
+    timed = {s["section"]: int(s["seconds"]) for s in sections}
+    assert all(timed[section] >= 1 for section in lasts)  # read a while, and counted
+    by_group = {r["group"]: int(r["seconds"]) for r in read}
+    assert all(int(s["seconds"]) <= max(by_group.values()) for s in sections)
+    assert problems == []
     context.close()

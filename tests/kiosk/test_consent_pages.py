@@ -1,6 +1,8 @@
 """The consent read part by part on the tablet, through the Flask test client (no JavaScript):
-every group of risks acknowledged server-side, time on each part recorded, the understanding
-check recorded and flagged to staff, the quiz turned off, the text size kept."""
+a screen a group of risks with the sections before it, one tap acknowledging the group and
+turning the page, every group acknowledged server-side, time on each screen and section
+recorded, the understanding check recorded and flagged to staff, the quiz turned off, the text
+size kept."""
 
 from __future__ import annotations
 
@@ -34,9 +36,9 @@ from .kiosk_client import (
 
 NAME = "Alex Example"
 PART = re.compile(r"/kiosk/consent/part/(\d+)$")
-TOTAL = 17
-"""Parts of the clear check-in's consent (no steroid): the opening, 11 sections, 2 groups of
-risks, 3 quiz questions."""
+TOTAL = 5
+"""Parts of the clear check-in's consent (no steroid): 2 groups of risks (the opening and the 11
+sections shared out over them), 3 quiz questions."""
 
 
 @pytest.fixture
@@ -68,7 +70,9 @@ def test_the_consent_opens_on_part_one_and_signs_after_every_part(paged: Flask) 
     found = PART.search(response.location)
     assert response.status_code == 302 and found is not None and found.group(1) == "1"
     first = page(client, "/kiosk/consent/part/1")
-    assert f"Part 1 of {TOTAL}" in first and 'data-tpi-consent-part="summary"' in first
+    assert f"Part 1 of {TOTAL}" in first and 'data-tpi-consent-part="risks"' in first
+    assert 'data-tpi-section="summary"' in first and 'data-tpi-part-id="minor"' in first
+    assert first.count("data-tpi-part-next") == 1 and 'name="go" value="ack"' in first
     assert 'name="go" value="back"' not in first  # nothing before the first part
     read_parts(client)
     signing = page(client, "/kiosk/consent")
@@ -94,6 +98,7 @@ def test_the_consent_opens_on_part_one_and_signs_after_every_part(paged: Flask) 
     groups = events(paged, "consent_risks_read")
     assert [g["group"] for g in groups] == [g["id"] for g in record["consent"]["risk_groups"]]
     assert all(isinstance(g["seconds"], int) and g["acknowledged"] == "yes" for g in groups)
+    assert len(groups) == TOTAL - 3  # one acknowledgement a group, one tap each
     kinds = [e["event"] for e in record["audit"]]
     assert "kiosk_consent_section_read" in kinds and "kiosk_quiz_answered" in kinds
     data = svc(paged).store.read_packet(checkin.id)
@@ -140,19 +145,39 @@ def test_signing_before_every_group_is_acknowledged_is_refused(paged: Flask) -> 
     assert "You told us you read about these risks." in text
 
 
-def test_back_goes_to_the_part_before_and_records_the_time(paged: Flask) -> None:
+def test_one_tap_acknowledges_the_group_and_turns_the_page(paged: Flask) -> None:
     client, _ = to_consent(paged)
     text = page(client, "/kiosk/consent/part/1")
-    assert client.post(
-        "/kiosk/consent/part/1", data={"csrf_token": csrf(text), "go": "next"}
-    ).location.endswith("/part/2")
+    sections = re.findall(r'data-tpi-section="([^"]+)"', text)
+    assert sections[0] == "summary" and len(sections) > 1
+    tap = {"csrf_token": csrf(text), "go": "ack", "seconds-summary": "99999", "seconds-x": "3"}
+    response = client.post("/kiosk/consent/part/1", data=tap)
+    assert response.location.endswith("/part/2")  # one tap: acknowledged, and on
+    (group,) = events(paged, "consent_risks_read")
+    assert group["group"] == "minor" and group["acknowledged"] == "yes"
+    read = events(paged, "consent_section_read")
+    assert [r["section"] for r in read] == sections  # every section of the screen, in order
+    assert read[0]["seconds"] == group["seconds"]  # never more than the screen's own time
+    assert all("seconds" not in r for r in read[1:])  # no page script: not recorded
     text = page(client, "/kiosk/consent/part/2")
-    assert 'name="go" value="back"' in text
+    assert 'name="go" value="back"' in text and 'data-tpi-part-id="serious"' in text
     back = client.post("/kiosk/consent/part/2", data={"csrf_token": csrf(text), "go": "back"})
     assert back.location.endswith("/kiosk/consent/part/1")
-    read = events(paged, "consent_section_read")
-    assert [r["section"] for r in read] == ["summary", "trigger_points"]
-    assert all(isinstance(r["seconds"], int) and r["seconds"] >= 0 for r in read)
+    groups = events(paged, "consent_risks_read")
+    assert [(g["group"], g["acknowledged"]) for g in groups] == [
+        ("minor", "yes"),
+        ("serious", "no"),
+    ]
+    again = page(client, "/kiosk/consent/part/1")
+    assert "You told us you read about these risks." in again
+    assert first_unread(client) == 2  # the group left by back is still to acknowledge
+
+
+def first_unread(client: FlaskClient) -> int:
+    response = client.get("/kiosk/consent")
+    found = PART.search(response.location or "")
+    assert found is not None
+    return int(found.group(1))
 
 
 def test_text_size_is_kept_for_the_check_in(paged: Flask) -> None:
@@ -181,7 +206,7 @@ def test_text_size_is_kept_for_the_check_in(paged: Flask) -> None:
 
 def test_highlights_say_why_for_this_plan(paged: Flask) -> None:
     client, _ = to_consent(paged, sites=("neck", "upper_back"))
-    for n in range(12, TOTAL + 1):
+    for n in range(1, TOTAL + 1):
         text = page(client, f"/kiosk/consent/part/{n}")
         if 'data-tpi-part-id="serious"' in text:
             break
@@ -235,9 +260,11 @@ def test_feedback_after_a_wrong_answer_gives_the_right_one_and_a_link_back(paged
     again = page(client, f"/kiosk/consent/part/{first_quiz}")
     assert 'data-tpi-feedback="wrong"' in again and "Not quite." in again
     assert "The right answer is: Yes, at any time, even after I sign" in again
-    refusal = re.search(r'href="(/kiosk/consent/part/(\d+))" data-tpi-read-again', again)
+    refusal = re.search(
+        r'href="(/kiosk/consent/part/(\d+))#tpi-section-refusal" data-tpi-read-again', again
+    )
     assert refusal is not None
-    assert 'data-tpi-part-id="refusal"' in page(client, refusal.group(1))
+    assert 'id="tpi-section-refusal"' in page(client, refusal.group(1))
     assert 'name="choice" value="any_time"' in again
     assert 'name="attempt" value="1"' in again
     right = client.post(
@@ -325,7 +352,8 @@ def test_the_parts_speak_the_patients_language(paged: Flask) -> None:
     assert submit_screening(client).location == "/kiosk/next"
     first = page(client, "/kiosk/consent/part/1")
     assert f"Parte 1 de {TOTAL}" in first and "Tamaño del texto" in first and "Muy grande" in first
-    assert 'lang="es"' in first and ">Siguiente<" in first and ">Next<" not in first
+    assert 'lang="es"' in first and ">Entiendo estos riesgos — siguiente<" in first
+    assert ">Next<" not in first and "I understand" not in first
     read_parts(client)
     quiz = page(client, f"/kiosk/consent/part/{TOTAL}")
     assert "¿Qué debe hacer si le falta el aire después de la inyección?" in quiz

@@ -1,15 +1,18 @@
 """The consent on the tablet read part by part, with the understanding check (teach-back).
 
-One section (or one group of risks) a screen, a text size kept for the check-in, "Part 2 of 17",
-back and next; each group of risks acknowledged with one large control; then the quiz of
+One group of risks a screen, with the sections read before it above it, a text size kept for
+the check-in, "Part 2 of 5", back; one large control on each screen both acknowledges its group
+and turns the page (one tap a group of risks, nothing else to tap); then the quiz of
 `tpi_forms.definitions.quiz` (unless ``KioskConfig.consent_quiz`` is off); then the signing page
 (`tpi_forms.kiosk.patient.consent`). Everything is a form post, so it works without JavaScript.
 
 The server keeps the progress in the check-in's server session (never in the browser) and
 decides: the signing POST is refused until every part was read, every group acknowledged and
 every question answered, and the risk acknowledgements it hands to the consent parser are the
-groups acknowledged here, never what the signing form says. Time on each part and every answer
-are audit events of the check-in (ids and seconds; the packet and staff screens print words).
+groups acknowledged here, never what the signing form says. Time on each screen, on each of
+its sections (as the page script measured it on the screen; without the script, not recorded)
+and every answer are audit events of the check-in (ids and seconds; the packet and staff
+screens print words).
 A question answered wrongly twice is flagged to staff on the check-in page.
 """
 
@@ -37,6 +40,7 @@ from ..web.consent_parts import (
     Feedback,
     Navigation,
     consent_parts,
+    quiz_part_anchor,
     quiz_part_target,
     render_consent_part,
     render_consent_sign,
@@ -152,7 +156,8 @@ def _feedback(parts: tuple[ConsentPart, ...], quiz: Quiz | None, banner: Any) ->
         return None
     kind = str(banner.get("kind"))
     target = quiz_part_target(parts, question)
-    return Feedback(kind, question, url_for("consent_pages.part", n=target))
+    href = url_for("consent_pages.part", n=target) + quiz_part_anchor(parts, question)
+    return Feedback(kind, question, href)
 
 
 @blueprint.get("/kiosk/consent/part/<int:n>")
@@ -220,6 +225,13 @@ def post_part(n: int) -> BaseResponse:
         abort(400)
     seconds = _seconds(data, n, svc.now())
     data["seconds"] = {**data["seconds"], _key(this): data["seconds"].get(_key(this), 0) + seconds}
+    if this.kind != QUESTION:
+        for section in this.sections:
+            detail: dict[str, str | int] = {"section": section}
+            on_screen = _posted_seconds(f"seconds-{section}", seconds)
+            if on_screen is not None:
+                detail["seconds"] = on_screen
+            svc.store.add_event(state.checkin.id, "consent_section_read", detail)
     if this.kind == RISKS:
         acked = go == "ack"
         detail = {"group": this.id, "seconds": seconds, "acknowledged": "yes" if acked else "no"}
@@ -227,9 +239,6 @@ def post_part(n: int) -> BaseResponse:
         if acked:
             data["done"] = [*data["done"], _key(this)]
     elif this.kind != QUESTION:
-        svc.store.add_event(
-            state.checkin.id, "consent_section_read", {"section": this.id, "seconds": seconds}
-        )
         if go == "next":
             data["done"] = [*data["done"], _key(this)]
     elif go == "next" and _key(this) not in data["done"]:
@@ -240,6 +249,16 @@ def post_part(n: int) -> BaseResponse:
     if go == "stay":
         return redirect(url_for("consent_pages.part", n=n))
     return redirect(_after(parts, n))
+
+
+def _posted_seconds(name: str, most: int) -> int | None:
+    """The seconds the page script posted as ``name``, never more than ``most`` (the screen's
+    own time); None when it posted none."""
+    try:
+        value = int(request.form.get(name, ""))
+    except ValueError:
+        return None
+    return max(0, min(most, value))
 
 
 def _after(parts: tuple[ConsentPart, ...], n: int) -> str:
@@ -357,7 +376,7 @@ def signing_form(
         pairs.extend((key, str(v)) for v in values)
     pairs += [(NAMES.risk(r.id), "yes") for r in document.risks if r.group in acked]
     seconds = sum(int(v) for v in data["seconds"].values())
-    read = [p.id for p in parts if p.kind not in (RISKS, QUESTION)]
+    read = [section for p in parts if p.kind != QUESTION for section in p.sections]
     if acked:
         read.append(RISKS_SECTION)
     pairs += [

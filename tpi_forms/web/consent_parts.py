@@ -1,12 +1,15 @@
-"""The consent read part by part: one section (or one group of risks) a screen, then the
-understanding check (teach-back), then the signing page.
+"""The consent read part by part: one screen a group of risks, then the understanding check
+(teach-back), then the signing page.
 
-`consent_parts` cuts a `ConsentDocument` into `ConsentPart` s; `render_consent_part` draws one
-(large type, a text-size control, "Part 2 of 9", back and next, the risks of a group with one
-large "I have read about these risks" control, what matters more for this patient and why, a
-quiz question with its feedback); `render_consent_sign` draws the signing page that follows.
-The pages work without JavaScript: every control is a real form post (``Navigation``) or, for
-pages written to disk, a link (``Navigation.links``).
+`consent_parts` cuts a `ConsentDocument` into `ConsentPart` s: each group of risks is one
+screen, with the sections of the consent that lead up to it above its risks (the opening and
+the sections, in their order, shared out so the screens are of about the same length), so one
+tap on its large control ("I understand these risks - next") both acknowledges the group and
+turns the page. `render_consent_part` draws one (large type, a text-size control, "Part 2 of
+5", back, what matters more for this patient and why, a quiz question with its feedback);
+`render_consent_sign` draws the signing page that follows. The pages work without JavaScript:
+every control is a real form post (``Navigation``) or, for pages written to disk, a link
+(``Navigation.links``).
 """
 
 from __future__ import annotations
@@ -24,12 +27,11 @@ from ..definitions.quiz import Quiz, QuizQuestion
 from ..definitions.ui_text import ui_locales, ui_text
 from .html import ErrorLink, PageOptions, _block_view, _environment, _page_context, _ticked
 
-SUMMARY = "summary"
-"""Kind of the opening part (facility, plan, medicines, who does it)."""
 SECTION = "section"
-"""Kind of a part holding one section of the consent's body."""
+"""Kind of a part holding sections only (a consent that lists no risks: all its sections)."""
 RISKS = "risks"
-"""Kind of a part holding one group of risks, acknowledged with one control."""
+"""Kind of a part holding one group of risks, with the sections read before it, acknowledged
+(and left) with one control."""
 QUESTION = "quiz"
 """Kind of a part asking one question of the understanding check."""
 TEXT_SIZES = ("normal", "large", "xlarge")
@@ -44,11 +46,14 @@ class ConsentPart:
     """One screen of the consent."""
 
     kind: str
-    """`SUMMARY`, `SECTION`, `RISKS` or `QUESTION`."""
+    """`SECTION`, `RISKS` or `QUESTION`."""
     id: str
-    """The section id, risk group id or question id (``summary`` for the opening part)."""
+    """The risk group id or question id (``summary`` for a `SECTION` part)."""
     title: str
     """What the screen is called, in the document's language."""
+    sections: tuple[str, ...] = ()
+    """The sections shown on this screen, in order, above its risks (``summary``: the opening:
+    facility, plan, medicines, who does it)."""
 
 
 @dataclass(frozen=True)
@@ -85,38 +90,114 @@ class Navigation:
 
 
 def consent_parts(document: ConsentDocument, quiz: Quiz | None = None) -> tuple[ConsentPart, ...]:
-    """The screens of ``document``: the opening, each section, each group of risks it lists,
-    then each question of ``quiz`` (None: no understanding check)."""
+    """The screens of ``document``: one for each group of risks it lists, the opening and the
+    sections shared out over them in order (`share_out`), then each question of ``quiz``
+    (None: no understanding check). A consent that lists no risks is one screen of sections."""
     ui = _ui(document.locale)
-    parts = [ConsentPart(SUMMARY, SUMMARY_SECTION, ui["consent_pages.summary_title"])]
-    parts += [ConsentPart(SECTION, s.id, s.title) for s in document.sections]
-    parts += [
-        ConsentPart(RISKS, g.id, g.title)
-        for g in document.risk_groups
-        if any(r.group == g.id for r in document.risks)
-    ]
+    groups = [g for g in document.risk_groups if any(r.group == g.id for r in document.risks)]
+    reading = [SUMMARY_SECTION, *(s.id for s in document.sections)]
+    if groups:
+        weights = [_words(document, sid) for sid in reading]
+        loads = [
+            len(g.title.split()) + sum(_risk_words(r) for r in document.risks if r.group == g.id)
+            for g in groups
+        ]
+        runs = share_out(weights, loads)
+        parts = [
+            ConsentPart(RISKS, g.id, g.title, tuple(reading[i] for i in run))
+            for g, run in zip(groups, runs, strict=True)
+        ]
+    else:
+        title = ui["consent_pages.summary_title"]
+        parts = [ConsentPart(SECTION, SUMMARY_SECTION, title, tuple(reading))]
     if quiz is not None:
         title = ui["consent_pages.quiz_title"]
         parts += [ConsentPart(QUESTION, q.id, title) for q in quiz.questions]
     return tuple(parts)
 
 
+def share_out(weights: Sequence[int], loads: Sequence[int]) -> list[list[int]]:
+    """Cut the items of ``weights`` (in order) into one run for each of ``loads`` (the weight
+    a screen already carries), so the screens are of about the same weight: each screen takes
+    the next item while that leaves it nearer its fair share. The first run holds at least the
+    first item (the opening); a run may be empty.
+
+    >>> share_out([10, 10, 10, 10], [0, 0])
+    [[0, 1], [2, 3]]
+    >>> share_out([5, 5], [100, 0])
+    [[0], [1]]
+    """
+    runs: list[list[int]] = []
+    i = 0
+    for page, load in enumerate(loads):
+        run: list[int] = []
+        if page == len(loads) - 1:
+            run = list(range(i, len(weights)))
+        else:
+            fair = (sum(weights[i:]) + sum(loads[page:])) / (len(loads) - page)
+            while i < len(weights):
+                if (run or page > 0) and load + weights[i] / 2 > fair:
+                    break
+                run.append(i)
+                load += weights[i]
+                i += 1
+        runs.append(run)
+    return runs
+
+
+def _words(document: ConsentDocument, section: str) -> int:
+    if section == SUMMARY_SECTION:
+        facts = [document.intro, document.notice, document.sites_text]
+        facts += [f"{m.name} {m.purpose}" for m in document.medicines]
+        return 20 + sum(len(f.split()) for f in facts)
+    found = document.section(section)
+    return len(found.title.split()) + sum(len(p.split()) for p in found.paragraphs)
+
+
+def _risk_words(risk: Any) -> int:
+    return sum(len(str(t).split()) for t in (risk.name, risk.description, risk.what_to_do))
+
+
 def part_of(parts: Sequence[ConsentPart], kind: str, ident: str) -> int:
-    """The 1-based number of the part of ``kind`` with ``ident``; `KeyError` when none is."""
+    """The 1-based number of the part of ``kind`` with ``ident`` (``section``: the part that
+    shows section ``ident``); `KeyError` when none is."""
     for n, part in enumerate(parts, start=1):
+        if kind == SECTION and part.kind in (SECTION, RISKS) and ident in part.sections:
+            return n
         if part.kind == kind and part.id == ident:
             return n
     raise KeyError(ident)
 
 
 def quiz_part_target(parts: Sequence[ConsentPart], question: QuizQuestion) -> int:
-    """The number of the part a question is about (a section, else a group of risks)."""
+    """The number of the part a question is about (that shows its section, else its group of
+    risks)."""
     for kind in (SECTION, RISKS):
         try:
             return part_of(parts, kind, question.part)
         except KeyError:
             continue
     return 1  # the part is not in this document (a section the plan leaves out)
+
+
+def quiz_part_anchor(parts: Sequence[ConsentPart], question: QuizQuestion) -> str:
+    """Where on its part a question's section or group is (``#tpi-section-refusal``), or ``""``."""
+    try:
+        part_of(parts, SECTION, question.part)
+        return f"#{SECTION_ANCHOR}{question.part}"
+    except KeyError:
+        pass
+    try:
+        part_of(parts, RISKS, question.part)
+        return f"#{GROUP_ANCHOR}{question.part}"
+    except KeyError:
+        return ""
+
+
+SECTION_ANCHOR = "tpi-section-"
+"""The id of a section on its screen is this and the section's id."""
+GROUP_ANCHOR = "tpi-group-"
+"""The id of a group of risks on its screen is this and the group's id."""
 
 
 def render_consent_part(
@@ -145,7 +226,12 @@ def render_consent_part(
             "part": part,
             "n": n,
             "total": len(parts),
-            "section": document.section(part.id) if part.kind == SECTION else None,
+            "page_sections": [
+                (sid, None if sid == SUMMARY_SECTION else document.section(sid))
+                for sid in part.sections
+            ],
+            "section_anchor": SECTION_ANCHOR,
+            "group_anchor": GROUP_ANCHOR,
             "group_risks": [r for r in document.risks if r.group == part.id]
             if part.kind == RISKS
             else [],
@@ -270,11 +356,11 @@ def write_paged_consent_demo(out_dir: str | Path, *, today: dt.date | None = Non
             before = parts[n - 2] if n > 1 else None
             if before is not None and before.kind == QUESTION:
                 question = quiz.question(before.id)
-                target = name(quiz_part_target(parts, question))
+                target = name(quiz_part_target(parts, question)) + quiz_part_anchor(parts, question)
                 variants += [(k, Feedback(k, question, target)) for k in ("right", "missed")]
             if part.kind == QUESTION:
                 question = quiz.question(part.id)
-                target = name(quiz_part_target(parts, question))
+                target = name(quiz_part_target(parts, question)) + quiz_part_anchor(parts, question)
                 first = {c.id: name(n + 1, "right") if c.id == question.answer else name(n, "retry")
                          for c in question.choices}  # fmt: skip
                 second = {c.id: name(n + 1, "right" if c.id == question.answer else "missed")
@@ -295,7 +381,7 @@ def write_paged_consent_demo(out_dir: str | Path, *, today: dt.date | None = Non
         sign_variants: list[tuple[str, Feedback | None]] = [("", None)]
         if last.kind == QUESTION:
             question = quiz.question(last.id)
-            target = name(quiz_part_target(parts, question))
+            target = name(quiz_part_target(parts, question)) + quiz_part_anchor(parts, question)
             sign_variants += [(k, Feedback(k, question, target)) for k in ("right", "missed")]
         for kind, feedback in sign_variants:
             file = f"consent-paged-sign{'-' + kind if kind else ''}.{loc}.html"
@@ -316,7 +402,9 @@ __all__ = [
     "Navigation",
     "consent_parts",
     "part_of",
+    "quiz_part_anchor",
     "quiz_part_target",
+    "share_out",
     "render_consent_part",
     "render_consent_sign",
     "write_paged_consent_demo",
