@@ -400,6 +400,8 @@ def _logo_check(record: ConsentRecord, images: list[set[str]] | str) -> tuple[st
             return ("logo_image", True, "the clinic has no logo")
         return ("logo_image", False, "the consent names a logo that the record does not hold")
     try:
+        if not isinstance(data, Mapping):
+            raise ClinicError("the clinic logo is not a JSON object")
         logo = ClinicLogo.from_dict(data)
     except (ClinicError, AttributeError) as exc:
         return ("logo_image", False, f"the recorded logo is unusable: {exc}")
