@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -255,7 +255,7 @@ class PacketRenderer:
         name, dob = patient_identity(record.answers, q, locale)
         procedure = record.procedure
         planned = procedure.get("sites")
-        sites = planned if isinstance(planned, Sequence) and not isinstance(planned, str) else ()
+        sites = planned if isinstance(planned, tuple | list) else ()  # a frozen record's tuple
         screening = record.screening_result
         findings = []
         for f in screening.findings:
