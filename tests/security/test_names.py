@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import io
@@ -171,6 +172,21 @@ def test_a_name_spelled_as_another_copies_out_still_fails() -> None:
     assert squash(lookalike) == copied[0]
     result = verify_packet(renamed(packet("hindi"), lookalike))
     assert {"record_hash_printed", "page_text", "page_drawing"} <= {c.name for c in result.failed()}
+
+
+def test_a_packet_with_several_hindi_names_verifies() -> None:
+    """Different Devanagari strings share the font's glyphs: each copies out as rendered alone."""
+    record = make_record(name=NAMES["hindi"], representative=True)
+    representative, practitioner, interpreter = record.signatures
+    signers = (
+        dataclasses.replace(representative, printed_name="राजेश वर्मा", relationship="पति"),
+        practitioner,
+        dataclasses.replace(interpreter, printed_name=OTHER_HINDI, language="हिन्दी"),
+    )
+    with no_weasyprint_logs():
+        pdf = render_packet(dataclasses.replace(record, signatures=signers))
+    result = verify_packet(pdf)
+    assert result.ok, [c for c in result.checks if not c.passed]
 
 
 HINDI_NOTE = "रक्तस्राव का जोखिम कम है; हर जगह पाँच मिनट दबाएँ।"
