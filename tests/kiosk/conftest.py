@@ -22,6 +22,7 @@ def make_app(data_dir: Path, *, accounts: bool = True, **settings: object) -> Fl
     (made on the first start of that folder; a restart keeps it)."""
     # The tests written for the one-page consent keep it; the paged consent's tests ask for it.
     settings.setdefault("consent_layout", "single")
+    settings.setdefault("warm_packets", False)  # a sample render per app; its own tests ask for it
     app = create_app(KioskConfig(data_dir=data_dir, **settings))  # type: ignore[arg-type]
     if accounts and svc(app).accounts.by_name(CLINICIAN) is None:
         add_account(app, CLINICIAN, "clinician", PIN, credentials=CREDENTIALS)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import gc
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -19,10 +21,11 @@ from tpi_forms.definitions.words import word_set
 from tpi_forms.errors import ConflictError, PacketError, TpiFormsError
 from tpi_forms.json_types import JsonObject
 from tpi_forms.kiosk.config import RetryPolicy
-from tpi_forms.kiosk.packets import REASONS, PacketQueue
+from tpi_forms.kiosk.packets import REASONS, WORKER_NICE, PacketQueue, process_pool
 from tpi_forms.kiosk.state import checkin_state
 from tpi_forms.kiosk.store import KioskStore, new_token
 from tpi_forms.kiosk.text import kiosk_text
+from tpi_forms.pdf.batch import RENDER_GC_THRESHOLDS
 from tpi_forms.pdf.packet import build_record
 from tpi_forms.record.model import Signature
 from tpi_forms.screening.scenarios import example_answers
@@ -70,6 +73,29 @@ def test_pending_records_get_their_packet_at_start(store: KioskStore, workers: i
         data = store.read_packet(checkin.id)
         assert data is not None and data.startswith(b"%PDF")
         assert [e.kind for e in store.events(checkin.id)] == ["opened", "packet_generated"]
+
+
+def test_worker_processes_run_below_the_web_server_s_cpu_priority() -> None:
+    pool = process_pool(1)
+    assert pool is not None
+    try:
+        worker = pool.submit(os.nice, 0).result(timeout=120)
+    finally:
+        pool.shutdown()
+    assert worker == min(19, os.nice(0) + WORKER_NICE)
+    assert worker > os.nice(0)
+
+
+def test_worker_processes_collect_garbage_as_render_workers() -> None:
+    pool = process_pool(1)
+    assert pool is not None
+    try:
+        thresholds = pool.submit(gc.get_threshold).result(timeout=120)
+        frozen = pool.submit(gc.get_freeze_count).result(timeout=120)
+    finally:
+        pool.shutdown()
+    assert thresholds == RENDER_GC_THRESHOLDS != gc.get_threshold()
+    assert frozen > 0
 
 
 FAST = RetryPolicy(attempts=3, transient_attempts=5, first_wait=0.01, max_wait=0.04)
@@ -292,6 +318,54 @@ def test_close_cancels_waiting_retries(store: KioskStore) -> None:
     assert time.monotonic() - started < 5 and render.calls == 1
 
 
+class Gate:
+    """A renderer that waits until ``release`` is set, so packets pile up behind it."""
+
+    def __init__(self) -> None:
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, record_json: bytes) -> bytes:
+        self.started.set()
+        assert self.release.wait(60)
+        return FAKE_PDF
+
+
+def test_ahead_counts_the_packets_started_before_each(store: KioskStore) -> None:
+    made = [signed(store) for _ in range(3)]
+    tokens = [token for _, token in made]
+    gate = Gate()
+    queue = PacketQueue(store, "consent", retry=FAST, render=gate)
+    queue.start()
+    try:
+        assert gate.started.wait(30)
+        assert [queue.ahead(t) for t in tokens] == [0, 1, 2]  # the first is rendering
+        assert [queue.ahead_of_checkin(c) for c, _ in made] == [0, 1, 2]
+        assert queue.ahead(new_token()) is None
+        assert queue.ahead_of_checkin(store.create_checkin({"name": None}, mode="self").id) is None
+        gate.release.set()
+        assert queue.wait_idle(30)
+        assert [queue.ahead(t) for t in tokens] == [None, None, None]
+    finally:
+        gate.release.set()
+        queue.close()
+
+
+def test_a_packet_waiting_to_be_tried_again_is_not_counted_ahead(store: KioskStore) -> None:
+    slow = RetryPolicy(attempts=3, transient_attempts=5, first_wait=30, max_wait=30)
+    _, first = signed(store)
+    queue = PacketQueue(store, "consent", retry=slow, render=Flaky(1, OSError()))
+    queue.start()
+    try:
+        deadline = time.monotonic() + 30
+        while (queue.attempts(first) == 0 or queue._rendering) and time.monotonic() < deadline:
+            time.sleep(0.01)  # the failed try is over: the thread let go of it
+        assert queue.attempts(first) == 1 and not queue.idle()
+        assert queue.ahead(first) is None  # waits on its timer, not in the queue
+    finally:
+        queue.close()
+
+
 def test_add_packet_refuses_a_second_packet(store: KioskStore) -> None:
 
     checkin = store.create_checkin({"name": None}, mode="self")
@@ -344,6 +418,49 @@ def test_staff_see_a_packet_that_could_not_be_made_and_try_again(tmp_path: Path)
         again = client.post(f"{url}/packet/retry", data={"csrf_token": csrf(detail)})
         assert again.status_code == 409  # nothing to try again
     finally:
+        services.close()
+        close_logs()
+
+
+def test_staff_see_how_many_packets_render_before_theirs(tmp_path: Path) -> None:
+    app = make_app(tmp_path / "data")
+    services = svc(app)
+    gate = Gate()
+    services.packets.render = gate
+    try:
+        client = app.test_client()
+        urls = []
+        for name in ("Alex Example", "Sam Example"):
+            staff_login(client)
+            url = open_checkin(client, name=name)
+            handover(client, url)
+            submit_screening(client)
+            assert sign(client, name).location == "/kiosk/next"
+            urls.append(url)
+        assert gate.started.wait(30)
+        staff_login(client)
+        en, es = kiosk_text("en"), kiosk_text("es")
+        for ahead, url in enumerate(urls):
+            detail = page(client, url)
+            assert 'id="kiosk-packet-pending"' in detail and 'http-equiv="refresh"' in detail
+            assert en["checkin.packet_ahead"].format(ahead=ahead) in detail
+        assert "Rendering (1 ahead)" in page(client, urls[1])
+        assert es["checkin.packet_ahead"].format(ahead=1) in page(client, urls[1] + "?lang=es")
+        dashboard = page(client, "/staff/?lang=en")
+        for ahead in (0, 1):
+            assert en["dashboard.packet_ahead"].format(ahead=ahead) in dashboard
+        assert "rendering (1 ahead)" in dashboard
+        dashboard = page(client, "/staff/?lang=es")
+        assert es["dashboard.packet_ahead"].format(ahead=1) in dashboard
+
+        gate.release.set()
+        assert services.packets.wait_idle(30)
+        for url in urls:
+            detail = page(client, url + "?lang=en")
+            assert "View or print" in detail and "kiosk-packet-ahead" not in detail
+        assert "kiosk-packet-ahead" not in page(client, "/staff/")
+    finally:
+        gate.release.set()
         services.close()
         close_logs()
 

@@ -51,6 +51,7 @@ from .services import KioskServices
 from .state import CONSENT
 from .store import KioskStore
 from .text import kiosk_locales, kiosk_text, language_links, page_locale, set_page_locale
+from .warm_up import SampleRecord
 
 LOGGER_NAME = "tpi_forms.kiosk"
 SERVER_GRACE_SECONDS = 15
@@ -127,7 +128,12 @@ def create_app(config: KioskConfig) -> Flask:
         ),
         clinic=clinic,
         packets=PacketQueue(
-            store, CONSENT, config.packet_workers, retry=config.packet_retry, render=render
+            store,
+            CONSENT,
+            config.packet_workers,
+            retry=config.packet_retry,
+            render=render,
+            warm=SampleRecord(clinic) if config.warm_packets else None,
         ),
         seal=seal,
     )

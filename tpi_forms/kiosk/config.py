@@ -89,6 +89,9 @@ class KioskConfig:
     """How often the waiting page checks whether staff cleared the patient."""
     packet_workers: int = 0
     """Worker processes rendering packet PDFs in the background; 0 renders in one thread."""
+    warm_packets: bool = True
+    """Each packet worker renders a fictional sample packet at start (then drops it), so the
+    first patient's packet does not wait for fonts and stylesheets to load; tests turn it off."""
     packet_retry: RetryPolicy = RetryPolicy()
     """How often a packet whose rendering fails is tried again before staff are told."""
     allowed_hosts: tuple[str, ...] = DEFAULT_ALLOWED_HOSTS

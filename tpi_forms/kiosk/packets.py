@@ -8,6 +8,10 @@ packet when the server starts (it stopped mid-render) are rendered again at star
 
 Every packet is sealed with the clinic seal (`SealedRenderer`, `.sealing`) before it is stored.
 
+Asked to (``warm``), each worker renders a fictional sample packet at start and drops it
+(`.warm_up`), so the first patient's packet does not pay for loading fonts and stylesheets; the
+web server does not wait for it. While a packet waits, `ahead` tells how many are before it.
+
 A render that fails is tried again after a wait that doubles each time (`RetryPolicy`). A
 failure that may pass by itself (a full disk, a worker process that died) is tried many more
 times than one that will fail the same way again (a record the renderer refuses). Each failed
@@ -23,6 +27,7 @@ import errno
 import json
 import logging
 import multiprocessing
+import os
 import queue
 import sqlite3
 import threading
@@ -33,11 +38,13 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from ..errors import ConflictError
+from ..pdf.batch import settle_render_worker
 from ..pdf.packet import render_packet
 from ..record.model import ConsentRecord
 from .config import RetryPolicy
 from .state import PACKET_FAILED, PACKET_GAVE_UP, PACKET_RETRY, packet_failure
 from .store import KioskStore
+from .warm_up import warm, worker_ready
 
 log = logging.getLogger("tpi_forms.kiosk")
 
@@ -45,11 +52,16 @@ RENDER_TIMEOUT = 300
 """Seconds one packet may take in a worker process before it counts as failed."""
 KEPT_PDFS = 32
 """Rendered PDFs kept in memory while they cannot be stored (a full disk); more are re-rendered."""
+WORKER_NICE = 10
+"""How far below the web server's the worker processes' CPU priority is (Unix ``nice``): a
+request from a tablet is answered first, packets render in the time left over."""
 REASONS = ("disk_full", "storage", "worker_stopped", "timeout", "render")
 """Why a render failed, as keys of the staff words (``packet_reason_<key>``)."""
 
 Renderer = Callable[[bytes], bytes]
 """Makes the PDF of a record given as JSON; in worker processes it must be picklable."""
+Sample = Callable[[], bytes]
+"""Makes the JSON of a made-up record to warm a worker with (`.warm_up.SampleRecord`)."""
 
 
 def render_record_json(record_json: bytes) -> bytes:
@@ -105,13 +117,36 @@ def classify(exc: BaseException) -> RenderFailure:
     return RenderFailure(name, "render", False)
 
 
-def process_pool(workers: int) -> Executor | None:
-    """Worker processes for packets, started fresh (forkserver or spawn), or None for 0."""
+def start_worker(render: Renderer | None = None, sample: Sample | None = None) -> None:
+    """The start of each worker process: a lower CPU priority (`WORKER_NICE`), then, given
+    ``render`` and ``sample``, the sample rendered once before the first job (`warm`), then the
+    garbage collector of a process that only renders (`settle_render_worker`)."""
+    try:
+        os.nice(WORKER_NICE)
+    except (AttributeError, OSError):  # no nice here (Windows): the same priority
+        pass
+    if render is not None and sample is not None:
+        warm(render, sample)
+    settle_render_worker()
+
+
+def process_pool(
+    workers: int, render: Renderer | None = None, sample: Sample | None = None
+) -> Executor | None:
+    """Worker processes for packets, started fresh (forkserver or spawn), or None for 0.
+
+    Each starts with `start_worker` (warming up when given ``render`` and ``sample``).
+    """
     if workers <= 0:
         return None
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=start_worker,
+        initargs=(render, sample),
+    )
 
 
 class PacketQueue:
@@ -121,6 +156,8 @@ class PacketQueue:
     :param workers: worker processes (0: render in this queue's single thread).
     :param retry: how failed renders are tried again.
     :param render: makes a PDF from record JSON (tests pass one that fails).
+    :param warm: a sample record each worker renders at start, before any patient's (None: no
+        warm-up); picklable when there are worker processes.
     """
 
     def __init__(
@@ -131,18 +168,29 @@ class PacketQueue:
         *,
         retry: RetryPolicy | None = None,
         render: Renderer = render_record_json,
+        warm: Sample | None = None,
     ) -> None:
         self.store = store
         self.kind = kind
         self.workers = workers
         self.retry_policy = retry or RetryPolicy()
         self.render = render
-        self.pool = process_pool(workers)
+        self.sample = warm
+        self.pool = self._new_pool()
         self._queue: queue.Queue[str | None] = queue.Queue()
+        self._waiting: list[str] = []
+        """Tokens in `_queue`, oldest first (a token queued twice is listed twice)."""
+        self._rendering: set[str] = set()
+        """Tokens a thread is working on now."""
         self._threads = [
             threading.Thread(target=self._run, name=f"tpi-packets-{i}", daemon=True)
             for i in range(max(1, workers))
         ]
+        self._cold = len(self._threads) if warm is not None else 0
+        self.warmed = threading.Event()
+        """Set once every worker has warmed up (at once when there is no warm-up)."""
+        if self._cold == 0:
+            self.warmed.set()
         self._lock = threading.Lock()
         self._outstanding = 0
         self._attempts: dict[str, int] = {}
@@ -152,6 +200,9 @@ class PacketQueue:
         self._closed = False
         self.failures = 0
         """Tries that failed since start (each is retried until its limit)."""
+
+    def _new_pool(self) -> Executor | None:
+        return process_pool(self.workers, self.render, self.sample)
 
     def start(self) -> None:
         """Start the threads and queue every signed submission that still lacks its packet.
@@ -171,7 +222,25 @@ class PacketQueue:
         """Render the packet of this stored submission soon."""
         with self._lock:
             self._outstanding += 1
-        self._queue.put(token)
+        self._put(token)
+
+    def ahead(self, token: str) -> int | None:
+        """How many packets will be started before this one: those rendering now and those
+        queued before it; 0 while it is rendering, None when it is not queued (not signed,
+        made already, or waiting to be tried again)."""
+        with self._lock:
+            if token in self._rendering:
+                return 0
+            try:
+                place = self._waiting.index(token)
+            except ValueError:
+                return None
+            return place + len(self._rendering)
+
+    def ahead_of_checkin(self, checkin_id: str) -> int | None:
+        """`ahead` for the signed record of this check-in (None when there is none)."""
+        signed = self.store.latest_submission(checkin_id, self.kind)
+        return None if signed is None else self.ahead(signed.token)
 
     def retry(self, token: str) -> None:
         """Try this packet again now, with all its tries (staff asked, or the disk was freed)."""
@@ -217,6 +286,8 @@ class PacketQueue:
                 break
             with self._lock:
                 self._outstanding -= 1
+        with self._lock:
+            self._waiting.clear()
         for _ in self._threads:
             self._queue.put(None)
         for thread in self._threads:
@@ -227,11 +298,40 @@ class PacketQueue:
 
     # -- the worker threads --------------------------------------------------------------------
 
+    def _put(self, token: str) -> None:
+        with self._lock:
+            self._waiting.append(token)
+        self._queue.put(token)
+
+    def _warm_up(self) -> None:
+        """Warm this thread's worker: the sample rendered here, or a worker process started."""
+        sample = self.sample
+        try:
+            if sample is None:
+                return
+            pool = self.pool
+            if pool is None:
+                warm(self.render, sample)
+            else:  # each process warms up as it starts; one job per thread starts them all
+                pool.submit(worker_ready).result(timeout=RENDER_TIMEOUT)
+        except Exception as exc:  # never let a packet thread die
+            log.warning("packet worker did not start (%s)", type(exc).__name__)
+        finally:
+            with self._lock:
+                self._cold -= 1
+                if self._cold <= 0:
+                    self.warmed.set()
+
     def _run(self) -> None:
+        self._warm_up()
         while True:
             token = self._queue.get()
             if token is None:
                 return
+            with self._lock:
+                if token in self._waiting:
+                    self._waiting.remove(token)
+                self._rendering.add(token)
             try:
                 self._make(token)
             except Exception as exc:  # never let a packet thread die
@@ -243,6 +343,7 @@ class PacketQueue:
             finally:
                 with self._lock:
                     self._outstanding -= 1
+                    self._rendering.discard(token)
 
     def _render(self, record_json: bytes) -> bytes:
         pool = self.pool
@@ -253,7 +354,7 @@ class PacketQueue:
         except BrokenProcessPool:
             with self._lock:
                 if self.pool is pool and not self._closed:  # one thread replaces it
-                    self.pool = process_pool(self.workers)
+                    self.pool = self._new_pool()
             pool.shutdown(wait=False, cancel_futures=True)
             raise
 
@@ -342,7 +443,7 @@ class PacketQueue:
         with self._lock:
             if self._timers.pop(token, None) is None:  # cancelled meanwhile
                 return
-        self._queue.put(token)  # counted as outstanding when it was scheduled
+        self._put(token)  # counted as outstanding when it was scheduled
 
     def _keep(self, token: str, pdf: bytes) -> None:
         with self._lock:

@@ -266,6 +266,11 @@ def packet_problem(state: CheckInState) -> dict[str, str] | None:
     }
 
 
+def waits(state: CheckInState) -> bool:
+    """The record is signed and its packet is still to be made (not given up on)."""
+    return state.signed and state.packet is None and state.packet_failure is None
+
+
 @blueprint.get("/")
 @staff_required
 def dashboard() -> str:
@@ -274,6 +279,7 @@ def dashboard() -> str:
     # count): however many are opened, they cannot push real patients off the list.
     listed = svc.store.checkins(limit=100, unanswered_self=False)
     states = [checkin_state(svc.store, c) for c in listed]
+    waiting = [s for s in states if waits(s)]
     unanswered = svc.store.checkins(limit=UNANSWERED_SHOWN, unanswered_self=True)
     return render_template(
         "kiosk/staff_dashboard.html",
@@ -282,6 +288,7 @@ def dashboard() -> str:
         unanswered_count=svc.store.count_unanswered_self(),
         tablet_checkin=session.get("checkin"),
         quarantined=len(svc.store.quarantined()),
+        ahead={s.checkin.id: svc.packets.ahead_of_checkin(s.checkin.id) for s in waiting},
         sealed=svc.seal is not None,
     )
 
@@ -347,6 +354,7 @@ def checkin(checkin_id: str) -> str:
         plan_text=_plan_text(state, here),
         on_this_tablet=session.get("checkin") == checkin_id,
         packet_problem=packet_problem(state),
+        ahead=svc.packets.ahead_of_checkin(checkin_id) if waits(state) else None,
         may_decide=user is not None and user.role in CLINICAL,
     )
 

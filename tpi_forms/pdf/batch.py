@@ -16,6 +16,7 @@ failure stops the batch: the packets not yet started are cancelled and the error
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Generator, Iterable, Sequence
@@ -130,9 +131,27 @@ def _render_blank(renderer: PacketRenderer, item: BlankPacketRequest) -> bytes:
     return renderer.render_blank(item.procedure, item.clinic, item.locale, patient=item.patient)
 
 
+RENDER_GC_THRESHOLDS = (20_000, 20, 20)
+"""Garbage-collector thresholds of a process that only renders packets (Python's: 700, 10, 10)."""
+
+
+def settle_render_worker() -> None:
+    """Set the garbage collector of a process that only renders packets (a pool worker).
+
+    A render makes hundreds of thousands of short-lived objects and few cycles; what lives long
+    (modules, the renderer, its laid-out consent pages) is frozen out of every collection, and
+    collections are rarer. ``bench/bench_packet.py`` measures the gain (its "worker" figures);
+    a clinic's own process keeps Python's settings: this is called only in our workers.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*RENDER_GC_THRESHOLDS)
+
+
 def _init_worker(settings: PacketSettings) -> None:
     global _WORKER_RENDERER
     _WORKER_RENDERER = PacketRenderer(settings)
+    settle_render_worker()
 
 
 def _in_worker(job: _Job[_Payload], payload: _Payload) -> bytes:

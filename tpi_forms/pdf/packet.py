@@ -27,15 +27,14 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import clock
 from ..__about__ import __version__
 from .._resources import make_environment
-from .._text import hidden_character, nfc
 from ..definitions.clinic import Clinic, sample_clinic
 from ..definitions.questionnaire import Questionnaire, load_questionnaire
 from ..definitions.words import WordSet, load_words, word_set
@@ -43,10 +42,13 @@ from ..errors import PacketError
 from ..i18n import format_date, format_datetime, format_list, to_zone
 from ..json_types import JsonValue
 from ..record.assemble import assemble_consent, build_record
-from ..record.model import MAX_NAME, RECORD_ATTACHMENT, AuditEvent, ConsentRecord, record_hash
+from ..record.model import RECORD_ATTACHMENT, AuditEvent, ConsentRecord, record_hash
 from ..screening.engine import finding_reasons
 from ..screening.procedure import PlannedProcedure
+from . import render as render_module
 from .audit import describe_event
+from .blank_patient import BlankPatient
+from .consent_cache import ConsentPageCache, layout_packet
 from .heading import (
     _TITLE_KEYS,
     HEADER_NAME_CHARS,
@@ -65,7 +67,15 @@ from .printed import (
     readable_answers,
     signer_roles,
 )
-from .render import DEFAULT_VARIANT, Attachment, PdfMetadata, render_pdf
+from .render import (
+    DEFAULT_VARIANT,
+    Attachment,
+    ParsedStyles,
+    PdfMetadata,
+    check_variant,
+    render_pdf,
+    write_document,
+)
 from .review import process_context
 
 __all__ = [
@@ -113,38 +123,19 @@ class PacketSettings:
     """Questionnaire definition whose labels print the answers; None: the shipped one."""
     page_size: str = "letter"
     """Paper size: ``letter`` (US Letter, 8.5 x 11 in) or ``a4``; set by the CSS ``@page`` rule."""
+    consent_cache_entries: int = 8
+    """Distinct consents whose pages a renderer keeps laid out (`tpi_forms.pdf.consent_cache`);
+    0 lays out every packet whole."""
+    consent_cache_pages: int = 64
+    """Laid-out consent pages a renderer keeps, over all its entries."""
 
     def __post_init__(self) -> None:
+        if self.consent_cache_entries < 0 or self.consent_cache_pages < 0:
+            raise PacketError("the consent page cache's limits must be 0 or more")
         if self.page_size not in PAGE_SIZES:
             raise PacketError(
                 f"unknown page size '{self.page_size}' (expected one of: {', '.join(PAGE_SIZES)})"
             )
-
-
-@dataclass(frozen=True)
-class BlankPatient:
-    """Who a blank packet is printed for; both fields are optional and printed as given."""
-
-    name: str | None = None
-    """The patient's name, printed in the header and the questionnaire's name field (as NFC)."""
-    date_of_birth: dt.date | None = None
-    """The patient's date of birth, printed in the header and the date-of-birth field."""
-
-    def __post_init__(self) -> None:
-        if self.name is not None:
-            if not isinstance(self.name, str):
-                raise PacketError("the patient's name must be text")
-            if len(self.name) > MAX_NAME:
-                raise PacketError(f"the patient's name is longer than {MAX_NAME} characters")
-            if hidden_character(self.name):
-                raise PacketError("the patient's name has a hidden or control character")
-            object.__setattr__(self, "name", nfc(self.name.strip()) or None)
-        dob = self.date_of_birth
-        if dob is not None:
-            if isinstance(dob, dt.datetime) or not isinstance(dob, dt.date):
-                raise PacketError("the date of birth must be a date (without a time)")
-            if dob > clock.latest_today():
-                raise PacketError("the date of birth is in the future")
 
 
 def packet_words(text_dir: str | Path | None = None) -> WordSet:
@@ -182,6 +173,16 @@ class PacketRenderer:
         self.words = packet_words(self.settings.text_dir)
         path = self.settings.questionnaire_path
         self.questionnaire: Questionnaire = load_questionnaire(path)
+        self.styles = ParsedStyles(self.stylesheets)
+        """The stylesheets, parsed once for every packet this renderer makes."""
+        self.consent_cache = ConsentPageCache(
+            self.settings.consent_cache_entries, self.settings.consent_cache_pages
+        )
+        """Consent pages laid out once (`tpi_forms.pdf.consent_cache`)."""
+        self._lock = threading.Lock()  # one layout at a time: the font configuration is shared
+        self._shipped_look = not self.settings.template_dirs and (
+            self.settings.stylesheets == PacketSettings().stylesheets
+        )  # whose running header is the same on every page (consent_cache.SAME_ON_EVERY_PAGE)
 
     @property
     def stylesheets(self) -> tuple[str, ...]:
@@ -212,30 +213,45 @@ class PacketRenderer:
             raise PacketError(f"the record is larger than {MAX_RECORD_BYTES // (1024 * 1024)} MiB")
         final = ConsentRecord.from_json(data)  # print what is embedded, in its key order
         digest = record_hash(final)
-        html = self.html(final, digest)
+        self._check_limits(final)
+        context = self._context(final, digest)
         t = self.words.words(final.locale)
         titles = _titles(t, final.consent)
         created = final.audit[-1].at
         keywords = ("consent", str(final.consent.get("procedure", "")), f"sha256:{digest}")
-        return render_pdf(
-            html,
-            stylesheets=self.stylesheets,
-            variant=self.settings.variant,
-            attachments=[
-                Attachment(RECORD_ATTACHMENT, data, f"Consent record, SHA-256 {digest}", "Data")
-            ],
-            metadata=PdfMetadata(
-                title=titles["packet_title"],
-                lang=final.locale,
-                author=str(final.clinic.get("name", "")),
-                subject=f"{t['consent_version']} {final.consent_version}; "
-                f"{t['record_hash']} {digest}",
-                keywords=tuple(k for k in keywords if k),
-                created=created,
-                modified=created,
-                generator=f"tpi_forms {__version__}",  # verify names the version that made it
-            ),
-        )
+        variant = self.settings.variant
+        check_variant(variant)
+        fetcher = render_module.AssetFetcher()
+        with self._lock:
+            document = layout_packet(
+                self.env,
+                context,
+                stylesheets=self.stylesheets,
+                styles=self.styles,
+                cache=self.consent_cache,
+                variant=variant,
+                fetcher=fetcher,
+                margins_once=self._shipped_look,
+            )
+            return write_document(
+                document,
+                variant=variant,
+                fetcher=fetcher,
+                attachments=[
+                    Attachment(RECORD_ATTACHMENT, data, f"Consent record, SHA-256 {digest}", "Data")
+                ],
+                metadata=PdfMetadata(
+                    title=titles["packet_title"],
+                    lang=final.locale,
+                    author=str(final.clinic.get("name", "")),
+                    subject=f"{t['consent_version']} {final.consent_version}; "
+                    f"{t['record_hash']} {digest}",
+                    keywords=tuple(k for k in keywords if k),
+                    created=created,
+                    modified=created,
+                    generator=f"tpi_forms {__version__}",  # verify names the version that made it
+                ),
+            )
 
     def _check_limits(self, record: ConsentRecord) -> None:
         for key, value in record.answers.items():
@@ -333,6 +349,7 @@ class PacketRenderer:
             "created_at": format_datetime(record.created_at, locale, tz),
             "device_id": record.device_id or "—",
             "record_hash": digest,
+            "consent_pages": 0,  # the whole consent here (consent_cache sets it for its pages)
             **process_context(record, self.words, q, self._site),
         }
 
@@ -420,14 +437,17 @@ class PacketRenderer:
         if consent is None:
             consent = assemble_consent(procedure, clinic, locale)
         titles = _titles(self.words.words(locale), consent)
-        return render_pdf(
-            self.blank_html(procedure, clinic, locale, consent, patient),
-            stylesheets=self.stylesheets,
-            variant=self.settings.variant,
-            metadata=PdfMetadata(
-                title=titles["blank_title"], lang=locale, author=clinic.name, created=created
-            ),
-        )
+        html = self.blank_html(procedure, clinic, locale, consent, patient)
+        with self._lock:
+            return render_pdf(
+                html,
+                stylesheets=self.stylesheets,
+                variant=self.settings.variant,
+                styles=self.styles,
+                metadata=PdfMetadata(
+                    title=titles["blank_title"], lang=locale, author=clinic.name, created=created
+                ),
+            )
 
 
 # -- one-call API ----------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from __future__ import annotations
 import functools
 import mimetypes
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,10 +45,12 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 import weasyprint
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse, path2url
 
 from .._resources import static_folder
 from ..errors import PdfError, RefusedResourceError
+from .streams import compress_once
 from .tagging import TAGGED_VARIANT, finish_tagged
 
 PDF_VARIANTS = ("pdf/a-3b", "pdf/a-3u", "pdf/a-3a")
@@ -152,6 +155,72 @@ def subsetting_path() -> str:
     return "fonttools"
 
 
+class ParsedStyles:
+    """Stylesheets parsed once, with the font configuration they were parsed with, for many renders.
+
+    WeasyPrint parses every stylesheet for every document unless it is handed parsed ones; a
+    `PacketRenderer` keeps one of these. A file changed on disk (its modification time) is
+    parsed again, with a new font configuration, and `generation` counts up so that anything
+    laid out with the old sheets (`tpi_forms.pdf.consent_cache`) is dropped. Safe across
+    threads; a worker process has its own.
+
+    :raises RefusedResourceError: a stylesheet names anything but our assets or ``data:``.
+    """
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = tuple(names)
+        self.generation = 0
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, ...] | None = None
+        self._sheets: tuple[weasyprint.CSS, ...] = ()
+        self._font_config: FontConfiguration | None = None
+
+    def _stamps(self) -> tuple[int, ...]:
+        root = static_folder()
+        stamps = []
+        for name in self.names:
+            try:
+                stamps.append((root / name).stat().st_mtime_ns)
+            except OSError:
+                stamps.append(-1)  # parsing it names the problem
+        return tuple(stamps)
+
+    def parsed(self) -> tuple[tuple[weasyprint.CSS, ...], FontConfiguration]:
+        """The parsed sheets and their font configuration (parsed again if a file changed)."""
+        stamp = self._stamps()
+        with self._lock:
+            if stamp != self._stamp or self._font_config is None:
+                fetcher = AssetFetcher()
+                base_url = static_base_url()
+                font_config = FontConfiguration()
+                try:
+                    sheets = tuple(
+                        weasyprint.CSS(
+                            url=base_url + name,
+                            url_fetcher=fetcher,
+                            base_url=base_url,
+                            font_config=font_config,
+                        )
+                        for name in self.names
+                    )
+                except FatalURLFetchingError as exc:
+                    raise RefusedResourceError(_refused_message(fetcher)) from exc
+                if fetcher.refused:
+                    raise RefusedResourceError(_refused_message(fetcher))
+                self._sheets, self._font_config, self._stamp = sheets, font_config, stamp
+                self.generation += 1
+            return self._sheets, self._font_config
+
+    def sheets(self) -> tuple[weasyprint.CSS, ...]:
+        """The parsed stylesheets (parsed again first if a file changed)."""
+        return self.parsed()[0]
+
+    @property
+    def font_config(self) -> FontConfiguration:
+        """The font configuration the sheets were parsed with; a document uses the same."""
+        return self.parsed()[1]
+
+
 OUTPUT_INTENT = "tpi-forms-srgb"
 """Our key for the sRGB output intent (see `_color_profiles`)."""
 
@@ -188,6 +257,12 @@ def _unique_associated_files(document: object, pdf: object) -> None:
 def _finish_tagged(document: object, pdf: object) -> None:
     _unique_associated_files(document, pdf)
     finish_tagged(document, pdf)
+    compress_once(pdf)
+
+
+def _finish_untagged(document: object, pdf: object) -> None:
+    _unique_associated_files(document, pdf)
+    compress_once(pdf)
 
 
 def _refused_message(fetcher: AssetFetcher) -> str:
@@ -209,6 +284,7 @@ def render_pdf(
     attachments: Sequence[Attachment] = (),
     variant: str = DEFAULT_VARIANT,
     fetcher: AssetFetcher | None = None,
+    styles: ParsedStyles | None = None,
 ) -> bytes:
     """Render ``html`` to PDF/A-3 bytes with ``attachments`` embedded.
 
@@ -216,55 +292,114 @@ def render_pdf(
         through the same guarded fetcher as everything the HTML names.
     :param fetcher: the guarded fetcher to use (a fresh `AssetFetcher` when None); pass one to
         inspect ``served``/``refused`` afterwards.
+    :param styles: stylesheets already parsed (`ParsedStyles`), with the font configuration
+        they were parsed with; None parses ``stylesheets`` for this render alone.
     :raises RefusedResourceError: the HTML or CSS named anything but our assets or ``data:``.
     """
+    check_variant(variant)
+    fetcher = fetcher or AssetFetcher()
+    document = layout_html(html, stylesheets, variant=variant, fetcher=fetcher, styles=styles)
+    return write_document(
+        document, metadata=metadata, attachments=attachments, variant=variant, fetcher=fetcher
+    )
+
+
+def check_variant(variant: str) -> None:
+    """Raise `PdfError` unless ``variant`` is one of `PDF_VARIANTS`."""
     if variant not in PDF_VARIANTS:
         raise PdfError(
             f"unknown PDF variant '{variant}' (expected one of: {', '.join(PDF_VARIANTS)})"
         )
-    fetcher = fetcher or AssetFetcher()
+
+
+def _options(variant: str) -> dict[str, object]:
+    return {"pdf_variant": variant, "output_intent": OUTPUT_INTENT}
+
+
+def layout_html(
+    html: str,
+    stylesheets: Sequence[str],
+    *,
+    variant: str,
+    fetcher: AssetFetcher,
+    styles: ParsedStyles | None = None,
+    extra: weasyprint.CSS | None = None,
+) -> weasyprint.Document:
+    """Lay ``html`` out in pages (WeasyPrint's ``render``) with our guarded fetcher.
+
+    :param extra: one more parsed stylesheet, after the others (with ``styles`` only).
+
+    :raises RefusedResourceError: the HTML or CSS named anything but our assets or ``data:``.
+    """
     base_url = static_base_url()
+    try:
+        if styles is None:
+            css = [
+                weasyprint.CSS(url=base_url + name, url_fetcher=fetcher, base_url=base_url)
+                for name in stylesheets
+            ]
+            font_config = None
+        else:
+            sheets, font_config = styles.parsed()
+            css = [*sheets, *([extra] if extra is not None else [])]
+        document: weasyprint.Document = weasyprint.HTML(
+            string=html, base_url=base_url, url_fetcher=fetcher
+        ).render(
+            stylesheets=css,
+            color_profiles=_color_profiles(),
+            font_config=font_config,
+            **_options(variant),
+        )
+    except FatalURLFetchingError as exc:
+        raise RefusedResourceError(_refused_message(fetcher)) from exc
+    if fetcher.refused:
+        raise RefusedResourceError(_refused_message(fetcher))
+    return document
+
+
+def write_document(
+    document: weasyprint.Document,
+    *,
+    metadata: PdfMetadata,
+    attachments: Sequence[Attachment] = (),
+    variant: str = DEFAULT_VARIANT,
+    fetcher: AssetFetcher,
+) -> bytes:
+    """Write laid-out pages as PDF/A-3 bytes with ``metadata`` and ``attachments``.
+
+    :raises RefusedResourceError: the document names an attachment of its own.
+    """
     created = metadata.created or datetime.now(UTC)
     modified = metadata.modified or created
-    options: dict[str, object] = {"pdf_variant": variant, "output_intent": OUTPUT_INTENT}
-    try:
-        css = [
-            weasyprint.CSS(url=base_url + name, url_fetcher=fetcher, base_url=base_url)
-            for name in stylesheets
-        ]
-        document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
-            stylesheets=css, color_profiles=_color_profiles(), **options
+    info = document.metadata
+    info.title = metadata.title
+    info.lang = metadata.lang
+    info.authors = [metadata.author]
+    info.description = metadata.subject or None
+    info.keywords = list(metadata.keywords)
+    info.generator = metadata.generator
+    info.created = _pdf_date(created)
+    info.modified = _pdf_date(modified)
+    if info.attachments:  # <link rel=attachment> in the HTML: never embed what it names
+        fetcher.refused.extend("<link rel=attachment>" for _ in info.attachments)
+        raise RefusedResourceError("the HTML names an attachment; only the caller may attach files")
+    embedded = [
+        weasyprint.Attachment(
+            file_obj=BytesIO(a.data),
+            name=a.name,
+            description=a.description or None,
+            relationship=a.relationship,
+            created=created,
+            modified=modified,
+            url_fetcher=fetcher,
         )
-        info = document.metadata
-        info.title = metadata.title
-        info.lang = metadata.lang
-        info.authors = [metadata.author]
-        info.description = metadata.subject or None
-        info.keywords = list(metadata.keywords)
-        info.generator = metadata.generator
-        info.created = _pdf_date(created)
-        info.modified = _pdf_date(modified)
-        if info.attachments:  # <link rel=attachment> in the HTML: never embed what it names
-            fetcher.refused.extend("<link rel=attachment>" for _ in info.attachments)
-            raise RefusedResourceError(
-                "the HTML names an attachment; only the caller may attach files"
-            )
-        embedded = [
-            weasyprint.Attachment(
-                file_obj=BytesIO(a.data),
-                name=a.name,
-                description=a.description or None,
-                relationship=a.relationship,
-                created=created,
-                modified=modified,
-                url_fetcher=fetcher,
-            )
-            for a in attachments
-        ]
+        for a in attachments
+    ]
+    try:
         pdf: bytes = document.write_pdf(
             attachments=embedded,
-            finisher=_finish_tagged if variant == TAGGED_VARIANT else _unique_associated_files,
-            **options,
+            finisher=_finish_tagged if variant == TAGGED_VARIANT else _finish_untagged,
+            **_options(variant),
         )
     except FatalURLFetchingError as exc:
         raise RefusedResourceError(_refused_message(fetcher)) from exc

@@ -16,9 +16,14 @@ compares:
 
 When the file is the re-render byte for byte (an untouched unsealed packet), every page check
 passes without reading the pages; otherwise (a sealed packet, or any other) the pages of the
-file's last revision are read and compared. A packet made with a clinic's own
-templates, or with other fonts or another version, differs from the re-render; pass the
-clinic's `PacketRenderer` to verify it.
+file's last revision are read and compared.
+
+The renderer is the one of the version the packet's PDF Creator names: this version's
+`PacketRenderer`, or a released one (`tpi_forms.pdf.released`: 0.1.0 packets are drawn with
+0.1.0's templates, stylesheets and words). A packet made with a clinic's own templates, or
+with other fonts or another WeasyPrint, differs from the re-render; pass the clinic's
+`PacketRenderer` to verify it. A failed page check names the Creator and the WeasyPrint of
+the packet when they are not the re-render's.
 
 One re-render is made per record (an LRU of the last few is kept, keyed by the record's SHA-256
 and the renderer), so checking a packet costs one render.
@@ -28,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import threading
 import unicodedata
 from collections import Counter, OrderedDict
@@ -53,6 +59,7 @@ PAGE_CHECKS = ("page_count", "page_text", "page_drawing", "hidden_text")
 _A4_HEIGHT = 841.89
 _CACHE_SIZE = 4
 _MAX_FORM_DEPTH = 8
+_WEASYPRINT = re.compile(r"WeasyPrint [0-9][0-9A-Za-z.]*")
 
 
 @dataclass
@@ -88,19 +95,32 @@ def _page_size(reader: Any) -> str:
     return "a4" if abs(height - _A4_HEIGHT) < 2 else "letter"
 
 
-def _renderer(page_size: str, definition: Any | None, record: ConsentRecord) -> Any:
+def _renderer(page_size: str, definition: Any | None, record: ConsentRecord, creator: str) -> Any:
+    """The shipped renderer of the version the packet names (`tpi_forms.pdf.released`): a
+    released one for a packet whose Creator is that release's, else this version's."""
     from ..pdf.packet import PacketRenderer, PacketSettings
+    from ..pdf.released import ReleasedPacketRenderer, release_of
 
     questionnaire = getattr(definition, "questionnaire", None)
     if getattr(questionnaire, "id", None) != record.questionnaire_id:
         questionnaire = None
-    key = (page_size, id(questionnaire) if questionnaire is not None else None)
+    release = release_of(creator)
+    if release is not None and getattr(questionnaire, "version", None) != (
+        record.questionnaire_version
+    ):
+        questionnaire = None  # a release prints with the questionnaire it shipped
+    key = (page_size, release, id(questionnaire) if questionnaire is not None else None)
     with _lock:
         renderer = _renderers.get(key)
         if renderer is None:
-            renderer = PacketRenderer(PacketSettings(page_size=page_size))
-            if questionnaire is not None:
-                renderer.questionnaire = questionnaire
+            if release is not None:
+                renderer = ReleasedPacketRenderer(
+                    release, page_size=page_size, questionnaire=questionnaire
+                )
+            else:
+                renderer = PacketRenderer(PacketSettings(page_size=page_size))
+                if questionnaire is not None:
+                    renderer.questionnaire = questionnaire
             _renderers.clear() if len(_renderers) > 8 else None
             _renderers[key] = renderer
     return renderer
@@ -146,7 +166,9 @@ def page_checks(
     """
     import pypdf
 
-    renderer = renderer or _renderer(_page_size(reader), consent_definition, record)
+    renderer = renderer or _renderer(
+        _page_size(reader), consent_definition, record, _creator(reader)
+    )
     try:
         made = rerender(record, digest, renderer)
     except Exception as exc:  # the renderer refuses a record it did not make (PacketError, ...)
@@ -218,13 +240,30 @@ def _creator(reader: Any) -> str:
         return ""
 
 
+def _drawn_by(reader: Any) -> str:
+    """The WeasyPrint version the PDF Producer names (a seal appends its own name), or ''."""
+    try:
+        producer = str((reader.metadata or {}).get("/Producer", ""))[:120]
+    except Exception:  # a damaged information dictionary
+        return ""
+    found = _WEASYPRINT.search(producer)
+    return found.group(0) if found else ""
+
+
 def _name_versions(reader: Any, made: Any, checks: list[CheckLine]) -> list[CheckLine]:
     """Failed page checks name the software that made the packet when it is not this one: a
-    packet is re-rendered exactly only by the version (templates, fonts) that made it."""
+    packet is re-rendered exactly only by the version (templates, fonts) that made it, and by
+    the WeasyPrint that drew it."""
+    notes = []
     made_with, this = _creator(reader), _creator(made)
-    if made_with == this:
+    if made_with != this:
+        notes.append(f"the packet was made by {made_with or 'other software'}, this is {this}")
+    drawn, here = _drawn_by(reader), _drawn_by(made)
+    if drawn != here:
+        notes.append(f"it was drawn by {drawn or 'another PDF writer'}, this is {here}")
+    if not notes:
         return checks
-    note = f"; the packet was made by {made_with or 'other software'}, this is {this}"
+    note = "; " + "; ".join(notes)
     return [(n, ok, d if ok else d + note) for n, ok, d in checks]
 
 
