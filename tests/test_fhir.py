@@ -453,7 +453,8 @@ def test_consent_and_provenance(locale: str) -> None:
     assert provision["code"][0]["coding"][0]["code"] == "trigger_point_injection"
     assert record.consent["sites_text"] in provision["code"][0]["text"]
     assert (
-        provision["actor"][0]["reference"]["display"] == record.consent["performer"]["display_name"]
+        provision["actor"][0]["reference"]["display"]
+        == record.consent_document.performer.display_name
     )
     assert any(e["valueString"] == record.consent_hash for e in consent["extension"])
 

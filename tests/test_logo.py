@@ -11,6 +11,7 @@ import dataclasses
 import io
 import re
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -107,8 +108,10 @@ def test_the_record_carries_the_logo(packet: tuple[ConsentRecord, bytes], clinic
     record, _ = packet
     assert clinic.logo is not None
     logo = record.clinic["logo"]
+    assert isinstance(logo, Mapping) and isinstance(logo["data_base64"], str)
     assert base64.b64decode(logo["data_base64"]) == clinic.logo.data
-    assert logo["sha256"] == record.consent["facility"]["logo_sha256"] == clinic.logo_sha256()
+    facility = record.consent_document.facility
+    assert logo["sha256"] == facility.logo_sha256 == clinic.logo_sha256()
     assert Clinic.from_dict(record.clinic) == clinic
 
 

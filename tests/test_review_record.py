@@ -223,7 +223,7 @@ def test_proceed_with_changes_makes_the_changed_plan_the_records_plan() -> None:
     record = review_record(review=changed)
     assert record.procedure["sites"] == ("neck",)
     assert record.procedure["corticosteroid"] is False
-    assert record.consent["plan"]["sites"] == ("neck",)
+    assert record.consent_document.plan.sites == ("neck",)
     assert record.review is not None and record.review.changed_procedure == PlannedProcedure(
         sites=("neck",), corticosteroid=False
     )

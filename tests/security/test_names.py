@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import io
@@ -10,7 +11,8 @@ from typing import Any
 
 import pikepdf
 import pytest
-from packet_fixtures import SIGNED, make_record, no_weasyprint_logs, pdf_text, squash
+from packet_fixtures import SIGNED, make_record, no_weasyprint_logs, pdf_text, reembed, squash
+from review_fixtures import decision, review_record
 from screening_helpers import TODAY, answers
 
 from tpi_forms import AnswersError, validate_answers
@@ -24,6 +26,7 @@ from tpi_forms.pdf.packet import BlankPatient, PacketRenderer, render_blank_pack
 from tpi_forms.record.model import Signature
 from tpi_forms.screening.procedure import PlannedProcedure
 from tpi_forms.verify.packet import verify_packet
+from tpi_forms.verify.text_layer import text_layer
 
 NAMES = {
     "korean": "김민준",
@@ -111,15 +114,105 @@ COPIED_OUT = [
 
 
 @pytest.mark.parametrize("script", COPIED_OUT)
-def test_signed_packet_for_a_name_in_any_script_verifies(script: str) -> None:
+def test_a_name_in_any_script_copies_out_as_written(script: str) -> None:
     name = squash(nfc(NAMES[script]))
+    assert text_layer([NAMES[script]], locale="en") == (name,)
+    assert name in nfc(squash(pdf_text(packet(script))[0]))
+
+
+@pytest.mark.parametrize("script", NAMES)
+def test_signed_packet_for_a_name_in_any_script_verifies(script: str) -> None:
+    (printed,) = text_layer([NAMES[script]], locale="en") or ("",)
     pdf = packet(script)
     result = verify_packet(pdf)
     assert result.ok, [c for c in result.checks if not c.passed]
     pages = [nfc(squash(page)) for page in pdf_text(pdf)]
     # The running header prints the name on every page, the summary and signature pages again.
-    assert all(name in page for page in pages)
-    assert sum(page.count(name) for page in pages) >= len(pages) + 3
+    assert printed and all(printed in page for page in pages)
+    assert sum(page.count(printed) for page in pages) >= len(pages) + 3
+
+
+OTHER_HINDI = "सुनीता वर्मा"
+
+
+def renamed(pdf: bytes, name: str) -> bytes:
+    """The packet with its embedded record naming another patient and first signer."""
+
+    def rename(data: dict[str, Any]) -> None:
+        data["answers"]["patient_name"] = name
+        data["signatures"][0]["printed_name"] = name
+
+    return reembed(pdf, rename)
+
+
+def test_a_devanagari_name_is_looked_for_as_the_text_layer_copies_it_out() -> None:
+    (printed,) = text_layer([NAMES["hindi"]], locale="en") or ("",)
+    assert printed and printed != squash(NAMES["hindi"])
+    text = nfc(squash("".join(pdf_text(packet("hindi")))))
+    assert squash(NAMES["hindi"]) not in text and printed in text
+    assert text_layer([OTHER_HINDI], locale="en") != (printed,)
+
+
+def test_a_hindi_packet_printing_another_name_fails() -> None:
+    forged = renamed(packet("hindi"), OTHER_HINDI)
+    result = verify_packet(forged)
+    problems = {c.name: c.detail for c in result.failed()}
+    assert problems["record_matches_pages"] == (
+        "not found on the pages: signer 1 name, patient name"
+    )
+    assert {"record_hash_printed", "page_text", "page_drawing"} <= set(problems)
+
+
+def test_a_name_spelled_as_another_copies_out_still_fails() -> None:
+    """A record naming "अनीता शार्मा" (what "अनीता शर्मा" copies out as) on that patient's packet:
+    its name is in the pages' text as written, but the pages are not what it renders to."""
+    copied = text_layer([NAMES["hindi"]], locale="en")
+    assert copied is not None
+    lookalike = "अनीता शार्मा"
+    assert squash(lookalike) == copied[0]
+    result = verify_packet(renamed(packet("hindi"), lookalike))
+    assert {"record_hash_printed", "page_text", "page_drawing"} <= {c.name for c in result.failed()}
+
+
+def test_a_packet_with_several_hindi_names_verifies() -> None:
+    """Different Devanagari strings share the font's glyphs: each copies out as rendered alone."""
+    record = make_record(name=NAMES["hindi"], representative=True)
+    representative, practitioner, interpreter = record.signatures
+    signers = (
+        dataclasses.replace(representative, printed_name="राजेश वर्मा", relationship="पति"),
+        practitioner,
+        dataclasses.replace(interpreter, printed_name=OTHER_HINDI, language="हिन्दी"),
+    )
+    with no_weasyprint_logs():
+        pdf = render_packet(dataclasses.replace(record, signatures=signers))
+    result = verify_packet(pdf)
+    assert result.ok, [c for c in result.checks if not c.passed]
+
+
+HINDI_NOTE = "रक्तस्राव का जोखिम कम है; हर जगह पाँच मिनट दबाएँ।"
+
+
+@functools.cache
+def hindi_decision_packet() -> bytes:
+    """A packet whose clinician's decision names a Hindi-speaking clinician, with a Hindi note."""
+    review = decision(clinician_name=NAMES["hindi"], note=HINDI_NOTE)
+    with no_weasyprint_logs():
+        return render_packet(review_record(review=review))
+
+
+def test_a_decision_in_hindi_verifies() -> None:
+    result = verify_packet(hindi_decision_packet())
+    assert result.ok, [c for c in result.checks if not c.passed]
+    assert squash(HINDI_NOTE) not in nfc(squash("".join(pdf_text(hindi_decision_packet()))))
+
+
+def test_a_decision_with_another_hindi_note_fails() -> None:
+    def change(data: dict[str, Any]) -> None:
+        data["review"]["note"] = "रक्तस्राव का जोखिम ज़्यादा है।"
+
+    result = verify_packet(reembed(hindi_decision_packet(), change))
+    problems = {c.name: c.detail for c in result.failed()}
+    assert problems["review_matches_pages"] == "not found on the pages: decision note"
 
 
 def test_fonts_come_from_the_system_and_nothing_is_fetched(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -128,7 +128,8 @@ def to_fhir_consent(
     patient_ref = patient or record_uuid(record, "Patient")
     granting = _granting_signature(record)
     facility = record.consent.get("facility")
-    clinic_name = str((facility or {}).get("name") or record.clinic.get("name") or "")
+    named = facility.get("name") if isinstance(facility, Mapping) else None
+    clinic_name = str(named or record.clinic.get("name") or "")
     consent_ref = record_uuid(record, "Consent")
     resource: dict[str, Any] = {"resourceType": "Consent"}
     extensions = []

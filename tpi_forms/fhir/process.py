@@ -10,7 +10,7 @@ staff account as the reference's identifier) and the decision itself in the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..record.model import ConsentRecord, Signature
@@ -36,10 +36,11 @@ _PARTICIPANT = "http://terminology.hl7.org/CodeSystem/provenance-participant-typ
 
 def signer_role(record: ConsentRecord, signer: Signature) -> list[dict[str, Any]]:
     """``Provenance.agent.role`` of one signer: the role id, titled as the consent titles it."""
+    roles = record.consent.get("signer_roles")
     title = next(
         (
             str(r.get("title"))
-            for r in record.consent.get("signer_roles", ())
+            for r in (roles if isinstance(roles, Sequence) else ())
             if isinstance(r, Mapping) and r.get("id") == signer.role and r.get("title")
         ),
         signer.role,

@@ -42,6 +42,8 @@ def _record_logo(record: ConsentRecord) -> ClinicLogo | None:
     if data is None:
         return None
     try:
+        if not isinstance(data, Mapping):
+            raise ClinicError("the clinic logo is not a JSON object")
         return ClinicLogo.from_dict(data)
     except (ClinicError, AttributeError) as exc:
         raise PacketError(f"the record's clinic logo cannot be printed: {exc}") from None

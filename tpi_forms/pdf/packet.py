@@ -270,21 +270,22 @@ class PacketRenderer:
         tz = str(record.clinic.get("time_zone", "UTC"))
         name, dob = patient_identity(record.answers, q, locale)
         procedure = record.procedure
+        planned = procedure.get("sites")
+        sites = planned if isinstance(planned, tuple | list) else ()  # a frozen record's tuple
+        screening = record.screening_result
         findings = []
-        for f in record.screening.get("findings", ()):
+        for f in screening.findings:
             because = finding_reasons(f, q, locale)
             findings.append(
                 {
-                    "severity": f.get("severity", ""),
-                    "rule_id": f.get("rule_id"),
-                    "lines": [
-                        x for x in (f.get("patient_message"), f.get("clinician_rationale")) if x
-                    ],
+                    "severity": f.severity,
+                    "rule_id": f.rule_id,
+                    "lines": [x for x in (f.patient_message, f.clinician_rationale) if x],
                     "because": because,
-                    "source": f.get("source", ""),
+                    "source": f.source,
                 }
             )
-        status = record.screening_result.status
+        status = screening.status
         roles = {role["id"]: role for role in signer_roles(record.consent)}
         signers = [
             {
@@ -330,10 +331,8 @@ class PacketRenderer:
             "consent_hash": record.consent_hash,
             "consent": record.consent,
             "consent_title": str(record.consent.get("title", "")),
-            "sites": format_list(
-                [self._site(s, locale) for s in procedure.get("sites", ())], locale
-            )
-            if procedure.get("sites")
+            "sites": format_list([self._site(str(s), locale) for s in sites], locale)
+            if sites
             else t["not_answered"],
             "local_anesthetic": medicine_name(
                 record.consent, str(procedure.get("local_anesthetic", ""))

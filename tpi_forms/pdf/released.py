@@ -39,6 +39,7 @@ from ..definitions.released import load_released_questionnaire
 from ..definitions.words import WordSet, load_words, placeholders_of
 from ..errors import PacketError
 from ..i18n import format_datetime, format_list, to_zone
+from ..json_types import JsonValue
 from ..record.model import RECORD_ATTACHMENT, RECORD_FORMAT, AuditEvent, ConsentRecord, record_hash
 from ..screening.engine import finding_reasons
 from .audit import _ID, DOER, EventWords, done_by, humanise, value_words
@@ -217,7 +218,7 @@ class ReleasedPacketRenderer:
                 "because": finding_reasons(f, q, locale),
                 "source": f.get("source", ""),
             }
-            for f in record.screening.get("findings", ())
+            for f in _findings(record)
         ]
         status = str(record.screening.get("status", ""))
         roles = {role["id"]: role for role in signer_roles(record.consent)}
@@ -245,7 +246,8 @@ class ReleasedPacketRenderer:
             worded = _describe_event(e.event, e.detail, t, record.consent, other_device)
             at = to_zone(e.at, tz).isoformat(sep=" ", timespec="seconds")
             events.append({"at": at, "event": worded.what, "detail": worded.detail})
-        sites = [self._site(s, locale) for s in procedure.get("sites", ())]
+        planned = procedure.get("sites", ())
+        sites = [self._site(str(s), locale) for s in _array(planned)]
         return {
             "t": t,
             "locale": locale,
@@ -330,3 +332,19 @@ def _value_words(
             return listed
         return humanise(text) if _ID.fullmatch(text) else text
     return value_words(key, value, t, consent, locale)
+
+
+def _array(value: JsonValue) -> tuple[JsonValue, ...] | list[JsonValue]:
+    """A record's JSON array (a tuple once the record froze it); `PacketError` for another value."""
+    if not isinstance(value, tuple | list):
+        raise PacketError("the record holds another value where the release drew a list")
+    return value
+
+
+def _findings(record: ConsentRecord) -> list[Mapping[str, JsonValue]]:
+    """The screening's findings as the record stores them (the release read them by key)."""
+    listed = _array(record.screening.get("findings", ()))
+    found = [f for f in listed if isinstance(f, Mapping)]
+    if len(found) != len(listed):
+        raise PacketError("the record's screening findings are not all objects")
+    return found

@@ -15,7 +15,7 @@ reads only the clinic's language can read a Spanish patient's packet.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from babel import Locale
@@ -24,6 +24,7 @@ from ..definitions.questionnaire import Questionnaire
 from ..definitions.words import WordSet
 from ..errors import TpiFormsError
 from ..i18n import format_datetime, format_list, to_zone
+from ..json_types import JsonValue
 from ..record.model import ConsentRecord
 from ..record.review import CERTIFY_EVENT, REVIEW_EVENT, ReviewDecision, consenting_of
 from ..screening.engine import finding_reasons
@@ -95,7 +96,7 @@ def _decision(
     site_label: SiteLabel,
     consent: Mapping[str, Any],
 ) -> dict[str, Any]:
-    findings = {str(f.get("rule_id")): f for f in record.screening.get("findings", ())}
+    findings = {f.rule_id: f for f in record.screening_result.findings}
     rules = {rule.id: rule for rule in q.rules}
     reviewed = []
     for rule_id in review.findings:
@@ -142,23 +143,41 @@ def _clinic_consent(record: ConsentRecord, locale: str) -> Mapping[str, Any]:
             consent.get("version"),
         ) or locale not in definition.locales:
             return consent
-        plan = consent["plan"]
+        plan = _object(consent["plan"])
         rebuilt = build_consent(
             PlannedProcedure(
-                sites=tuple(plan["sites"]) or None,
-                local_anesthetic=plan["local_anesthetic"],
+                sites=tuple(_texts(plan["sites"])) or None,
+                local_anesthetic=_text(plan["local_anesthetic"]),
                 corticosteroid=bool(plan["corticosteroid"]),
             ),
             Clinic.from_dict(record.clinic),
             locale,
-            performer=consent["performer"]["id"],
-            discussed_by=consent["discussed_by"]["id"],
+            performer=_text(_object(consent["performer"])["id"]),
+            discussed_by=_text(_object(consent["discussed_by"])["id"]),
             definition=definition,
         )
     except (TpiFormsError, KeyError, TypeError):
         return consent
     data: dict[str, Any] = rebuilt.to_dict()
     return data
+
+
+def _object(value: JsonValue) -> Mapping[str, JsonValue]:
+    if not isinstance(value, Mapping):
+        raise TypeError("not a JSON object")
+    return value
+
+
+def _text(value: JsonValue) -> str:
+    if not isinstance(value, str):
+        raise TypeError("not a JSON string")
+    return value
+
+
+def _texts(value: JsonValue) -> list[str]:
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise TypeError("not a JSON array")
+    return [_text(item) for item in value]
 
 
 def _staff_copy(
@@ -178,20 +197,20 @@ def _staff_copy(
     rules = {rule.id: rule for rule in q.rules}
     reviewed = set(record.review.findings) if record.review is not None else set()
     findings = []
-    for f in record.screening.get("findings", ()):
-        rule = rules.get(str(f.get("rule_id")))
+    for f in record.screening_result.findings:
+        rule = rules.get(f.rule_id)
         lines = (
             [rule.patient_message.get(clinic_locale), rule.clinician_rationale.get(clinic_locale)]
             if rule is not None
-            else [x for x in (f.get("patient_message"), f.get("clinician_rationale")) if x]
+            else [x for x in (f.patient_message, f.clinician_rationale) if x]
         )
         findings.append(
             {
-                "severity": t.get(f"severity_{f.get('severity')}", str(f.get("severity", ""))),
+                "severity": t.get(f"severity_{f.severity}", f.severity),
                 "lines": lines,
                 "because": finding_reasons(f, q, clinic_locale),
-                "source": f.get("source", ""),
-                "reviewed": f.get("rule_id") in reviewed,
+                "source": f.source,
+                "reviewed": f.rule_id in reviewed,
             }
         )
     roles = {r["id"]: r for r in signer_roles(consent)}

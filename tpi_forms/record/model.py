@@ -27,7 +27,7 @@ from .._text import hidden_character, nfc
 from ..consent.document import ConsentDocument
 from ..definitions.clinic import Clinic
 from ..errors import InputError, RecordError
-from ..json_types import JsonObject
+from ..json_types import JsonObject, JsonValue
 from ..screening.engine import ScreeningResult
 from .signers import _check_signers, _signer_roles
 
@@ -197,23 +197,25 @@ class Signature:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Signature:
-        raw = data.get("image_png_base64")
+    def from_dict(cls, data: Mapping[str, JsonValue]) -> Signature:
+        """Read `to_dict`'s form; each value is checked as the signature is made."""
+        raw: Any = data  # each value is checked here or by __post_init__ (RecordError, TypeError …)
+        encoded = raw.get("image_png_base64")
         try:
-            image = None if raw is None else base64.b64decode(raw, validate=True)
+            image = None if encoded is None else base64.b64decode(encoded, validate=True)
         except (binascii.Error, TypeError):
             raise RecordError("signature image is not valid base64") from None
         signature = cls(
-            role=data["role"],
-            printed_name=data["printed_name"],
+            role=raw["role"],
+            printed_name=raw["printed_name"],
             signed_at=_parse_time(data["signed_at"], "signing time"),
-            meaning=data["meaning"],
-            method=data["method"],
+            meaning=raw["meaning"],
+            method=raw["method"],
             image_png=image,
-            relationship=data.get("relationship"),
-            language=data.get("language"),
+            relationship=raw.get("relationship"),
+            language=raw.get("language"),
             intent_confirmed=bool(data["intent_confirmed"]),
-            interpreter_id=data.get("interpreter_id"),
+            interpreter_id=raw.get("interpreter_id"),
         )
         if data.get("image_sha256") != signature.image_sha256:
             raise RecordError("signature image does not match its recorded SHA-256")
@@ -255,17 +257,21 @@ class AuditEvent:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> AuditEvent:
+    def from_dict(cls, data: Mapping[str, JsonValue]) -> AuditEvent:
+        """Read `to_dict`'s form; each value is checked as the event is made."""
+        raw: Any = data  # each value is checked by __post_init__ (RecordError, TypeError …)
         return cls(
             at=_parse_time(data["at"], "audit event time"),
-            event=data["event"],
-            detail=data.get("detail") or {},
-            device_id=data.get("device_id"),
+            event=raw["event"],
+            detail=raw.get("detail") or {},
+            device_id=raw.get("device_id"),
         )
 
 
-def _parse_time(value: Any, what: str) -> datetime:
+def _parse_time(value: object, what: str) -> datetime:
     try:
+        if not isinstance(value, str):
+            raise TypeError(what)
         parsed = datetime.fromisoformat(value)
     except (TypeError, ValueError):
         raise RecordError(f"{what} is not an ISO 8601 date and time") from None
@@ -304,15 +310,15 @@ class ConsentRecord:
     """Version of that definition."""
     locale: str
     """Language the patient read and signed in."""
-    answers: Mapping[str, Any]
+    answers: Mapping[str, JsonValue]
     """Validated answers, keyed by question id (JSON-native values)."""
-    procedure: Mapping[str, Any]
+    procedure: Mapping[str, JsonValue]
     """The planned procedure: sites, local anaesthetic, corticosteroid."""
-    screening: Mapping[str, Any]
+    screening: Mapping[str, JsonValue]
     """The screening result (``ScreeningResult.to_dict()``)."""
-    consent: Mapping[str, Any]
+    consent: Mapping[str, JsonValue]
     """The consent document as assembled (``ConsentDocument.to_dict()``, with version and hash)."""
-    clinic: Mapping[str, Any]
+    clinic: Mapping[str, JsonValue]
     """The facility (``Clinic.to_dict()``, logo bytes included)."""
     signatures: tuple[Signature, ...]
     """Every signer, in signing order."""
@@ -394,26 +400,28 @@ class ConsentRecord:
         return canonical_json(self.to_dict())
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ConsentRecord:
+    def from_dict(cls, data: Mapping[str, JsonValue]) -> ConsentRecord:
+        """Read `to_dict`'s form; `RecordError` when a field is missing or of a wrong type."""
         from .review import Certification, ReviewDecision
 
+        raw: Any = data  # each value is checked by __post_init__ or the part it makes (TypeError …)
         try:
-            questionnaire = data["questionnaire"]
-            review, certification = data.get("review"), data.get("certification")
+            questionnaire = raw["questionnaire"]
+            review, certification = raw.get("review"), raw.get("certification")
             return cls(
                 questionnaire_id=questionnaire["id"],
                 questionnaire_version=questionnaire["version"],
-                locale=data["locale"],
-                answers=data["answers"],
-                procedure=data["procedure"],
-                screening=data["screening"],
-                consent=data["consent"],
-                clinic=data["clinic"],
-                signatures=tuple(Signature.from_dict(s) for s in data["signatures"]),
-                audit=tuple(AuditEvent.from_dict(e) for e in data["audit"]),
-                created_at=_parse_time(data["created_at"], "record creation time"),
-                device_id=data.get("device_id"),
-                format=data["format"],
+                locale=raw["locale"],
+                answers=raw["answers"],
+                procedure=raw["procedure"],
+                screening=raw["screening"],
+                consent=raw["consent"],
+                clinic=raw["clinic"],
+                signatures=tuple(Signature.from_dict(s) for s in raw["signatures"]),
+                audit=tuple(AuditEvent.from_dict(e) for e in raw["audit"]),
+                created_at=_parse_time(raw["created_at"], "record creation time"),
+                device_id=raw.get("device_id"),
+                format=raw["format"],
                 review=None if review is None else ReviewDecision.from_dict(review),
                 certification=None
                 if certification is None

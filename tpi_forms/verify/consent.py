@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..definitions.clinic import Clinic
 from ..errors import TpiFormsError
 from ..record.model import ConsentRecord
+
+if TYPE_CHECKING:
+    from ..consent.document import ConsentPlan
+    from ..screening.procedure import PlannedProcedure
 
 
 def consent_check(record: ConsentRecord, definition: Any | None) -> tuple[str, bool, str]:
@@ -30,12 +34,13 @@ def consent_check(record: ConsentRecord, definition: Any | None) -> tuple[str, b
             f"matches its text; definition {cited} is not available to rebuild it",
         )
     try:
+        document = record.consent_document
         rebuilt = build_consent(
-            _procedure(record),
+            _procedure(document.plan),
             Clinic.from_dict(record.clinic),
             record.locale,
-            performer=record.consent["performer"]["id"],
-            discussed_by=record.consent["discussed_by"]["id"],
+            performer=document.performer.id,
+            discussed_by=document.discussed_by.id,
             definition=definition,
         )
     except (TpiFormsError, KeyError, TypeError) as exc:
@@ -57,13 +62,12 @@ def consent_check(record: ConsentRecord, definition: Any | None) -> tuple[str, b
     )
 
 
-def _procedure(record: ConsentRecord) -> Any:
+def _procedure(plan: ConsentPlan) -> PlannedProcedure:
     from ..screening.procedure import PlannedProcedure
 
-    plan = record.consent["plan"]
     return PlannedProcedure(
-        sites=tuple(plan["sites"]) or None,
-        local_anesthetic=plan["local_anesthetic"],
-        corticosteroid=bool(plan["corticosteroid"]),
-        botulinum_toxin=bool(plan.get("botulinum_toxin", False)),
+        sites=plan.sites or None,
+        local_anesthetic=plan.local_anesthetic,
+        corticosteroid=bool(plan.corticosteroid),
+        botulinum_toxin=plan.botulinum_toxin,
     )

@@ -7,7 +7,10 @@ seal with pyHanko when the ``pades`` extra is installed, reporting the PAdES lev
 
 The record is self-describing: its clinic (``Clinic.to_dict``) carries the logo's bytes, so the
 consent is rebuilt with the same logo hash, and the drawn signatures and the logo on the pages
-are compared with the record pixel for pixel.
+are compared with the record pixel for pixel. The record's names, meanings, consent version and
+hash are looked for in the pages' text as written and, where a script copies out of the text
+layer in another order than it is written (Devanagari), as the renderer's text layer gives that
+same string (`tpi_forms.verify.text_layer`).
 
 >>> result = verify_packet(open("packet.pdf", "rb").read())  # doctest: +SKIP
 >>> result.ok, [c.name for c in result.checks if not c.passed]  # doctest: +SKIP
@@ -35,6 +38,7 @@ from . import limits
 from .consent import consent_check as _consent_check
 from .pages import PageRenderer, page_checks
 from .revisions import attachment_check, revision_check
+from .text_layer import not_copied_out
 
 
 @dataclass(frozen=True)
@@ -185,9 +189,10 @@ def verify_packet(
     except limits.TooLarge as exc:
         add("size_limits", False, limits.too_large(exc))
         return Verification(tuple(checks), record, digest)
-    facts = _facts(record, _questionnaire(record, consent_definition))
+    texts = _facts(record, _questionnaire(record, consent_definition))
+    facts = {name: _norm(text) for name, text in texts.items()}
     facts["record hash"] = digest
-    missing = _find_on_pages(pages, facts)
+    missing, read = _find_on_pages(pages, facts)
     printed = "record hash" not in missing
     add(
         "record_hash_printed",
@@ -196,6 +201,7 @@ def verify_packet(
         + ("is printed on the pages" if printed else "is not printed on the pages"),
     )
     missing = [m for m in missing if m != "record hash"]
+    missing = not_copied_out(missing, texts, read, locale=record.locale, renderer=renderer)
     add(
         "record_matches_pages",
         not missing,
@@ -208,7 +214,7 @@ def verify_packet(
     add(*_logo_check(record, images))
     from .review import process_checks  # decision, certification, each signer's event
 
-    checks.extend(Check(*c) for c in process_checks(record, pages))
+    checks.extend(Check(*c) for c in process_checks(record, pages, renderer))
     add(*_consent_check(record, consent_definition))
     seal_checks, level = _seal_checks(pdf_bytes, trust_roots, tsa_roots, online, require_level)
     for check in seal_checks:
@@ -282,6 +288,7 @@ def _questionnaire(record: ConsentRecord, definition: Any | None) -> Any | None:
 
 
 def _facts(record: ConsentRecord, questionnaire: Any | None) -> dict[str, str]:
+    """The record's facts the pages must print, by name, as the record writes them."""
     facts = {
         "consent version": record.consent_version,
         "consent hash": record.consent_hash,
@@ -294,11 +301,12 @@ def _facts(record: ConsentRecord, questionnaire: Any | None) -> dict[str, str]:
     name = record.answers.get(identity.name) if identity is not None else None
     if isinstance(name, str):
         facts["patient name"] = name
-    return {k: _norm(v) for k, v in facts.items() if v}
+    return {k: v for k, v in facts.items() if _norm(v)}
 
 
-def _find_on_pages(pages: Sequence[Any], facts: dict[str, str]) -> list[str]:
-    """Names of the facts not found in the page text, reading from the last page back.
+def _find_on_pages(pages: Sequence[Any], facts: dict[str, str]) -> tuple[list[str], str]:
+    """Names of the facts not found in the page text, reading from the last page back, and
+    the text read (`_norm`ed; every page's when a fact is missing).
 
     The signature and audit pages (with the running header) hold every fact, so reading stops
     as soon as all are found: text extraction is the slowest step of verification.
@@ -313,7 +321,7 @@ def _find_on_pages(pages: Sequence[Any], facts: dict[str, str]) -> list[str]:
         missing = {k: v for k, v in missing.items() if v not in text}
         if not missing:
             break
-    return list(missing)
+    return list(missing), text
 
 
 _DRAW = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b")
@@ -400,6 +408,8 @@ def _logo_check(record: ConsentRecord, images: list[set[str]] | str) -> tuple[st
             return ("logo_image", True, "the clinic has no logo")
         return ("logo_image", False, "the consent names a logo that the record does not hold")
     try:
+        if not isinstance(data, Mapping):
+            raise ClinicError("the clinic logo is not a JSON object")
         logo = ClinicLogo.from_dict(data)
     except (ClinicError, AttributeError) as exc:
         return ("logo_image", False, f"the recorded logo is unusable: {exc}")

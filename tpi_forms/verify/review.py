@@ -27,6 +27,7 @@ from ..errors import TpiFormsError
 from ..i18n import format_datetime, to_zone
 from ..record.model import ConsentRecord
 from ..record.review import REVIEW_OUTCOMES, answers_sha256, signer_event_problem
+from .text_layer import not_copied_out
 
 CheckRow = tuple[str, bool, str]
 
@@ -63,6 +64,17 @@ class _PageText:
             left = {k: v for k, v in left.items() if v not in text}
         return list(left)
 
+    def not_printed(
+        self, texts: dict[str, str], record: ConsentRecord, renderer: object
+    ) -> list[str]:
+        """Names of ``texts`` (as the record writes them) found on no page, neither as written
+        nor as the packet's text layer copies them out (`tpi_forms.verify.text_layer`)."""
+        missing = self.missing({k: _norm(v) for k, v in texts.items()})
+        if not missing:
+            return []
+        read = "\n".join(self.text(i) for i in range(len(self.pages)))  # a fact is on one page
+        return not_copied_out(missing, texts, read, locale=record.locale, renderer=renderer)
+
     def contains(self, phrase: str, *, from_end: bool = False) -> bool:
         """Whether a page holds ``phrase`` (compared case-folded)."""
         order = range(len(self.pages))
@@ -72,15 +84,21 @@ class _PageText:
         return False
 
 
-def process_checks(record: ConsentRecord, pages: Sequence[Any]) -> list[CheckRow]:
-    """The process checks of ``record`` against the text of ``pages`` (pypdf pages)."""
+def process_checks(
+    record: ConsentRecord, pages: Sequence[Any], renderer: object = None
+) -> list[CheckRow]:
+    """The process checks of ``record`` against the text of ``pages`` (pypdf pages).
+
+    ``renderer`` is the packet's renderer (`verify_packet`'s), whose text layer gives how the
+    record's names and notes copy out of the pages.
+    """
     text = _PageText(pages)
     tz = str(record.clinic.get("time_zone", "UTC"))
     checks = [_signer_events(record, text, tz)]
     if record.review is not None:
-        checks.append(_review(record, text, tz))
+        checks.append(_review(record, text, tz, renderer))
     if record.certification is not None:
-        checks.append(_certification(record, text, tz))
+        checks.append(_certification(record, text, tz, renderer))
     return checks
 
 
@@ -143,15 +161,15 @@ def _shipped_words(locale: str) -> dict[str, str] | None:
         return None
 
 
-def _review(record: ConsentRecord, text: _PageText, tz: str) -> CheckRow:
+def _review(record: ConsentRecord, text: _PageText, tz: str, renderer: object) -> CheckRow:
     review = record.review
     assert review is not None
     facts = {
-        "clinician": _norm(review.clinician),
-        "decision time": _norm(format_datetime(review.decided_at, record.locale, tz)),
-        "decision note": _norm(review.note),
+        "clinician": review.clinician,
+        "decision time": format_datetime(review.decided_at, record.locale, tz),
+        "decision note": review.note,
     }
-    missing = text.missing(facts)
+    missing = text.not_printed(facts, record, renderer)
     if missing:
         return ("review_matches_pages", False, f"not found on the pages: {', '.join(missing)}")
     locales = [record.locale]
@@ -169,7 +187,7 @@ def _review(record: ConsentRecord, text: _PageText, tz: str) -> CheckRow:
     )
 
 
-def _certification(record: ConsentRecord, text: _PageText, tz: str) -> CheckRow:
+def _certification(record: ConsentRecord, text: _PageText, tz: str, renderer: object) -> CheckRow:
     certification = record.certification
     assert certification is not None
     if certification.answers_sha256 != answers_sha256(record.answers):
@@ -179,11 +197,11 @@ def _certification(record: ConsentRecord, text: _PageText, tz: str) -> CheckRow:
             "the certification is of other answers than the record's",
         )
     facts = {
-        "certification statement": _norm(certification.statement),
-        "certification time": _norm(format_datetime(certification.certified_at, record.locale, tz)),
+        "certification statement": certification.statement,
+        "certification time": format_datetime(certification.certified_at, record.locale, tz),
         "certified answers' SHA-256": certification.answers_sha256,
     }
-    missing = text.missing(facts)
+    missing = text.not_printed(facts, record, renderer)
     if missing:
         return (
             "certification_matches_answers",
