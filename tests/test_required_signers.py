@@ -31,7 +31,11 @@ from tpi_forms.definitions.ui_text import ui_text
 from tpi_forms.errors import ConsentFormError, DefinitionError, RecordError
 from tpi_forms.pdf.packet import build_record, render_packet
 from tpi_forms.record.model import ConsentRecord, Signature
-from tpi_forms.record.required_signers import required_signer_problem, required_signers
+from tpi_forms.record.required_signers import (
+    required_signer_problem,
+    required_signers,
+    screening_findings,
+)
 from tpi_forms.schemas import definition_schema
 from tpi_forms.screening.engine import Finding, screen
 from tpi_forms.screening.procedure import PlannedProcedure
@@ -106,7 +110,7 @@ def test_the_schema_takes_the_key_as_an_id(value: str, valid: bool) -> None:
 def test_the_finding_carries_the_required_signer(dob: str, expected: tuple[str, ...]) -> None:
     result = screen(answers(dob), today=TODAY)
     assert required_signers(result.findings) == expected
-    assert required_signers(result.to_dict()["findings"]) == expected  # type: ignore[arg-type]
+    assert required_signers(screening_findings(result.to_dict())) == expected
 
 
 def test_a_finding_keeps_the_key_only_when_it_has_one() -> None:
@@ -169,10 +173,7 @@ def test_a_minor_signing_alone_is_refused_in_one_line(locale: str, title: str) -
 
 def test_a_role_the_record_consent_lacks_is_refused_in_one_line() -> None:
     consent = build_consent(PLAN, sample_clinic(), "en", answers=answers(MINOR)).to_dict()
-    roles: list[dict[str, Any]] = [dict(r) for r in consent["signer_roles"]]  # type: ignore[union-attr, arg-type]
-    problem = required_signer_problem(
-        ("guardian",), [signature("patient")], consent | {"signer_roles": roles}
-    )
+    problem = required_signer_problem(("guardian",), [signature("patient")], consent)
     assert problem is not None and "\n" not in problem and "'guardian'" in problem
 
 
@@ -277,7 +278,7 @@ def test_a_minor_signing_as_the_patient_is_refused_beside_the_block(locale: str)
 @pytest.fixture(scope="module")
 def minor_packet() -> bytes:
     made = make_record(answers={"date_of_birth": MINOR}, representative=True)
-    assert any(f.get("required_signer") == REP for f in made.screening["findings"])  # type: ignore[union-attr]
+    assert required_signers(screening_findings(made.screening)) == (REP,)
     return render_packet(made)
 
 
@@ -320,3 +321,15 @@ def test_dropping_the_finding_too_still_fails(minor_packet: bytes) -> None:
 
 def test_an_adults_packet_passes_signer_events(signed_en: tuple[ConsentRecord, bytes]) -> None:
     assert checks(signed_en[1])["signer_events"][0]
+
+
+def test_the_finding_alone_fails_it_when_the_questionnaire_is_not_shipped(
+    minor_packet: bytes,
+) -> None:
+    # A clinic's own questionnaire (not shipped, not screened again): the finding names the role.
+    def forged(data: dict[str, Any]) -> None:
+        as_patient(data)
+        data["questionnaire"]["version"] = "9.9.9"
+
+    passed, detail = checks(reembed(minor_packet, forged))["signer_events"]
+    assert not passed and "Legal representative" in detail

@@ -240,8 +240,8 @@ def _signer(
     intent = _ticked(formdata, f.intent)
     if not block.required and not name and not png and not intent:
         return None
-    chosen = _get(formdata, f.signer)
-    if block.must_sign is not None and chosen and chosen != block.must_sign:
+    chosen = None if block.must_sign is None else _get(formdata, f.signer)
+    if chosen and chosen != block.must_sign:
         # a page without the requirement (signed as the patient): the message at the block
         fail(f.fieldset, ui["errors.required_signer"].format(title=title))
         return None

@@ -14,12 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..screening.engine import Finding
+
 if TYPE_CHECKING:
-    from ..screening.engine import Finding
     from .model import Signature
 
 
-def required_signers(findings: Iterable[Finding | Mapping[str, Any]]) -> tuple[str, ...]:
+def required_signers(findings: Iterable[Finding | Mapping[str, object]]) -> tuple[str, ...]:
     """The signer roles that ``findings`` (`Finding` objects or their dicts) ask for, in order.
 
     >>> from tpi_forms.screening.engine import screen
@@ -44,7 +45,7 @@ def required_signers(findings: Iterable[Finding | Mapping[str, Any]]) -> tuple[s
 def screening_findings(screening: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The findings of a screening result's dict (a record's ``screening``); [] when malformed."""
     findings = screening.get("findings")
-    if not isinstance(findings, list):
+    if not isinstance(findings, Sequence) or isinstance(findings, str):
         return []
     return [f for f in findings if isinstance(f, Mapping)]
 
