@@ -7,6 +7,7 @@ page's parser, and failed by `verify`'s ``signer_events`` check).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import json
@@ -26,8 +27,10 @@ from tpi_forms.consent.fields import NAMES
 from tpi_forms.consent.signing import parse_consent_submission, signer_blocks
 from tpi_forms.definitions.clinic import sample_clinic
 from tpi_forms.definitions.consent import load_consent_definition
+from tpi_forms.definitions.diff import diff_questionnaires
 from tpi_forms.definitions.questionnaire import load_questionnaire
 from tpi_forms.definitions.ui_text import ui_text
+from tpi_forms.definitions.words import word_set
 from tpi_forms.errors import ConsentFormError, DefinitionError, RecordError
 from tpi_forms.pdf.packet import build_record, render_packet
 from tpi_forms.record.model import ConsentRecord, Signature
@@ -101,6 +104,19 @@ def test_the_schema_takes_the_key_as_an_id(value: str, valid: bool) -> None:
     data["rules"] = [{**rule, "source": "s", "required_signer": value}]
     errors = list(jsonschema.Draft202012Validator(schema).iter_errors(data))
     assert (not errors) is valid, errors
+
+
+@pytest.mark.parametrize(
+    ("locale", "words"), [("en", "who must sign"), ("es", "quién debe firmar")]
+)
+def test_the_diff_names_a_changed_required_signer(locale: str, words: str) -> None:
+    new = load_questionnaire()
+    old = dataclasses.replace(
+        new, rules=tuple(dataclasses.replace(r, required_signer=None) for r in new.rules)
+    )
+    (change,) = diff_questionnaires(old, new, locale).changes
+    assert (change.kind, change.id, change.aspects) == ("rule", "under_18", ("required_signer",))
+    assert word_set("diff").words(locale)["aspects.required_signer"] == words
 
 
 # -- screening --------------------------------------------------------------------------------
