@@ -20,6 +20,7 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 from packet_fixtures import SIGNED, make_record, reembed
 from page_forms import drawn_png, posted, ticked_risks
+from test_signer_roles import guardian_questionnaire
 
 from tpi_forms._resources import definition_folder
 from tpi_forms.consent.document import ConsentDocument, build_consent
@@ -35,7 +36,6 @@ from tpi_forms.errors import ConsentFormError, DefinitionError, RecordError
 from tpi_forms.pdf.packet import build_record, render_packet
 from tpi_forms.record.model import ConsentRecord, Signature
 from tpi_forms.record.required_signers import (
-    required_signer_problem,
     required_signers,
     screening_findings,
 )
@@ -188,9 +188,23 @@ def test_a_minor_signing_alone_is_refused_in_one_line(locale: str, title: str) -
 
 
 def test_a_role_the_record_consent_lacks_is_refused_in_one_line() -> None:
-    consent = build_consent(PLAN, sample_clinic(), "en", answers=answers(MINOR)).to_dict()
-    problem = required_signer_problem(("guardian",), [signature("patient")], consent)
-    assert problem is not None and "\n" not in problem and "'guardian'" in problem
+    # A consent made with a clinic's questionnaire that asks for a "guardian", in a record
+    # screened with the shipped one, which asks for a legal representative the consent lacks.
+    definition = load_consent_definition(GUARDIAN, guardian_questionnaire())
+    consent = build_consent(PLAN, sample_clinic(), "en", definition=definition).to_dict()
+    guardian = dataclasses.replace(signature(REP), role="guardian")
+    with pytest.raises(RecordError) as info:
+        build_record(
+            answers(MINOR),
+            [guardian, signature("practitioner", 1)],
+            procedure=PLAN,
+            consent=consent,
+            created_at=SIGNED,
+            as_of=TODAY,
+        )
+    message = str(info.value)
+    assert "\n" not in message and "'legal_representative'" in message
+    assert "consent does not have" in message
 
 
 # -- the consent page and its parser (the portal fragment) ------------------------------------
