@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from tpi_forms.consent.fields import NAMES
 from tpi_forms.consent.signing import parse_consent_submission
 from tpi_forms.definitions.clinic import sample_clinic
 from tpi_forms.definitions.consent import ConsentDefinition, load_consent_definition
+from tpi_forms.definitions.questionnaire import Questionnaire, load_questionnaire
 from tpi_forms.errors import DefinitionError, RecordError
 from tpi_forms.pdf.packet import PacketRenderer, build_record, render_packet
 from tpi_forms.record.model import ConsentRecord, Signature
@@ -33,9 +35,19 @@ NOW = dt.datetime(2026, 3, 2, 15, 30, tzinfo=dt.UTC)
 PLAN = PlannedProcedure(sites=("neck", "upper_back"), corticosteroid=False)
 
 
+def guardian_questionnaire() -> Questionnaire:
+    """The shipped questionnaire, with its rules asking for a ``guardian`` where they ask for
+    a legal representative: a consent whose representative is a ``guardian`` needs one."""
+    q = load_questionnaire()
+    rules = tuple(
+        replace(r, required_signer="guardian") if r.required_signer else r for r in q.rules
+    )
+    return replace(q, rules=rules)
+
+
 @pytest.fixture(scope="module")
 def definition() -> ConsentDefinition:
-    return load_consent_definition(GUARDIAN)
+    return load_consent_definition(GUARDIAN, guardian_questionnaire())
 
 
 def consent(definition: ConsentDefinition, locale: str = "en") -> ConsentDocument:
@@ -200,5 +212,5 @@ def test_signer_definitions_are_checked(tmp_path: Path, signers: str, message: s
             body += f'[signers.{role}]\ntitle = "T"\nmeaning = "M"\n'
         (tmp_path / f"c.{locale}.toml").write_text(body, encoding="utf-8")
     with pytest.raises(DefinitionError) as info:
-        load_consent_definition(tmp_path / "c.toml")
+        load_consent_definition(tmp_path / "c.toml", guardian_questionnaire())
     assert str(info.value).startswith(f"c.toml: {message}"), str(info.value)

@@ -54,6 +54,7 @@ from .fhir.bundle import (
 )
 from .json_types import Answer, JsonObject, JsonValue
 from .record.model import AuditEvent, ConsentRecord, Signature, record_hash
+from .record.required_signers import required_signers
 from .record.review import REVIEW_OUTCOMES, Certification, ReviewDecision, certify
 from .screening.answers import answers_schema, compute_scores, validate_answers
 from .screening.engine import Finding, ScreeningResult, finding_reasons, screen
@@ -195,6 +196,7 @@ __all__ = [
     "render_kiosk_page",
     "render_packet",
     "render_packets",
+    "required_signers",
     "sample_clinic",
     "screen",
     "to_fhir_bundle",

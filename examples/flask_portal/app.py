@@ -27,7 +27,7 @@ from flask_wtf.csrf import CSRFProtect, generate_csrf  # type: ignore[import-unt
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from tpi_forms import ConsentFormError, build_consent, sample_clinic, screen
+from tpi_forms import ConsentFormError, build_consent, required_signers, sample_clinic, screen
 from tpi_forms.consent.document import ConsentDocument
 from tpi_forms.consent.signing import parse_consent_submission
 from tpi_forms.pdf.packet import build_record, render_packet, write_atomically
@@ -98,6 +98,7 @@ def create_app(storage: Path, *, secret_key: str | None = None) -> Flask:
             consent_document(v),
             action=url_for("consent"),
             roles=ROLES,
+            required_signers=v.get("required", ()),
             hidden=hidden,
             fragment=True,
             **extra,
@@ -128,6 +129,7 @@ def create_app(storage: Path, *, secret_key: str | None = None) -> Flask:
         v["answers"] = form.answers()
         result = screen(v["answers"], PLAN, locale=v["locale"])
         v["status"] = result.status
+        v["required"] = required_signers(result.findings)  # a minor's legal representative
         event(v, "screened", status=result.status)
         if result.status == "contraindicated":
             lines = "".join(
@@ -151,7 +153,11 @@ def create_app(storage: Path, *, secret_key: str | None = None) -> Flask:
         document = consent_document(v)
         try:
             submission = parse_consent_submission(
-                document, request.form, roles=ROLES, device_id=DEVICE
+                document,
+                request.form,
+                roles=ROLES,
+                required_signers=v.get("required", ()),
+                device_id=DEVICE,
             )
         except ConsentFormError as exc:
             return consent_page(v, values=request.form, errors=exc.errors)

@@ -43,6 +43,9 @@ class SignerBlock:
     """The main role first, then its alternatives (a legal representative for the patient)."""
     required: bool
     """The consent is incomplete without a signature in this block."""
+    must_sign: str | None = None
+    """The role the answers ask for (a rule's ``required_signer``): the only role of the block,
+    and the one a submission must sign as (a minor's legal representative)."""
 
     @property
     def fields(self) -> SignerFields:
@@ -83,9 +86,15 @@ class ConsentSubmission:
 
 
 def signer_blocks(
-    document: ConsentDocument, roles: Sequence[str] | None = None
+    document: ConsentDocument,
+    roles: Sequence[str] | None = None,
+    required_signers: Sequence[str] = (),
 ) -> tuple[SignerBlock, ...]:
-    """The signature blocks of the page, in document order; ``roles`` picks main roles by id."""
+    """The signature blocks of the page, in document order; ``roles`` picks main roles by id.
+
+    A block holding a role of ``required_signers`` (`tpi_forms.record.required_signers`: the
+    roles the screening's findings ask for) offers that role alone, and must be signed.
+    """
     blocks = []
     for role in document.signer_roles:
         if role.alternative_to is not None:
@@ -93,7 +102,11 @@ def signer_blocks(
         if roles is not None and role.id not in roles:
             continue
         alternatives = tuple(r for r in document.signer_roles if r.alternative_to == role.id)
-        blocks.append(SignerBlock(role.id, (role, *alternatives), role.required))
+        must = next((r for r in (role, *alternatives) if r.id in required_signers), None)
+        if must is not None:
+            blocks.append(SignerBlock(role.id, (must,), True, must.id))
+        else:
+            blocks.append(SignerBlock(role.id, (role, *alternatives), role.required))
     return tuple(blocks)
 
 
@@ -129,14 +142,17 @@ def parse_consent_submission(
     formdata: Mapping[str, object],
     *,
     roles: Sequence[str] | None = None,
+    required_signers: Sequence[str] = (),
     now: dt.datetime | None = None,
     device_id: str | None = None,
     limits: SignatureLimits = DEFAULT_LIMITS,
 ) -> ConsentSubmission:
     """Check a posted consent form and return its signatures and evidence of review.
 
-    ``formdata`` is the posted form (a ``MultiDict`` or a plain mapping); ``roles`` must be the
-    roles the page was rendered with. Raises `ConsentFormError` listing every problem.
+    ``formdata`` is the posted form (a ``MultiDict`` or a plain mapping); ``roles`` and
+    ``required_signers`` must be those the page was rendered with (`signer_blocks`): a block
+    the answers ask a role for refuses a signature in another role (a minor's alone).
+    Raises `ConsentFormError` listing every problem.
     """
     ui = ui_text(document.locale if document.locale in ui_locales() else "en")
     now = now or dt.datetime.now(dt.UTC)
@@ -159,7 +175,7 @@ def parse_consent_submission(
 
     signatures: list[Signature] = []
     strokes: dict[str, tuple[Stroke, ...]] = {}
-    for block in signer_blocks(document, roles):
+    for block in signer_blocks(document, roles, required_signers):
         result = _signer(block, formdata, ui, now, limits, fail)
         if result is not None:
             signatures.append(result[0])
@@ -223,6 +239,11 @@ def _signer(
     png = _get(formdata, f.png)
     intent = _ticked(formdata, f.intent)
     if not block.required and not name and not png and not intent:
+        return None
+    chosen = None if block.must_sign is None else _get(formdata, f.signer)
+    if chosen and chosen != block.must_sign:
+        # a page without the requirement (signed as the patient): the message at the block
+        fail(f.fieldset, ui["errors.required_signer"].format(title=title))
         return None
     problems = 0
 

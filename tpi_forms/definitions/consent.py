@@ -281,6 +281,13 @@ def _load(root: Node, text_files: Mapping[str, Any], q: Questionnaire) -> Consen
     signer_ids = [n.str("id") for n in signer_nodes]
     signers = tuple(_signer(n, texts, signer_ids) for n in signer_nodes)
     _check_signers(root, signer_nodes, signers)
+    for rule in q.rules:  # a rule's required signer is a role of this consent
+        if rule.required_signer is not None and rule.required_signer not in signer_ids:
+            root.fail(
+                f"questionnaire rule '{rule.id}' asks for signer '{rule.required_signer}',"
+                " which is not one of the signers",
+                "signers",
+            )
 
     result = ConsentDefinition(
         id=root.str("id"),

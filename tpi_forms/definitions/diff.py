@@ -174,6 +174,8 @@ def diff_questionnaires(old: Questionnaire, new: Questionnaire, locale: str) -> 
             yield "clinician"
         if a.source != b.source:
             yield "source"
+        if a.required_signer != b.required_signer:
+            yield "required_signer"
 
     def section_aspects(a: Any, b: Any) -> Iterable[str]:
         if (_get(a.title, locale), _get(a.intro, locale)) != (

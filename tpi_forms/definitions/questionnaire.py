@@ -135,6 +135,9 @@ class Rule:
     """Why the rule exists, for the clinician who reads the result."""
     source: str
     """The guideline or paper the rule rests on."""
+    required_signer: str | None = None
+    """A consent signer role that must sign when the rule fires (a minor's legal
+    representative); the consent loaded with this questionnaire must have that role."""
 
 
 @dataclass(frozen=True)
@@ -406,7 +409,7 @@ def _rule(
     operands: Mapping[str, Operand],
     plan_operands: Mapping[str, Operand],
 ) -> Rule:
-    r.check_keys(["id", "severity", "when", "source"])
+    r.check_keys(["id", "severity", "when", "source", "required_signer"])
     rid = r.str("id")
     severity = r.str("severity")
     if severity not in SEVERITIES:
@@ -422,6 +425,7 @@ def _rule(
         patient_message=texts.text("rules", rid, "patient"),
         clinician_rationale=texts.text("rules", rid, "clinician"),
         source=r.str("source"),
+        required_signer=r.opt_str("required_signer"),
     )
 
 

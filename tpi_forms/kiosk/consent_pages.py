@@ -349,6 +349,7 @@ def sign_page(
             back_href=url_for("consent_pages.part", n=len(parts)),
         ),
         roles=flow.signer_roles(document),
+        required_signers=flow.required_signers(state),
         values=values,
         errors=errors,
         size=data["size"],

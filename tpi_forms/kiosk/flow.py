@@ -25,6 +25,8 @@ from ..definitions.consent import consenting_roles
 from ..definitions.questionnaire import load_questionnaire
 from ..errors import ConsentFormError
 from ..record.model import AuditEvent
+from ..record.required_signers import required_signers as required_signers_of
+from ..record.required_signers import screening_findings
 from ..screening.engine import screen
 from ..screening.procedure import PlannedProcedure
 from ..web.forms import build_form_class
@@ -139,6 +141,11 @@ def signer_roles(document: ConsentDocument) -> tuple[str, ...]:
     return consenting_roles(document.signer_roles)[:1]
 
 
+def required_signers(state: CheckInState) -> tuple[str, ...]:
+    """The signer roles the check-in's screening asks for (a minor's legal representative)."""
+    return required_signers_of(screening_findings(state.screening or {}))
+
+
 def render_consent(
     document: ConsentDocument,
     token: str,
@@ -146,12 +153,15 @@ def render_consent(
     locale: str,
     values: Mapping[str, Any] | None = None,
     errors: Mapping[str, Sequence[str]] | None = None,
+    required: Sequence[str] = (),
 ) -> str:
-    """The consent review-and-sign page, carrying CSRF and submission tokens."""
+    """The consent review-and-sign page, carrying CSRF and submission tokens; ``required``
+    are the signers the screening asks for (`required_signers`)."""
     return render_consent_page(
         document,
         action=url_for("patient.consent"),
         roles=signer_roles(document),
+        required_signers=required,
         values=values,
         errors=errors,
         hidden={"csrf_token": generate_csrf(), "submission_token": token},
@@ -160,11 +170,21 @@ def render_consent(
 
 
 def read_signing(
-    formdata: Mapping[str, Any], document: ConsentDocument, device_id: str, now: dt.datetime
+    formdata: Mapping[str, Any],
+    document: ConsentDocument,
+    device_id: str,
+    now: dt.datetime,
+    required: Sequence[str] = (),
 ) -> ConsentSubmission:
-    """The checked signatures and review evidence, signed at ``now``; raises `ConsentFormError`."""
+    """The checked signatures and review evidence, signed at ``now``; raises `ConsentFormError`.
+    ``required``: the signers the screening asks for (`required_signers`)."""
     return parse_consent_submission(
-        document, formdata, roles=signer_roles(document), now=now, device_id=device_id
+        document,
+        formdata,
+        roles=signer_roles(document),
+        required_signers=required,
+        now=now,
+        device_id=device_id,
     )
 
 
@@ -185,6 +205,7 @@ __all__ = [
     "read_signing",
     "render_consent",
     "render_screening",
+    "required_signers",
     "screen_answers",
     "screening_form",
     "signer_roles",

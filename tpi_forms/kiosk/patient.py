@@ -253,10 +253,11 @@ def consent(state: CheckInState) -> Any:
     locale = locale_of(state)
     document = flow.consent_document(state, svc.clinic, locale)
     paged = consent_pages.paged()
+    required = flow.required_signers(state)
     if request.method == "GET":
         if paged:
             return consent_pages.sign_page(state, document, new_token())
-        return flow.render_consent(document, new_token(), locale=locale)
+        return flow.render_consent(document, new_token(), locale=locale, required=required)
     token = submission_token()
     with one_at_a_time(token):
         if already_done(token, state, PATIENT_SIGNING, STEP_CONSENT):
@@ -268,7 +269,7 @@ def consent(state: CheckInState) -> Any:
         if posted is None:  # a part not read yet: the server decides, not the form
             return redirect(url_for("patient.consent"))
         try:
-            signing_data = flow.read_signing(posted, document, svc.config.device_id, now)
+            signing_data = flow.read_signing(posted, document, svc.config.device_id, now, required)
         except ConsentFormError as exc:
             if paged:
                 page = consent_pages.sign_page(
@@ -276,7 +277,12 @@ def consent(state: CheckInState) -> Any:
                 )
             else:
                 page = flow.render_consent(
-                    document, token, locale=locale, values=request.form, errors=exc.errors
+                    document,
+                    token,
+                    locale=locale,
+                    values=request.form,
+                    errors=exc.errors,
+                    required=required,
                 )
             return page, 422
         try:

@@ -20,6 +20,7 @@ from ..errors import RecordError
 from ..json_types import JsonValue
 from ..screening.procedure import PlannedProcedure
 from .model import AuditEvent, ConsentRecord, Signature
+from .required_signers import required_signer_problem, required_signers
 from .review import Certification, ReviewDecision
 
 
@@ -71,7 +72,9 @@ def build_record(
         role asks for, nobody consenting signed, or the consent names another logo than the
         clinic's; the decision or certification contradicts the record; a ``signed`` event
         of ``audit`` naming a role is not at that role's signing time; or, in a record with a
-        decision or certification, a signer has no ``signed`` event of their own.
+        decision or certification, a signer has no ``signed`` event of their own; a finding
+        asks for a signer (a rule's ``required_signer``, such as a minor's legal
+        representative) who did not sign (the patient may sign besides them: assent).
     """
     from ..screening.answers import validate_answers
     from ..screening.engine import screen
@@ -91,6 +94,9 @@ def build_record(
         consent = assemble_consent(procedure, clinic, locale, answers=valid)
     process = review is not None or certification is not None
     problem = signer_event_problem(signatures, audit, every_signer=process)
+    if problem:
+        raise RecordError(problem)
+    problem = required_signer_problem(required_signers(result.findings), signatures, consent)
     if problem:
         raise RecordError(problem)
     check_process(

@@ -48,6 +48,8 @@ class Finding:
     """(plan field, value) pairs the condition read, e.g. ``("corticosteroid", True)``."""
     source: str
     """The guideline or paper the rule rests on."""
+    required_signer: str | None = None
+    """The consent signer role that must sign because of this finding (the rule's)."""
 
     def to_dict(self) -> JsonObject:
         """JSON-native form: triggers and plan fields as objects keyed by name."""
@@ -59,6 +61,8 @@ class Finding:
             "triggers": {name: _json_value(value) for name, value in self.triggers},
             "plan_fields": {name: _json_value(value) for name, value in self.plan_fields},
             "source": self.source,
+            # Only when the rule names one, so other findings keep their 0.1 shape.
+            **({"required_signer": self.required_signer} if self.required_signer else {}),
         }
 
     @classmethod
@@ -73,6 +77,7 @@ class Finding:
             triggers=tuple((k, _frozen(v)) for k, v in raw["triggers"].items()),
             plan_fields=tuple((k, _frozen(v)) for k, v in raw["plan_fields"].items()),
             source=raw["source"],
+            required_signer=raw.get("required_signer"),
         )
 
 
@@ -143,6 +148,7 @@ class ScreeningResult:
                     sites=tuple(plan["sites"]),
                     local_anesthetic=plan["local_anesthetic"],
                     corticosteroid=plan["corticosteroid"],
+                    botulinum_toxin=bool(plan.get("botulinum_toxin", False)),
                 ),
                 sites_from_answers=plan["sites_from_answers"],
                 scores=MappingProxyType({k: float(v) for k, v in raw["scores"].items()}),
@@ -190,6 +196,7 @@ def screen(
                 triggers=triggers,
                 plan_fields=plan_fields,
                 source=rule.source,
+                required_signer=rule.required_signer,
             )
         )
     severities = {f.severity for f in findings}

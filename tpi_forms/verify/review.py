@@ -5,6 +5,7 @@ Three checks join `verify_packet`'s report:
 * ``signer_events`` — every ``signed`` event naming a role is at that role's signing time; in
   a record with a clinician's decision or a certification (the process since 0.2.0) every
   signer also has an event of their own, and each signer's event and signing time are printed;
+  a signer the screening asks for (a minor's legal representative) signed;
 * ``review_matches_pages`` (when the record holds a decision) — the pages print the decision
   the record holds: its outcome in words, the clinician, the time and the note;
 * ``certification_matches_answers`` (when it holds a certification) — the certification is of
@@ -26,6 +27,11 @@ from typing import Any
 from ..errors import TpiFormsError
 from ..i18n import format_datetime, to_zone
 from ..record.model import ConsentRecord
+from ..record.required_signers import (
+    required_signer_problem,
+    required_signers,
+    screening_findings,
+)
 from ..record.review import REVIEW_OUTCOMES, answers_sha256, signer_event_problem
 from .text_layer import not_copied_out
 
@@ -105,6 +111,9 @@ def process_checks(
 def _signer_events(record: ConsentRecord, text: _PageText, tz: str) -> CheckRow:
     every = record.review is not None or record.certification is not None
     problem = signer_event_problem(record.signatures, record.audit, every_signer=every)
+    problem = problem or required_signer_problem(
+        _required(record), record.signatures, record.consent
+    )
     if problem:
         return ("signer_events", False, problem)
     if not every:
@@ -129,6 +138,32 @@ def _signer_events(record: ConsentRecord, text: _PageText, tz: str) -> CheckRow:
         f"{len(record.signatures)} signer(s), each with a 'signed' event at its signing time,"
         " printed",
     )
+
+
+def _required(record: ConsentRecord) -> tuple[str, ...]:
+    """The signers the record's findings ask for, and those its answers ask for when screened
+    again with the questionnaire it cites (when that is shipped): dropping a finding with its
+    signer does not pass."""
+    from ..definitions.released import questionnaire_for
+    from ..screening.engine import ScreeningResult, screen
+
+    found = list(required_signers(screening_findings(record.screening)))
+    questionnaire = questionnaire_for(record.questionnaire_id, record.questionnaire_version)
+    if questionnaire is not None:
+        try:
+            stored = ScreeningResult.from_dict(record.screening)
+            again = screen(
+                record.answers,
+                stored.procedure,
+                questionnaire=questionnaire,
+                locale=record.locale,
+                today=stored.as_of,
+            )
+        except TpiFormsError:
+            again = None
+        if again is not None:
+            found += required_signers(again.findings)
+    return tuple(dict.fromkeys(found))
 
 
 def _outcome_problem(

@@ -25,7 +25,8 @@ from ..consent.fields import NAMES, SUMMARY_SECTION
 from ..consent.signing import signer_blocks
 from ..definitions.quiz import Quiz, QuizQuestion
 from ..definitions.ui_text import ui_locales, ui_text
-from .html import ErrorLink, PageOptions, _block_view, _environment, _page_context, _ticked
+from .html import ErrorLink, PageOptions, _environment, _page_context
+from .signer_view import _block_view, _ticked
 
 SECTION = "section"
 """Kind of a part holding sections only (a consent that lists no risks: all its sections)."""
@@ -259,16 +260,21 @@ def render_consent_sign(
     size: str = "normal",
     feedback: Feedback | None = None,
     options: PageOptions = DEFAULT_OPTIONS,
+    required_signers: Sequence[str] = (),
 ) -> str:
     """The signing page after the last part: agreeing to sign on the screen and the signature
-    blocks of ``roles``; posts to ``nav.action`` with ``nav.hidden`` and the consent's hash."""
+    blocks of ``roles`` (and ``required_signers``, see `signer_blocks`); posts to
+    ``nav.action`` with ``nav.hidden`` and the consent's hash."""
     values = values or {}
     errors = {k: list(v) for k, v in (errors or {}).items()}
     context = _context(document, size, nav, options)
     context.update(
         {
             "names": NAMES,
-            "blocks": [_block_view(b, values, errors) for b in signer_blocks(document, roles)],
+            "blocks": [
+                _block_view(b, values, errors)
+                for b in signer_blocks(document, roles, required_signers)
+            ],
             "esign_checked": _ticked(values, NAMES.esign_consent),
             "errors": errors,
             "error_links": [ErrorLink(k, m) for k, ms in errors.items() for m in ms],

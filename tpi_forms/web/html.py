@@ -35,13 +35,14 @@ from wtforms.fields.choices import SelectFieldBase
 from .. import clock
 from .._resources import default_environment, make_environment, static_folder
 from ..consent.document import ConsentDocument
-from ..consent.fields import METHODS, NAMES, RISKS_SECTION, SUMMARY_SECTION
-from ..consent.signing import SignerBlock, signer_blocks
+from ..consent.fields import NAMES, RISKS_SECTION, SUMMARY_SECTION
+from ..consent.signing import signer_blocks
 from ..definitions.questionnaire import Question
 from ..definitions.ui_text import VALIDATION_KEYS, ui_locales, ui_text
 from ..definitions.words import language_name
 from ..json_types import JsonValue
 from .screening_form import ScreeningForm
+from .signer_view import _block_view, _ticked, _value
 
 STATIC_FILES = (
     "tpi-forms.css",
@@ -362,17 +363,19 @@ def render_consent_page(
     hidden: Mapping[str, str] | None = None,
     options: PageOptions = PageOptions(),
     fragment: bool = False,
+    required_signers: Sequence[str] = (),
 ) -> str:
     """The consent review-and-sign page (or, with ``fragment=True``, just its form).
 
     ``values`` and ``errors`` (from `tpi_forms.errors.ConsentFormError`) re-fill the page after a
     refused submission; ``hidden`` adds hidden inputs such as a CSRF token; ``roles`` limits
-    the signature blocks (default: every role of the document).
+    the signature blocks (default: every role of the document); ``required_signers`` are the
+    roles the screening asks for (`tpi_forms.record.required_signers`; see `signer_blocks`).
     """
     values = values or {}
     errors = {k: list(v) for k, v in (errors or {}).items()}
     ui = ui_text(document.locale if document.locale in ui_locales() else "en")
-    blocks = signer_blocks(document, roles)
+    blocks = signer_blocks(document, roles, required_signers)
     context: dict[str, Any] = {
         "doc": document,
         "ui": ui,
@@ -403,39 +406,6 @@ def render_consent_page(
     context.update(_page_context(document.locale, options))
     template = "consent_fragment.html" if fragment else "consent.html"
     return _environment(options.template_dirs).get_template(template).render(context)
-
-
-def _value(values: Mapping[str, Any], key: str) -> str:
-    value = values.get(key)
-    if isinstance(value, list | tuple):
-        value = value[0] if value else None
-    return value if isinstance(value, str) else ""
-
-
-def _ticked(values: Mapping[str, Any], key: str) -> bool:
-    return _value(values, key) not in ("", "0", "false", "no", "off")
-
-
-def _block_view(
-    block: SignerBlock, values: Mapping[str, Any], errors: Mapping[str, Sequence[str]]
-) -> dict[str, Any]:
-    f = block.fields
-    chosen = _value(values, f.signer) or block.roles[0].id
-    method = _value(values, f.method)
-    return {
-        "block": block,
-        "id": block.id,
-        "f": f,
-        "chosen": chosen,
-        "method": method if method in METHODS else "typed",
-        "method_chosen": method in METHODS,
-        "printed_name": _value(values, f.printed_name),
-        "intent": _ticked(values, f.intent),
-        "png": _value(values, f.png),
-        "strokes": _value(values, f.strokes),
-        "extra": {x.id: _value(values, f.extra(x.id)) for role in block.roles for x in role.fields},
-        "has_errors": any(k.startswith(f.name("")) for k in errors),
-    }
 
 
 def static_files() -> dict[str, Path]:
