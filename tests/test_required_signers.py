@@ -167,7 +167,7 @@ def test_an_adult_signs_alone() -> None:
 def test_a_minors_representative_signs() -> None:
     made = record(MINOR, REP)
     assert [s.role for s in made.signatures] == [REP, "practitioner"]
-    assert made.screening["findings"][0]["required_signer"] == REP
+    assert made.screening_result.findings[0].required_signer == REP
 
 
 def test_a_minor_may_sign_besides_the_representative() -> None:
