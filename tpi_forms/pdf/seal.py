@@ -62,6 +62,7 @@ from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from ..errors import SealError
+from .indexed_reader import IndexedPdfReader
 from .pades import LEVELS
 
 SEAL_FIELD = "ClinicSeal"
@@ -253,7 +254,8 @@ def seal_pdf(
         location=location,
     )
     try:
-        writer = _ArchivalWriter(io.BytesIO(pdf_bytes), strict=False)
+        stream = io.BytesIO(pdf_bytes)
+        writer = _ArchivalWriter(stream, prev=IndexedPdfReader(stream, strict=False))
         output = signers.sign_pdf(
             writer,
             meta,
@@ -287,7 +289,7 @@ async def _add_long_term_data(
     pdf_bytes: bytes, context: ValidationContext, timestamper: HTTPTimeStamper, *, archive: bool
 ) -> bytes:
     """One update: the DSS for the newest seal, and, when ``archive``, a document timestamp."""
-    reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
+    reader = IndexedPdfReader(io.BytesIO(pdf_bytes), strict=False)
     seal = reader.embedded_regular_signatures[-1]
     try:
         paths = await collect_validation_info(seal, context)
@@ -349,7 +351,7 @@ def reseal_pdf(
         raise SealError("resealing needs the trust roots of the seal and its timestamps")
     timestamper = _timestamper(tsa_url, timeout)
     try:
-        reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
+        reader = IndexedPdfReader(io.BytesIO(pdf_bytes), strict=False)
         seals = reader.embedded_regular_signatures
     except Exception as exc:  # pyHanko raises many types on damaged files
         raise SealError(f"the packet cannot be read ({type(exc).__name__})") from None

@@ -28,14 +28,14 @@ def _saves(pdf_bytes: bytes) -> int:
 def revision_check(pdf_bytes: bytes) -> CheckLine:
     """``revisions``: no incremental update but the seal's and its timestamps' and DSS."""
     try:
-        from pyhanko.pdf_utils.reader import PdfFileReader
+        from ..pdf.indexed_reader import IndexedPdfReader
     except ImportError:
         saves = _saves(pdf_bytes)
         if saves == 1:
             return ("revisions", True, "saved once, never updated")
         return ("revisions", False, f"{saves - 1} update(s) after the original save")
     try:
-        reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
+        reader = IndexedPdfReader(io.BytesIO(pdf_bytes), strict=False)
         total = reader.xrefs.total_revisions
         signatures = list(reader.embedded_signatures)
     except Exception as exc:  # pyHanko raises many types on damaged files

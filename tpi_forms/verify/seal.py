@@ -40,6 +40,7 @@ from pyhanko.sign.validation import (
 from pyhanko_certvalidator import ValidationContext
 
 from ..errors import SealError
+from ..pdf.indexed_reader import IndexedPdfReader
 from ..pdf.pades import LEVELS
 from ..pdf.seal import PADES_SUBFILTER, has_revocation_data, load_roots
 from . import long_term
@@ -97,7 +98,7 @@ def validate_seals(
     if require_level is not None and require_level not in LEVELS:
         raise SealError(f"unknown seal level {require_level!r}; choose one of {', '.join(LEVELS)}")
     try:
-        reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
+        reader = IndexedPdfReader(io.BytesIO(pdf_bytes), strict=False)
         seals = reader.embedded_regular_signatures
     except Exception as exc:  # pyHanko raises many types on damaged files
         failed = f"the signature structure cannot be read ({type(exc).__name__})"
