@@ -99,3 +99,22 @@ def test_broken_clinic_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
         err.strip()
         == "tpi-forms consent: error: clinic.toml: time_zone: unknown time zone 'Nowhere' (use an IANA name such as 'America/Chicago')"
     )
+
+
+def test_botulinum_toxin_only_where_the_clinic_offers_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = run(capsys, "--botulinum-toxin")
+    assert code == 2
+    assert err.strip().splitlines() == [
+        "tpi-forms consent: error: the clinic does not offer botulinum toxin (its [consent] settings)"
+    ]
+    text = EXAMPLE.read_text(encoding="utf-8")
+    offering = tmp_path / "clinic.toml"
+    offering.write_text(text + "\n[consent]\nbotulinum_toxin = true\n", encoding="utf-8")
+    code, doc, _ = run(capsys, "--botulinum-toxin", "--clinic", str(offering))
+    assert code == 0
+    assert doc["plan"]["botulinum_toxin"] is True
+    assert any(m["kind"] == "botulinum_toxin" for m in doc["medicines"])
+    code, doc, _ = run(capsys, "--clinic", str(offering))
+    assert code == 0 and "botulinum_toxin" not in doc["plan"]

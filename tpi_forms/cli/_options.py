@@ -14,7 +14,8 @@ from ..screening.procedure import PlannedProcedure
 
 
 def add_plan_options(parser: argparse.ArgumentParser, *, sites_default: str) -> None:
-    """``--sites``, ``--steroid`` and ``--anesthetic`` (also spelt ``--local-anesthetic``)."""
+    """``--sites``, ``--steroid``, ``--botulinum-toxin`` and ``--anesthetic`` (also spelt
+    ``--local-anesthetic``)."""
     parser.add_argument(
         "--sites",
         metavar="A,B",
@@ -22,6 +23,11 @@ def add_plan_options(parser: argparse.ArgumentParser, *, sites_default: str) -> 
     )
     parser.add_argument(
         "--steroid", action="store_true", help="a corticosteroid is mixed with the anaesthetic"
+    )
+    parser.add_argument(
+        "--botulinum-toxin",
+        action="store_true",
+        help="botulinum toxin is injected (off-label; only at a clinic whose [consent] offers it)",
     )
     parser.add_argument(
         "--anesthetic",
@@ -34,14 +40,24 @@ def add_plan_options(parser: argparse.ArgumentParser, *, sites_default: str) -> 
 
 def plan_from(args: argparse.Namespace) -> PlannedProcedure:
     """The planned procedure the options of `add_plan_options` describe."""
-    return parse_plan(args.sites, args.steroid, args.anesthetic)
+    return parse_plan(
+        args.sites, args.steroid, args.anesthetic, getattr(args, "botulinum_toxin", False)
+    )
 
 
-def parse_plan(sites: str | None, corticosteroid: bool, local_anesthetic: str) -> PlannedProcedure:
+def parse_plan(
+    sites: str | None,
+    corticosteroid: bool,
+    local_anesthetic: str,
+    botulinum_toxin: bool = False,
+) -> PlannedProcedure:
     """A planned procedure from command-line strings: ``--sites neck,upper_back``."""
     parsed = None if not sites else tuple(s.strip() for s in sites.split(",") if s.strip())
     return PlannedProcedure(
-        sites=parsed or None, local_anesthetic=local_anesthetic, corticosteroid=corticosteroid
+        sites=parsed or None,
+        local_anesthetic=local_anesthetic,
+        corticosteroid=corticosteroid,
+        botulinum_toxin=botulinum_toxin,
     )
 
 
