@@ -183,12 +183,21 @@ def certify_answers(client: Any, tick: bool = True) -> Any:
     return client.post("/kiosk/check", data=data)
 
 
-def sign(client: Any, name: str = "Alex Example", *, practitioner: bool = True) -> Any:
-    """The patient signs on the tablet; then (``practitioner``) the practitioner signs from a
-    staff client of their own, which makes the record final. Returns the patient's response."""
+def sign(
+    client: Any,
+    name: str = "Alex Example",
+    *,
+    practitioner: bool = True,
+    fields: dict[str, str] | None = None,
+) -> Any:
+    """The patient signs on the tablet (``fields`` changes what is posted, e.g. who signs);
+    then (``practitioner``) the practitioner signs from a staff client of their own, which makes
+    the record final. Returns the patient's response."""
     read_parts(client)
     form = page(client, "/kiosk/consent")
-    response = client.post("/kiosk/consent", data=MultiDict(consent_data(form, name)))
+    data = dict(consent_data(form, name))
+    data.update(fields or {})
+    response = client.post("/kiosk/consent", data=MultiDict(list(data.items())))
     if practitioner and response.status_code == 302:
         checkin_id = awaiting_checkin(client.application)
         if checkin_id is not None:

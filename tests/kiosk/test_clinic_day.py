@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 
 from tpi_forms import clock
+from tpi_forms.consent.fields import NAMES
 from tpi_forms.json_types import Answer
 from tpi_forms.kiosk.state import CONSENT, checkin_state
 from tpi_forms.screening.engine import screen
@@ -29,6 +30,8 @@ id = "lee"
 name = "Sam Lee"
 """
 
+PATIENT = NAMES.signer("patient")
+REP = "legal_representative"
 BORN = "2008-03-02"
 """6574 days before 2026-03-02 (counted under 18: review), 6575 before 2026-03-03 (clear)."""
 
@@ -82,7 +85,11 @@ def sign_after_screening(app: Flask, status: str, moment: Clock | None = None) -
         staff_login(client)
         client.post(f"{url}/clear", data={"csrf_token": csrf(page(client, url))})
         handover(client, url)
-    assert sign(client).location == "/kiosk/next"
+    # A patient under 18 on the clinic's day: the legal representative signs (required_signer).
+    fields = (
+        {} if status == "clear" else {PATIENT.signer: REP, PATIENT.extra("relationship"): "Mother"}
+    )
+    assert sign(client, fields=fields).location == "/kiosk/next"
 
 
 @pytest.mark.parametrize("kiosk", MIDNIGHTS, indirect=True, ids=lambda m: m[0])
@@ -110,7 +117,8 @@ def test_kiosk_record_and_screen_agree_on_the_clinics_day(kiosk: tuple[Flask, Cl
     assert record.payload["screening"]["findings"] == expected["findings"]
     assert dt.datetime.fromisoformat(record.payload["created_at"]) == now
     signatures = record.payload["signatures"]
-    assert [s["role"] for s in signatures] == ["patient", "practitioner"]
+    first = "patient" if status == "clear" else REP
+    assert [s["role"] for s in signatures] == [first, "practitioner"]
     for signature in signatures:  # one clock, one moment
         assert dt.datetime.fromisoformat(signature["signed_at"]) == now
 
