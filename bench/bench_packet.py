@@ -172,7 +172,7 @@ def warm(rounds: int) -> dict[str, Timing]:
         ("raw WeasyPrint, same HTML and options", raw),
     ]
     try:
-        from xhtml2pdf import pisa  # type: ignore[import-untyped]
+        from xhtml2pdf import pisa
     except ImportError:
         print("  (xhtml2pdf is not installed: pip install -e '.[bench]')")
     else:
