@@ -61,6 +61,15 @@ log = logging.getLogger(LOGGER_NAME)
 STATIC_ENDPOINTS = ("shared_static", "kiosk_static", "favicon")
 
 
+def _read_now(response: Response) -> Response:
+    """A static file's response with the file read and closed now (the assets are small): a
+    tablet that drops the connection before the body is sent leaves no file open."""
+    response.direct_passthrough = False
+    response.get_data()
+    response.close()
+    return response
+
+
 def kiosk_static_folder() -> Path:
     """Assets of the kiosk pages themselves (idle timeout, kiosk styles)."""
     return templates_folder() / "kiosk" / "static"
@@ -162,18 +171,20 @@ def create_app(config: KioskConfig) -> Flask:
 
     @app.get("/static/<path:filename>")
     def shared_static(filename: str) -> Response:
-        return send_from_directory(static_folder(), filename, max_age=3600)
+        return _read_now(send_from_directory(static_folder(), filename, max_age=3600))
 
     @app.get("/favicon.ico")
     def favicon() -> Response:
         """The icon for browsers that ask for it by name (a PDF opened in a tab, say)."""
-        return send_from_directory(
-            static_folder(), "favicon.svg", mimetype="image/svg+xml", max_age=3600
+        return _read_now(
+            send_from_directory(
+                static_folder(), "favicon.svg", mimetype="image/svg+xml", max_age=3600
+            )
         )
 
     @app.get("/kiosk-static/<path:filename>")
     def kiosk_static(filename: str) -> Response:
-        return send_from_directory(kiosk_static_folder(), filename, max_age=3600)
+        return _read_now(send_from_directory(kiosk_static_folder(), filename, max_age=3600))
 
     @app.before_request
     def start_timer() -> None:
