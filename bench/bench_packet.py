@@ -138,33 +138,13 @@ def interleave(contenders: Sequence[tuple[str, Callable[[], object]]], rounds: i
 
 
 def warm(rounds: int) -> dict[str, Timing]:
-    import weasyprint
-
-    from tpi_forms.pdf import render as pdfmod
-    from tpi_forms.pdf.packet import RECORD_ATTACHMENT, PacketRenderer, PacketSettings
-    from tpi_forms.record.model import ConsentRecord, record_hash
+    from tpi_forms.pdf.packet import PacketRenderer, PacketSettings
 
     renderer = PacketRenderer()
     whole = PacketRenderer(PacketSettings(consent_cache_entries=0))
     record = sample_record()
-    final = renderer.finalise(record, GENERATED)
-    data = final.to_json()
-    final = ConsentRecord.from_json(data)
-    html = renderer.html(final, record_hash(final))
-    base = pdfmod.static_base_url()
-    options = {"pdf_variant": pdfmod.DEFAULT_VARIANT, "output_intent": pdfmod.OUTPUT_INTENT}
-
-    def raw() -> bytes:
-        fetcher = pdfmod.AssetFetcher()
-        css = [weasyprint.CSS(url=base + s, url_fetcher=fetcher) for s in renderer.stylesheets]
-        document = weasyprint.HTML(string=html, base_url=base, url_fetcher=fetcher).render(
-            stylesheets=css, color_profiles=pdfmod._color_profiles(), **options
-        )
-        attachment = weasyprint.Attachment(
-            file_obj=io.BytesIO(data), name=RECORD_ATTACHMENT, relationship="Data"
-        )
-        out: bytes = document.write_pdf(attachments=[attachment], **options)
-        return out
+    html, _ = packet_html(renderer, record)
+    raw = raw_job(renderer, record)
 
     contenders: list[tuple[str, Callable[[], object]]] = [
         ("packet (consent pages laid out once)", lambda: renderer.render(record)),
@@ -296,18 +276,24 @@ def scale(rounds: int) -> list[tuple[str, int, Timing]]:
     return rows
 
 
+def packet_html(renderer: Any, record: ConsentRecord) -> tuple[str, bytes]:
+    """The full HTML of ``record``'s packet and the record as embedded (JSON)."""
+    from tpi_forms.record.model import ConsentRecord, record_hash
+
+    final = renderer.finalise(record, GENERATED)
+    data = final.to_json()
+    final = ConsentRecord.from_json(data)
+    return renderer.html(final, record_hash(final)), data
+
+
 def raw_job(renderer: Any, record: ConsentRecord) -> Callable[[], bytes]:
     """Raw WeasyPrint on ``record``'s full packet HTML, as a plain WeasyPrint call makes it."""
     import weasyprint
 
     from tpi_forms.pdf import render as pdfmod
     from tpi_forms.pdf.packet import RECORD_ATTACHMENT
-    from tpi_forms.record.model import ConsentRecord, record_hash
 
-    final = renderer.finalise(record, GENERATED)
-    data = final.to_json()
-    final = ConsentRecord.from_json(data)
-    html = renderer.html(final, record_hash(final))
+    html, data = packet_html(renderer, record)
     base = pdfmod.static_base_url()
     options = {"pdf_variant": pdfmod.DEFAULT_VARIANT, "output_intent": pdfmod.OUTPUT_INTENT}
 
