@@ -13,7 +13,6 @@ import datetime as dt
 import os
 import shutil
 import threading
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from test_logo import logo_png
 from tpi_forms._resources import static_folder
 from tpi_forms.definitions.clinic import Clinic, load_clinic
 from tpi_forms.errors import PacketError
-from tpi_forms.pdf import consent_cache, render, streams
+from tpi_forms.pdf import consent_cache, render
 from tpi_forms.pdf.consent_cache import ConsentPageCache
 from tpi_forms.pdf.packet import PacketRenderer, PacketSettings
 from tpi_forms.record.model import ConsentRecord
@@ -206,28 +205,6 @@ def test_one_renderer_in_several_threads() -> None:
         thread.join()
     assert errors == []
     assert made == expected
-
-
-def test_streams_are_compressed_once_and_the_file_is_the_same(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    record = make_record("en")
-    calls: list[int] = []
-    real = zlib.compressobj
-
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(zlib, "compressobj", counting)
-    once = PacketRenderer().render(record, generated_at=GENERATED)
-    with_once = len(calls)
-    monkeypatch.setattr(streams, "_to_bytes", None)  # pydyf's own way: every stream, twice
-    calls.clear()
-    twice = PacketRenderer().render(record, generated_at=GENERATED)
-    assert once == twice
-    # Left to pydyf: only the object and cross-reference streams it makes while writing.
-    assert with_once <= 4 < len(calls)
 
 
 def test_the_running_header_is_laid_out_once_and_drawn_on_every_page(

@@ -47,6 +47,7 @@ from .heading import _header_name, _logo_view, _record_logo, _titles
 from .packet import MAX_ANSWER_CHARS, MAX_RECORD_BYTES
 from .printed import medicine_name, patient_identity, readable_answers, signer_roles
 from .render import AssetFetcher, Attachment, PdfMetadata, render_pdf
+from .streams import PYDYF_LEVEL
 
 __all__ = ["RELEASES", "Release", "ReleasedPacketRenderer", "release_of"]
 
@@ -65,6 +66,8 @@ class Release:
     """The version of the shipped questionnaire whose labels printed the answers."""
     signer_fields: tuple[str, ...]
     """The signature fields a signer role could ask for then."""
+    compress_level: int
+    """The zlib level its streams were compressed at (`tpi_forms.pdf.streams`)."""
 
     @property
     def folder(self) -> Path:
@@ -79,6 +82,7 @@ RELEASES = (
         variant="pdf/a-3u",
         questionnaire_version="1.0.0",
         signer_fields=("relationship", "language"),
+        compress_level=PYDYF_LEVEL,
     ),
 )
 """Every release whose packets verify with its own renderer, oldest first."""
@@ -174,6 +178,7 @@ class ReleasedPacketRenderer:
                 generator=self.release.creator,
             ),
             fetcher=AssetFetcher(self.release.folder / "pdf"),  # its stylesheets only
+            compress_level=self.release.compress_level,
         )
 
     def html(self, record: ConsentRecord, digest: str) -> str:

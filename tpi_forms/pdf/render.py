@@ -35,7 +35,7 @@ import functools
 import mimetypes
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.resources import files
@@ -50,7 +50,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 
 from .._resources import static_folder
 from ..errors import PdfError, RefusedResourceError
-from .streams import compress_once
+from .streams import LEVEL, write_once
 from .tagging import TAGGED_VARIANT, finish_tagged
 
 PDF_VARIANTS = ("pdf/a-3b", "pdf/a-3u", "pdf/a-3a")
@@ -254,15 +254,17 @@ def _unique_associated_files(document: object, pdf: object) -> None:
         catalog["AF"].extend(unique)
 
 
-def _finish_tagged(document: object, pdf: object) -> None:
-    _unique_associated_files(document, pdf)
-    finish_tagged(document, pdf)
-    compress_once(pdf)
+def _finisher(tagged: bool, level: int) -> Callable[[object, object], None]:
+    """What is done to the PDF before pydyf writes it: attachments listed once, the tags of
+    ``tagged`` PDFs finished, every stream compressed at zlib ``level`` (`write_once`)."""
 
+    def finish(document: object, pdf: object) -> None:
+        _unique_associated_files(document, pdf)
+        if tagged:
+            finish_tagged(document, pdf)
+        write_once(pdf, level)
 
-def _finish_untagged(document: object, pdf: object) -> None:
-    _unique_associated_files(document, pdf)
-    compress_once(pdf)
+    return finish
 
 
 def _refused_message(fetcher: AssetFetcher) -> str:
@@ -285,6 +287,7 @@ def render_pdf(
     variant: str = DEFAULT_VARIANT,
     fetcher: AssetFetcher | None = None,
     styles: ParsedStyles | None = None,
+    compress_level: int = LEVEL,
 ) -> bytes:
     """Render ``html`` to PDF/A-3 bytes with ``attachments`` embedded.
 
@@ -294,13 +297,19 @@ def render_pdf(
         inspect ``served``/``refused`` afterwards.
     :param styles: stylesheets already parsed (`ParsedStyles`), with the font configuration
         they were parsed with; None parses ``stylesheets`` for this render alone.
+    :param compress_level: zlib level of the file's streams (`tpi_forms.pdf.streams`).
     :raises RefusedResourceError: the HTML or CSS named anything but our assets or ``data:``.
     """
     check_variant(variant)
     fetcher = fetcher or AssetFetcher()
     document = layout_html(html, stylesheets, variant=variant, fetcher=fetcher, styles=styles)
     return write_document(
-        document, metadata=metadata, attachments=attachments, variant=variant, fetcher=fetcher
+        document,
+        metadata=metadata,
+        attachments=attachments,
+        variant=variant,
+        fetcher=fetcher,
+        compress_level=compress_level,
     )
 
 
@@ -364,9 +373,11 @@ def write_document(
     attachments: Sequence[Attachment] = (),
     variant: str = DEFAULT_VARIANT,
     fetcher: AssetFetcher,
+    compress_level: int = LEVEL,
 ) -> bytes:
     """Write laid-out pages as PDF/A-3 bytes with ``metadata`` and ``attachments``.
 
+    :param compress_level: zlib level of the file's streams (`tpi_forms.pdf.streams`).
     :raises RefusedResourceError: the document names an attachment of its own.
     """
     created = metadata.created or datetime.now(UTC)
@@ -398,7 +409,7 @@ def write_document(
     try:
         pdf: bytes = document.write_pdf(
             attachments=embedded,
-            finisher=_finish_tagged if variant == TAGGED_VARIANT else _finish_untagged,
+            finisher=_finisher(variant == TAGGED_VARIANT, compress_level),
             **_options(variant),
         )
     except FatalURLFetchingError as exc:
