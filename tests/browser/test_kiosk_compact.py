@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from kiosk.kiosk_client import screening_data
-from playwright.sync_api import Browser, Locator, Page, ViewportSize
+from playwright.sync_api import Browser, FloatRect, Locator, Page, ViewportSize
 
 from tpi_forms.screening.scenarios import example_answers
 
@@ -46,17 +46,15 @@ def shot(page: Page, name: str) -> None:
 
 def swipes_to(page: Page, target: Locator) -> int:
     """Swipes from the top of the page until ``target`` is wholly on the screen."""
-    bottom = float(
-        target.evaluate("e => e.getBoundingClientRect().bottom + window.scrollY")
-    )
+    bottom = float(target.evaluate("e => e.getBoundingClientRect().bottom + window.scrollY"))
     height = page.viewport_size["height"] if page.viewport_size else 768
     return max(0, math.ceil((bottom - height) / (SWIPE * height)))
 
 
-def box(target: Locator) -> dict[str, float]:
+def box(target: Locator) -> FloatRect:
     found = target.bounding_box()
     assert found is not None
-    return dict(found)
+    return found
 
 
 def posted(value: Any) -> list[str]:
@@ -171,8 +169,9 @@ def test_on_a_phone_the_screening_and_its_review_stay_one_column(
     page.goto(f"{server.url}/kiosk/check")
     steps = page.locator(".kiosk-answers").all()
     assert len({round(box(s)["x"]) for s in steps}) == 1
-    tick, confirm = box(page.locator('label[for="answers_true"]')), box(
-        page.locator("form.kiosk-certify button[type=submit]")
+    tick, confirm = (
+        box(page.locator('label[for="answers_true"]')),
+        box(page.locator("form.kiosk-certify button[type=submit]")),
     )
     assert confirm["y"] >= tick["y"] + tick["height"]  # the button under the tick
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
