@@ -1,8 +1,12 @@
-"""Shared test set-up: Hypothesis profiles, and the signed packet that many tests read."""
+"""Shared test set-up: Hypothesis profiles, xdist workers, and the signed packets that many
+tests read."""
 
 from __future__ import annotations
 
+import fcntl
 import os
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -30,10 +34,59 @@ settings.register_profile(
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
+WORKERS_PER_CORE = 2
+"""pytest-xdist workers per core for ``-n auto`` (pyproject addopts): much of the suite waits
+(servers starting, browsers, idle timeouts), so two workers a core keep the cores busy."""
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto``: `WORKERS_PER_CORE` a core, unless PYTEST_XDIST_AUTO_NUM_WORKERS says how many
+    (then xdist's own hook reads it)."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS") or config.option.numprocesses == "logical":
+        return None
+    return WORKERS_PER_CORE * len(os.sched_getaffinity(0))
+
+
+def once_per_run(
+    tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[], bytes]
+) -> bytes:
+    """``make()``, called once per test run: the first xdist worker to ask writes it to a file
+    beside the workers' temporary folders, under a lock, and the others read that file."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's folder, above each worker's own
+    path = Path(shared) / name
+    with open(path.with_name(name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.exists():
+            return path.read_bytes()
+        made = make()
+        part = path.with_name(name + ".part")
+        part.write_bytes(made)
+        part.replace(path)
+        return made
+
+
 @pytest.fixture(scope="session")
-def signed_en() -> tuple[ConsentRecord, bytes]:
+def signed_en(tmp_path_factory: pytest.TempPathFactory) -> tuple[ConsentRecord, bytes]:
     """The usual English record (``make_record("en")``) and its packet, rendered once per run
-    (once per worker with pytest-xdist), without a WeasyPrint warning."""
+    (`once_per_run`: one worker renders it for all), without a WeasyPrint warning."""
     record = make_record("en")
-    with no_weasyprint_logs():
-        return record, render_packet(record, generated_at=SIGNED)
+
+    def render() -> bytes:
+        with no_weasyprint_logs():
+            return render_packet(record, generated_at=SIGNED)
+
+    return record, once_per_run(tmp_path_factory, "signed-en.pdf", render)
+
+
+@pytest.fixture(scope="session")
+def signed_es(tmp_path_factory: pytest.TempPathFactory) -> tuple[ConsentRecord, bytes]:
+    """`signed_en` in Spanish: ``make_record("es")`` and its packet, rendered once per run."""
+    record = make_record("es")
+
+    def render() -> bytes:
+        with no_weasyprint_logs():
+            return render_packet(record, generated_at=SIGNED)
+
+    return record, once_per_run(tmp_path_factory, "signed-es.pdf", render)
