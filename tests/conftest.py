@@ -3,14 +3,11 @@ tests read."""
 
 from __future__ import annotations
 
-import fcntl
 import os
-from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
-from packet_fixtures import SIGNED, make_record, no_weasyprint_logs
+from packet_fixtures import SIGNED, make_record, no_weasyprint_logs, once_per_run
 
 from tpi_forms.pdf.packet import render_packet
 from tpi_forms.record.model import ConsentRecord
@@ -45,26 +42,6 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS") or config.option.numprocesses == "logical":
         return None
     return WORKERS_PER_CORE * len(os.sched_getaffinity(0))
-
-
-def once_per_run(
-    tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[], bytes]
-) -> bytes:
-    """``make()``, called once per test run: the first xdist worker to ask writes it to a file
-    beside the workers' temporary folders, under a lock, and the others read that file."""
-    shared = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        shared = shared.parent  # the run's folder, above each worker's own
-    path = Path(shared) / name
-    with open(path.with_name(name + ".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if path.exists():
-            return path.read_bytes()
-        made = make()
-        part = path.with_name(name + ".part")
-        part.write_bytes(made)
-        part.replace(path)
-        return made
 
 
 @pytest.fixture(scope="session")
