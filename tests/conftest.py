@@ -1,4 +1,5 @@
-"""Shared test set-up: Hypothesis profiles, and the signed packet that many tests read."""
+"""Shared test set-up: Hypothesis profiles, xdist workers, and the signed packets that many
+tests read."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import os
 
 import pytest
 from hypothesis import HealthCheck, settings
-from packet_fixtures import SIGNED, make_record, no_weasyprint_logs
+from packet_fixtures import SIGNED, make_record, no_weasyprint_logs, once_per_run
 
 from tpi_forms.pdf.packet import render_packet
 from tpi_forms.record.model import ConsentRecord
@@ -30,10 +31,39 @@ settings.register_profile(
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
+WORKERS_PER_CORE = 2
+"""pytest-xdist workers per core for ``-n auto`` (pyproject addopts): much of the suite waits
+(servers starting, browsers, idle timeouts), so two workers a core keep the cores busy."""
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto``: `WORKERS_PER_CORE` a core, unless PYTEST_XDIST_AUTO_NUM_WORKERS says how many
+    (then xdist's own hook reads it)."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS") or config.option.numprocesses == "logical":
+        return None
+    return WORKERS_PER_CORE * len(os.sched_getaffinity(0))
+
+
 @pytest.fixture(scope="session")
-def signed_en() -> tuple[ConsentRecord, bytes]:
+def signed_en(tmp_path_factory: pytest.TempPathFactory) -> tuple[ConsentRecord, bytes]:
     """The usual English record (``make_record("en")``) and its packet, rendered once per run
-    (once per worker with pytest-xdist), without a WeasyPrint warning."""
+    (`once_per_run`: one worker renders it for all), without a WeasyPrint warning."""
     record = make_record("en")
-    with no_weasyprint_logs():
-        return record, render_packet(record, generated_at=SIGNED)
+
+    def render() -> bytes:
+        with no_weasyprint_logs():
+            return render_packet(record, generated_at=SIGNED)
+
+    return record, once_per_run(tmp_path_factory, "signed-en.pdf", render)
+
+
+@pytest.fixture(scope="session")
+def signed_es(tmp_path_factory: pytest.TempPathFactory) -> tuple[ConsentRecord, bytes]:
+    """`signed_en` in Spanish: ``make_record("es")`` and its packet, rendered once per run."""
+    record = make_record("es")
+
+    def render() -> bytes:
+        with no_weasyprint_logs():
+            return render_packet(record, generated_at=SIGNED)
+
+    return record, once_per_run(tmp_path_factory, "signed-es.pdf", render)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import io
 import logging
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pypdf
+import pytest
 
 from tpi_forms.definitions.clinic import Clinic, sample_clinic
 from tpi_forms.pdf.packet import build_record
@@ -136,3 +140,23 @@ def no_weasyprint_logs() -> Iterator[list[logging.LogRecord]]:
     finally:
         logger.removeHandler(handler)
     assert not records, [r.getMessage() for r in records]
+
+
+def once_per_run(
+    tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[], bytes]
+) -> bytes:
+    """``make()``, called once per test run: the first xdist worker to ask writes it to a file
+    beside the workers' temporary folders, under a lock, and the others read that file."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's folder, above each worker's own
+    path = Path(shared) / name
+    with open(path.with_name(name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.exists():
+            return path.read_bytes()
+        made = make()
+        part = path.with_name(name + ".part")
+        part.write_bytes(made)
+        part.replace(path)
+        return made

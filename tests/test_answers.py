@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]
@@ -188,13 +189,21 @@ def test_random_objects_never_crash_validation(raw: dict[str, Any]) -> None:
         assert set(valid) <= set(Q.questions)
 
 
+@functools.cache
+def schema_validator() -> Any:
+    """`answers_schema` checked against its metaschema once, and a validator of it (what
+    ``jsonschema.validate`` does on every call)."""
+    jsonschema.Draft202012Validator.check_schema(answers_schema())
+    return jsonschema.Draft202012Validator(answers_schema())
+
+
 @pytest.mark.slow
 @given(valid_answers())
 @settings(max_examples=examples(150), deadline=None)
 def test_valid_answers_validate_to_a_fixed_point(raw: dict[str, Any]) -> None:
     valid = validate_answers(raw, today=TODAY)
     assert validate_answers(valid, today=TODAY) == valid
-    jsonschema.validate(valid, answers_schema(), cls=jsonschema.Draft202012Validator)
+    schema_validator().validate(valid)
 
 
 # --- scores -----------------------------------------------------------------------------

@@ -9,19 +9,21 @@ from pathlib import Path
 
 import pytest
 from conftest_fhir import check_resource
-from packet_fixtures import make_record
 from seal_fixtures import make_pki
 
 from tpi_forms.cli import main
 from tpi_forms.fhir.bundle import FhirExportError, bundle_from_packet
-from tpi_forms.pdf.packet import render_blank_packet, render_packet
+from tpi_forms.pdf.packet import render_blank_packet
 from tpi_forms.pdf.seal import seal_pdf
+from tpi_forms.record.model import ConsentRecord
 
 
 @pytest.fixture(scope="module")
-def packet(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def packet(
+    tmp_path_factory: pytest.TempPathFactory, signed_es: tuple[ConsentRecord, bytes]
+) -> Path:
     path = tmp_path_factory.mktemp("fhir") / "packet.pdf"
-    path.write_bytes(render_packet(make_record("es")))
+    path.write_bytes(signed_es[1])
     return path
 
 

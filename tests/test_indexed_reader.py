@@ -8,15 +8,14 @@ from collections.abc import Iterator
 
 import pytest
 from freezegun import freeze_time
-from packet_fixtures import make_record, no_weasyprint_logs
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 from seal_fixtures import SEALED_ON, LocalPki, serve_pki
 
 from tpi_forms.pdf import indexed_reader
 from tpi_forms.pdf.indexed_reader import IndexedPdfReader
-from tpi_forms.pdf.packet import render_packet
 from tpi_forms.pdf.seal import seal_pdf
+from tpi_forms.record.model import ConsentRecord
 
 
 @pytest.fixture(scope="module")
@@ -26,9 +25,8 @@ def pki() -> Iterator[LocalPki]:
 
 
 @pytest.fixture(scope="module")
-def sealed(pki: LocalPki) -> bytes:
-    with no_weasyprint_logs():
-        packet = render_packet(make_record("en"))
+def sealed(pki: LocalPki, signed_en: tuple[ConsentRecord, bytes]) -> bytes:
+    packet = signed_en[1]
     with freeze_time(SEALED_ON, tick=True, real_asyncio=True):
         return seal_pdf(
             packet,

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from packet_fixtures import SIGNED, make_record, no_weasyprint_logs
+from packet_fixtures import no_weasyprint_logs
 
 from tpi_forms.cli import main
 from tpi_forms.errors import PacketError
 from tpi_forms.pdf.bilingual import render_multilingual_blank
-from tpi_forms.pdf.packet import render_blank_packet, render_packet
+from tpi_forms.pdf.packet import render_blank_packet
 from tpi_forms.record.model import ConsentRecord
 
 
@@ -28,12 +28,6 @@ def blank() -> bytes:
 def bilingual() -> bytes:
     with no_weasyprint_logs():
         return render_multilingual_blank(("en", "es"))
-
-
-@pytest.fixture(scope="module")
-def signed_es() -> bytes:
-    with no_weasyprint_logs():
-        return render_packet(make_record("es"), generated_at=SIGNED)
 
 
 def elements(pdf: pikepdf.Pdf) -> Iterator[pikepdf.Dictionary]:
@@ -99,13 +93,13 @@ def test_signed_packet_is_tagged(signed_en: tuple[ConsentRecord, bytes]) -> None
 
 
 def test_signature_alternate_text_names_signer_way_and_time(
-    signed_en: tuple[ConsentRecord, bytes], signed_es: bytes
+    signed_en: tuple[ConsentRecord, bytes], signed_es: tuple[ConsentRecord, bytes]
 ) -> None:
     with pikepdf.open(io.BytesIO(signed_en[1])) as pdf:
         alt = [str(e.Alt) for e in elements(pdf) if e.S == "/Figure"][0]
     assert alt.startswith("Signature of Alex Example, drawn on screen, ")
     assert "2026" in alt and "9:30" in alt  # 15:30 UTC in the clinic's zone
-    with check_tagged(signed_es, "es") as pdf:
+    with check_tagged(signed_es[1], "es") as pdf:
         alt = [str(e.Alt) for e in elements(pdf) if e.S == "/Figure"][0]
     assert alt.startswith("Firma de Alex Example, dibujada en la pantalla, ")
     assert "marzo" in alt and "9:30" in alt

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 from freezegun import freeze_time
-from packet_fixtures import make_record, no_weasyprint_logs
+from packet_fixtures import no_weasyprint_logs
 from seal_fixtures import SEALED_ON, LocalPki, Pki, make_pki, serve_pki
 
-from tpi_forms.pdf.packet import render_blank_packet, render_packet
+from tpi_forms.pdf.packet import render_blank_packet
 from tpi_forms.pdf.seal import seal_pdf
+from tpi_forms.record.model import ConsentRecord
 
 UNSEALED = ("blank", "signed")
 SEALED = ("sealed-ec", "sealed-rsa")
@@ -49,11 +50,14 @@ def local_pki() -> Iterator[LocalPki]:
 
 @pytest.fixture(scope="module")
 def files(
-    pkis: dict[str, Pki], local_pki: LocalPki, tmp_path_factory: pytest.TempPathFactory
+    pkis: dict[str, Pki],
+    local_pki: LocalPki,
+    tmp_path_factory: pytest.TempPathFactory,
+    signed_en: tuple[ConsentRecord, bytes],
 ) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("independent")
+    signed = signed_en[1]
     with no_weasyprint_logs():
-        signed = render_packet(make_record("en"))
         data = {"blank": render_blank_packet(), "signed": signed}
     for name, pki in pkis.items():
         data[name] = seal_pdf(signed, pki.clinic_key, pki.clinic_cert)

@@ -14,12 +14,11 @@ from collections.abc import Iterator
 import pikepdf
 import pytest
 from freezegun import freeze_time
-from packet_fixtures import make_record, no_weasyprint_logs
 from seal_fixtures import SEALED_ON, LocalPki, serve_pki
 
 from tpi_forms.errors import SealError
-from tpi_forms.pdf.packet import render_packet
 from tpi_forms.pdf.seal import reseal_pdf, seal_pdf
+from tpi_forms.record.model import ConsentRecord
 from tpi_forms.verify.packet import Verification, verify_packet
 
 LATER = SEALED_ON + dt.timedelta(hours=1)
@@ -36,9 +35,8 @@ def pki() -> Iterator[LocalPki]:
 
 
 @pytest.fixture(scope="module")
-def packet() -> bytes:
-    with no_weasyprint_logs():
-        return render_packet(make_record("en"))
+def packet(signed_en: tuple[ConsentRecord, bytes]) -> bytes:
+    return signed_en[1]
 
 
 def seal(

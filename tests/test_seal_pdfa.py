@@ -9,12 +9,11 @@ from typing import Any
 import pikepdf
 import pypdf
 import pytest
-from packet_fixtures import make_record, no_weasyprint_logs
 from seal_fixtures import Pki, make_pki
 
 from tpi_forms.errors import SealError
-from tpi_forms.pdf.packet import render_packet
 from tpi_forms.pdf.seal import seal_pdf
+from tpi_forms.record.model import ConsentRecord
 from tpi_forms.verify.packet import verify_packet
 
 PRODUCER = "{http://ns.adobe.com/pdf/1.3/}Producer"
@@ -23,9 +22,8 @@ CHANGED_BY_A_SEAL = {PRODUCER, MODIFIED, "{http://ns.adobe.com/xap/1.0/}Metadata
 
 
 @pytest.fixture(scope="module")
-def packet() -> bytes:
-    with no_weasyprint_logs():
-        return render_packet(make_record("en"))
+def packet(signed_en: tuple[ConsentRecord, bytes]) -> bytes:
+    return signed_en[1]
 
 
 @pytest.fixture(scope="module", params=["ec", "rsa"])

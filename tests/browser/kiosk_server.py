@@ -32,6 +32,9 @@ class KioskServer:
         settings.setdefault("trust_client_header", True)
         # The tests written for the one-page consent keep it; the paged consent's tests ask for it.
         settings.setdefault("consent_layout", "single")
+        # No sample packet rendered at start (and waited for at stop): tests/kiosk/test_warm_up.py
+        # is where the warm-up is tested.
+        settings.setdefault("warm_packets", False)
         config = KioskConfig(data_dir=data, idle_timeout=idle_timeout, log_file=False, **settings)
         self.app = create_app(config)
         accounts = self.services.accounts

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -13,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cold_kiosk import cold_kiosk
 
 from tpi_forms.cli import main
 from tpi_forms.kiosk.security import PIN_FILE, StaffPin
@@ -61,7 +60,14 @@ def test_bad_options_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str])
     assert "error:" in capsys.readouterr().err
 
 
-def test_short_pin_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_short_pin_file_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cold_kiosk import cold_config
+
+    from tpi_forms.kiosk import config
+
+    monkeypatch.setattr(config, "KioskConfig", cold_config())  # the close waits for no warm-up
     pin_file = tmp_path / "pin.txt"
     pin_file.write_text("123\n", "utf-8")
     code = main(["kiosk", "--data", str(tmp_path / "d"), "--staff-pin-file", str(pin_file)])
@@ -91,12 +97,11 @@ def serve(data: Path, port: int) -> tuple[subprocess.Popen[str], list[str]]:
 
 
 def serve_with(options: list[str]) -> tuple[subprocess.Popen[str], list[str]]:
+    """A kiosk server process (``tpi-forms kiosk options``) once it says it is serving, and
+    what it printed; its packet workers start cold (`cold_kiosk`)."""
+    command, env = cold_kiosk(options)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tpi_forms", "kiosk", *options],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
     )
     assert proc.stdout is not None
     lines = []

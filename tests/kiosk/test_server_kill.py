@@ -107,13 +107,13 @@ def test_killed_server_loses_no_acknowledged_submission(tmp_path: Path) -> None:
         t.start()
     try:
         for _ in range(5):
-            time.sleep(rng.uniform(1.0, 3.0))
+            time.sleep(rng.uniform(0.7, 2.0))
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=30)
             assert proc.stdout is not None
             proc.stdout.close()
             proc, _ = serve(data, port)
-        time.sleep(2.0)
+        time.sleep(1.0)
     finally:
         stop.set()
         for t in tablets:

@@ -7,11 +7,20 @@ import datetime as dt
 import functools
 import io
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 import pikepdf
 import pytest
-from packet_fixtures import SIGNED, make_record, no_weasyprint_logs, pdf_text, reembed, squash
+from packet_fixtures import (
+    SIGNED,
+    make_record,
+    no_weasyprint_logs,
+    once_per_run,
+    pdf_text,
+    reembed,
+    squash,
+)
 from review_fixtures import decision, review_record
 from screening_helpers import TODAY, answers
 
@@ -82,8 +91,7 @@ def embedded_fonts(pdf: bytes) -> list[tuple[str, bool]]:
     return sorted(found.items())
 
 
-@functools.cache
-def packet(script: str) -> bytes:
+def render_named(script: str) -> bytes:
     """The signed packet of a record whose patient and first signer carry the script's name."""
     record = make_record(name=NAMES[script])
     assert record.answers["patient_name"] == nfc(NAMES[script])
@@ -92,8 +100,23 @@ def packet(script: str) -> bytes:
         return render_packet(record)
 
 
+@pytest.fixture(scope="session")
+def packet(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], bytes]:
+    """`render_named`, each script's packet rendered once per run (`once_per_run`)."""
+
+    @functools.cache
+    def named(script: str) -> bytes:
+        return once_per_run(
+            tmp_path_factory, f"named-{script}.pdf", functools.partial(render_named, script)
+        )
+
+    return named
+
+
 @pytest.mark.parametrize("script", NAMES)
-def test_packet_prints_every_glyph_of_a_name_in_any_script(script: str) -> None:
+def test_packet_prints_every_glyph_of_a_name_in_any_script(
+    script: str, packet: Callable[[str], bytes]
+) -> None:
     pdf = packet(script)  # fails on a WeasyPrint warning: no glyph is missing
     fonts = embedded_fonts(pdf)
     assert fonts and all(embedded for _, embedded in fonts), fonts
@@ -114,14 +137,18 @@ COPIED_OUT = [
 
 
 @pytest.mark.parametrize("script", COPIED_OUT)
-def test_a_name_in_any_script_copies_out_as_written(script: str) -> None:
+def test_a_name_in_any_script_copies_out_as_written(
+    script: str, packet: Callable[[str], bytes]
+) -> None:
     name = squash(nfc(NAMES[script]))
     assert text_layer([NAMES[script]], locale="en") == (name,)
     assert name in nfc(squash(pdf_text(packet(script))[0]))
 
 
 @pytest.mark.parametrize("script", NAMES)
-def test_signed_packet_for_a_name_in_any_script_verifies(script: str) -> None:
+def test_signed_packet_for_a_name_in_any_script_verifies(
+    script: str, packet: Callable[[str], bytes]
+) -> None:
     (printed,) = text_layer([NAMES[script]], locale="en") or ("",)
     pdf = packet(script)
     result = verify_packet(pdf)
@@ -145,7 +172,9 @@ def renamed(pdf: bytes, name: str) -> bytes:
     return reembed(pdf, rename)
 
 
-def test_a_devanagari_name_is_looked_for_as_the_text_layer_copies_it_out() -> None:
+def test_a_devanagari_name_is_looked_for_as_the_text_layer_copies_it_out(
+    packet: Callable[[str], bytes],
+) -> None:
     (printed,) = text_layer([NAMES["hindi"]], locale="en") or ("",)
     assert printed and printed != squash(NAMES["hindi"])
     text = nfc(squash("".join(pdf_text(packet("hindi")))))
@@ -153,7 +182,7 @@ def test_a_devanagari_name_is_looked_for_as_the_text_layer_copies_it_out() -> No
     assert text_layer([OTHER_HINDI], locale="en") != (printed,)
 
 
-def test_a_hindi_packet_printing_another_name_fails() -> None:
+def test_a_hindi_packet_printing_another_name_fails(packet: Callable[[str], bytes]) -> None:
     forged = renamed(packet("hindi"), OTHER_HINDI)
     result = verify_packet(forged)
     problems = {c.name: c.detail for c in result.failed()}
@@ -163,7 +192,7 @@ def test_a_hindi_packet_printing_another_name_fails() -> None:
     assert {"record_hash_printed", "page_text", "page_drawing"} <= set(problems)
 
 
-def test_a_name_spelled_as_another_copies_out_still_fails() -> None:
+def test_a_name_spelled_as_another_copies_out_still_fails(packet: Callable[[str], bytes]) -> None:
     """A record naming "अनीता शार्मा" (what "अनीता शर्मा" copies out as) on that patient's packet:
     its name is in the pages' text as written, but the pages are not what it renders to."""
     copied = text_layer([NAMES["hindi"]], locale="en")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import http.client
-import os
 import socket
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
+
+from cold_kiosk import cold_kiosk
 
 SLOW_CLIENTS = 120
 """More than waitress's default connection limit (100)."""
@@ -23,12 +23,9 @@ def free_port() -> int:
 
 
 def start_server(data: Path, port: int) -> subprocess.Popen[str]:
+    command, env = cold_kiosk(["--data", str(data), "--port", str(port)])
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tpi_forms", "kiosk", "--data", str(data), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
     )
     assert proc.stdout is not None
     deadline = time.monotonic() + 60
