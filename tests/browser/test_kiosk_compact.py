@@ -22,6 +22,7 @@ from tpi_forms.screening.scenarios import example_answers
 
 from .harness import PHONE, TABLET
 from .kiosk_server import KioskServer, tablet
+from .test_browser_screening import fill_step_by_touch
 
 pytestmark = pytest.mark.browser
 
@@ -57,32 +58,6 @@ def box(target: Locator) -> FloatRect:
     return found
 
 
-def posted(value: Any) -> list[str]:
-    items = value if isinstance(value, list) else [value]
-    return ["yes" if v is True else "no" if v is False else str(v) for v in items]
-
-
-def answer_step(page: Page, answers: dict[str, Any]) -> None:
-    """Answer the questions of the step shown (follow-ups too), as the clear scenario does."""
-    done: set[str] = set()
-    while True:
-        shown = page.eval_on_selector_all(
-            "[data-tpi-step]:not([hidden]) [data-tpi-question]:not([hidden])",
-            "els => els.map(e => e.getAttribute('data-tpi-question'))",
-        )
-        todo = [q for q in shown if q not in done and q in answers]
-        if not todo:
-            return
-        qid = todo[0]
-        done.add(qid)
-        wrapper = page.locator(f'[data-tpi-question="{qid}"]')
-        if wrapper.locator("input[type=radio], input[type=checkbox]").count():
-            for value in posted(answers[qid]):
-                wrapper.locator(f'input[value="{value}"]').check()
-        else:
-            wrapper.locator("input, textarea").first.fill(str(answers[qid]))
-
-
 def start(page: Page, server: KioskServer) -> None:
     page.goto(server.url)
     page.get_by_role("button", name="Start check-in").tap()
@@ -112,7 +87,7 @@ def test_on_the_tablet_the_screening_and_its_review_take_few_swipes(
     for _ in range(page.locator("[data-tpi-step]").count()):
         step = page.locator("[data-tpi-step]:not([hidden])")
         name = str(step.get_attribute("id")).removeprefix("tpi-step-")
-        answer_step(page, answers)
+        fill_step_by_touch(page, answers)
         last = page.locator("[data-tpi-next]").is_hidden()
         control = page.locator("[data-tpi-submit]" if last else "[data-tpi-next]")
         needed[name] = swipes_to(page, control)
