@@ -4,8 +4,10 @@ tests read."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from hypothesis import HealthCheck, settings
 from packet_fixtures import SIGNED, make_record, no_weasyprint_logs, once_per_run
 
@@ -42,6 +44,36 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS") or config.option.numprocesses == "logical":
         return None
     return WORKERS_PER_CORE * len(os.sched_getaffinity(0))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_staff_secrets() -> Iterator[PasswordHasher]:
+    """Staff secrets hashed with argon2's test profile (``profiles.CHEAPEST``) in this process.
+
+    The kiosk hashes each secret with the RFC 9106 low-memory profile, about 0.1 s of CPU per
+    hash and per check; the kiosk and browser tests make and check hundreds. They check the
+    same code with the cheapest parameters; `tests/kiosk/test_accounts.py` checks the real
+    ones (with `production_hasher`), and kiosks started as their own process keep them.
+    """
+    from tpi_forms.kiosk import accounts
+
+    production = accounts._HASHER
+    accounts._HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    try:
+        yield production
+    finally:
+        accounts._HASHER = production
+
+
+@pytest.fixture
+def production_hasher(
+    cheap_staff_secrets: PasswordHasher, monkeypatch: pytest.MonkeyPatch
+) -> PasswordHasher:
+    """The kiosk's own hasher back in place for one test."""
+    from tpi_forms.kiosk import accounts
+
+    monkeypatch.setattr(accounts, "_HASHER", cheap_staff_secrets)
+    return cheap_staff_secrets
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, extract_parameters, profiles
 
 from tpi_forms.errors import AccountError, PinError
 from tpi_forms.kiosk.accounts import COMMAND_LINE, StaffAccounts, StaffPin
@@ -20,6 +21,17 @@ def accounts(tmp_path: Path) -> Iterator[StaffAccounts]:
     store = KioskStore(tmp_path / "data")
     yield StaffAccounts(store)
     store.close()
+
+
+def test_secrets_are_hashed_with_the_rfc_9106_low_memory_profile(
+    accounts: StaffAccounts, production_hasher: PasswordHasher
+) -> None:
+    """The kiosk's own parameters (the other tests run with argon2's cheapest, conftest.py)."""
+    ana = accounts.create("Ana Ruiz", "clinician", "246810", by=COMMAND_LINE)
+    (stored,) = accounts.store._conn().execute("SELECT secret_hash FROM staff_users").fetchone()
+    assert extract_parameters(stored) == profiles.RFC_9106_LOW_MEMORY
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert accounts.verify(ana.id, "246810") == ana and accounts.verify(ana.id, "246811") is None
 
 
 def test_accounts_have_their_own_secrets_and_roles(accounts: StaffAccounts) -> None:
