@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from flask import (
 )
 from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFError, CSRFProtect  # type: ignore[import-untyped]
+from jinja2.bccache import Bucket
 from werkzeug.exceptions import HTTPException
 
 from .._resources import static_folder, templates_folder
@@ -70,6 +72,34 @@ def _read_now(response: Response) -> Response:
     return response
 
 
+class CompiledTemplates(jinja2.BytecodeCache):
+    """The kiosk templates' compiled code, kept in memory for every app of the process.
+
+    Each app has its own Jinja environment; with this cache a second app (a server's reload,
+    or many apps in one test run) loads each template's code instead of compiling it again.
+    Jinja checks each entry against its template's source checksum, so a changed template is
+    compiled again. The entries are as many as the kiosk's templates.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        with self._lock:
+            code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        code = bucket.bytecode_to_string()
+        with self._lock:
+            self._code[bucket.key] = code
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
 def kiosk_static_folder() -> Path:
     """Assets of the kiosk pages themselves (idle timeout, kiosk styles)."""
     return templates_folder() / "kiosk" / "static"
@@ -97,6 +127,7 @@ def create_app(config: KioskConfig) -> Flask:
     data_dir = Path(config.data_dir)
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     app = Flask(__name__, static_folder=None)
+    app.jinja_options = {**app.jinja_options, "bytecode_cache": COMPILED_TEMPLATES}
     app.jinja_loader = jinja2.FileSystemLoader(str(templates_folder()))
     app.config.update(
         SECRET_KEY=secret_key(data_dir),
