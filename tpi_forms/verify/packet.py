@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import unicodedata
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from ..errors import ClinicError, PacketReadError, RecordError
 from ..record.model import RECORD_ATTACHMENT, ConsentRecord, sha256_hex
 from . import limits
 from .consent import consent_check as _consent_check
+from .page_text import PageText, norm
 from .pages import PageRenderer, page_checks
 from .revisions import attachment_check, revision_check
 from .text_layer import not_copied_out
@@ -76,10 +76,6 @@ class Verification:
 
     def failed(self) -> tuple[Check, ...]:
         return tuple(c for c in self.checks if not c.passed)
-
-
-def _norm(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text).split())
 
 
 def pixel_digest(image: Image.Image) -> str:
@@ -175,6 +171,7 @@ def verify_packet(
     )
     add(*attachment_check(reader))
     add(*revision_check(pdf_bytes))
+    text = PageText(pages)  # each page's text extracted once, for every check below
     try:
         for check in page_checks(
             pdf_bytes,
@@ -184,15 +181,17 @@ def verify_packet(
             consent_definition=consent_definition,
             renderer=renderer,
             deadline=deadline,
+            text=text,
         ):
             add(*check)
     except limits.TooLarge as exc:
         add("size_limits", False, limits.too_large(exc))
         return Verification(tuple(checks), record, digest)
     texts = _facts(record, _questionnaire(record, consent_definition))
-    facts = {name: _norm(text) for name, text in texts.items()}
+    facts = {name: norm(written) for name, written in texts.items()}
     facts["record hash"] = digest
-    missing, read = _find_on_pages(pages, facts)
+    # The signature and audit pages (with the running header) hold every fact: read from the end.
+    missing = text.missing(facts, from_end=True)
     printed = "record hash" not in missing
     add(
         "record_hash_printed",
@@ -201,7 +200,9 @@ def verify_packet(
         + ("is printed on the pages" if printed else "is not printed on the pages"),
     )
     missing = [m for m in missing if m != "record hash"]
-    missing = not_copied_out(missing, texts, read, locale=record.locale, renderer=renderer)
+    if missing:  # a fact may run on from one page to the next: the pages' texts joined
+        read = text.joined()
+        missing = not_copied_out(missing, texts, read, locale=record.locale, renderer=renderer)
     add(
         "record_matches_pages",
         not missing,
@@ -214,7 +215,7 @@ def verify_packet(
     add(*_logo_check(record, images))
     from .review import process_checks  # decision, certification, each signer's event
 
-    checks.extend(Check(*c) for c in process_checks(record, pages, renderer))
+    checks.extend(Check(*c) for c in process_checks(record, text, renderer))
     add(*_consent_check(record, consent_definition))
     seal_checks, level = _seal_checks(pdf_bytes, trust_roots, tsa_roots, online, require_level)
     for check in seal_checks:
@@ -301,27 +302,7 @@ def _facts(record: ConsentRecord, questionnaire: Any | None) -> dict[str, str]:
     name = record.answers.get(identity.name) if identity is not None else None
     if isinstance(name, str):
         facts["patient name"] = name
-    return {k: v for k, v in facts.items() if _norm(v)}
-
-
-def _find_on_pages(pages: Sequence[Any], facts: dict[str, str]) -> tuple[list[str], str]:
-    """Names of the facts not found in the page text, reading from the last page back, and
-    the text read (`_norm`ed; every page's when a fact is missing).
-
-    The signature and audit pages (with the running header) hold every fact, so reading stops
-    as soon as all are found: text extraction is the slowest step of verification.
-    """
-    missing = dict(facts)
-    text = ""
-    for page in reversed(pages):
-        try:
-            text = _norm(page.extract_text() or "") + text
-        except Exception:  # pypdf raises many types on damaged content
-            continue
-        missing = {k: v for k, v in missing.items() if v not in text}
-        if not missing:
-            break
-    return list(missing), text
+    return {k: v for k, v in facts.items() if norm(v)}
 
 
 _DRAW = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b")

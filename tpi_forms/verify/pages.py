@@ -35,7 +35,6 @@ import datetime as dt
 import io
 import re
 import threading
-import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ from typing import Any, Protocol
 
 from ..record.model import ConsentRecord
 from .limits import Deadline, TooLarge
+from .page_text import PageText, norm
 from .page_tree import page_digests
 
 
@@ -81,10 +81,6 @@ _SAME = _Page("", b"", Counter())
 _cache: OrderedDict[tuple[object, ...], _Render] = OrderedDict()
 _renderers: dict[tuple[object, ...], Any] = {}
 _lock = threading.Lock()
-
-
-def _norm(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text).split())
 
 
 def _page_size(reader: Any) -> str:
@@ -159,8 +155,12 @@ def page_checks(
     consent_definition: Any | None,
     renderer: PageRenderer | None,
     deadline: Deadline,
+    text: PageText | None = None,
 ) -> list[CheckLine]:
     """The four page checks (`PAGE_CHECKS`) of a packet whose record was read.
+
+    ``text`` is the verification's `PageText` of ``reader``'s pages: the pages' text read here
+    is read once for the checks that follow.
 
     :raises TooLarge: the time budget ran out.
     """
@@ -208,7 +208,7 @@ def page_checks(
     made_reader = made_reader or pypdf.PdfReader(io.BytesIO(made.pdf))
     wanted = _read_pages(made_reader.pages, deadline, same_pages, made.pages)
     try:
-        found = _read_pages(reader.pages, deadline, same_pages, {})
+        found = _read_pages(reader.pages, deadline, same_pages, {}, text)
     except TooLarge:
         raise
     except Exception as exc:  # pypdf raises many types on damaged content
@@ -295,10 +295,18 @@ def _hidden_check(found: Sequence[_Page], wanted: Sequence[_Page]) -> CheckLine:
 
 
 def _read_pages(
-    pages: Any, deadline: Deadline, same: set[int], known: dict[int, _Page]
+    pages: Any,
+    deadline: Deadline,
+    same: set[int],
+    known: dict[int, _Page],
+    text: PageText | None = None,
 ) -> list[_Page]:
     """Each page's text, drawing and hidden text; `_SAME` for the pages in ``same`` (their trees
-    equal the re-render's); ``known`` keeps the pages read before (the re-render's)."""
+    equal the re-render's); ``known`` keeps the pages read before (the re-render's); ``text``
+    is the `PageText` of ``pages`` when there is one.
+
+    :raises Exception: what pypdf raises on a page it cannot read.
+    """
     out = []
     for index, page in enumerate(pages):
         if index in same:
@@ -308,14 +316,14 @@ def _read_pages(
             out.append(known[index])
             continue
         deadline.check()
-        text = _norm(page.extract_text() or "")
+        words = text.read(index) if text is not None else norm(page.extract_text() or "")
         contents = page.get_contents()
         drawing = b"" if contents is None else contents.get_data()
         hidden: Counter[bytes] = Counter()
         box = page.mediabox
         bounds = (float(box.left), float(box.bottom), float(box.right), float(box.top))
         _hidden_shows(drawing, page.get("/Resources"), bounds, hidden, 0)
-        known[index] = _Page(text, drawing, hidden)
+        known[index] = _Page(words, drawing, hidden)
         out.append(known[index])
     return out
 

@@ -20,8 +20,7 @@ words passes that part with a note when none of the shipped outcome words is on 
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import TpiFormsError
@@ -33,72 +32,20 @@ from ..record.required_signers import (
     screening_findings,
 )
 from ..record.review import REVIEW_OUTCOMES, answers_sha256, signer_event_problem
-from .text_layer import not_copied_out
+from .page_text import PageText, norm
 
 CheckRow = tuple[str, bool, str]
 
 
-def _norm(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text).split())
-
-
-class _PageText:
-    """The pages' text, extracted once per page and only as far as a search needs it."""
-
-    def __init__(self, pages: Sequence[Any]) -> None:
-        self.pages = pages
-        self.texts: dict[int, str] = {}
-
-    def text(self, index: int) -> str:
-        if index not in self.texts:
-            try:
-                self.texts[index] = _norm(self.pages[index].extract_text() or "")
-            except Exception:  # pypdf raises many types on damaged content
-                self.texts[index] = ""
-        return self.texts[index]
-
-    def missing(self, facts: dict[str, str], *, from_end: bool = False) -> list[str]:
-        """Names of ``facts`` found on no page (reading stops once every one is found)."""
-        left = {k: v for k, v in facts.items() if v}
-        order: Iterator[int] = iter(range(len(self.pages)))
-        if from_end:
-            order = reversed(range(len(self.pages)))
-        for index in order:
-            if not left:
-                break
-            text = self.text(index)
-            left = {k: v for k, v in left.items() if v not in text}
-        return list(left)
-
-    def not_printed(
-        self, texts: dict[str, str], record: ConsentRecord, renderer: object
-    ) -> list[str]:
-        """Names of ``texts`` (as the record writes them) found on no page, neither as written
-        nor as the packet's text layer copies them out (`tpi_forms.verify.text_layer`)."""
-        missing = self.missing({k: _norm(v) for k, v in texts.items()})
-        if not missing:
-            return []
-        read = "\n".join(self.text(i) for i in range(len(self.pages)))  # a fact is on one page
-        return not_copied_out(missing, texts, read, locale=record.locale, renderer=renderer)
-
-    def contains(self, phrase: str, *, from_end: bool = False) -> bool:
-        """Whether a page holds ``phrase`` (compared case-folded)."""
-        order = range(len(self.pages))
-        for index in reversed(order) if from_end else order:
-            if phrase in self.text(index).casefold():
-                return True
-        return False
-
-
 def process_checks(
-    record: ConsentRecord, pages: Sequence[Any], renderer: object = None
+    record: ConsentRecord, pages: Sequence[Any] | PageText, renderer: object = None
 ) -> list[CheckRow]:
     """The process checks of ``record`` against the text of ``pages`` (pypdf pages).
 
     ``renderer`` is the packet's renderer (`verify_packet`'s), whose text layer gives how the
     record's names and notes copy out of the pages.
     """
-    text = _PageText(pages)
+    text = pages if isinstance(pages, PageText) else PageText(pages)
     tz = str(record.clinic.get("time_zone", "UTC"))
     checks = [_signer_events(record, text, tz)]
     if record.review is not None:
@@ -108,7 +55,7 @@ def process_checks(
     return checks
 
 
-def _signer_events(record: ConsentRecord, text: _PageText, tz: str) -> CheckRow:
+def _signer_events(record: ConsentRecord, text: PageText, tz: str) -> CheckRow:
     every = record.review is not None or record.certification is not None
     problem = signer_event_problem(record.signatures, record.audit, every_signer=every)
     problem = problem or required_signer_problem(
@@ -127,8 +74,8 @@ def _signer_events(record: ConsentRecord, text: _PageText, tz: str) -> CheckRow:
     for i, signature in enumerate(record.signatures, start=1):
         printed = format_datetime(signature.signed_at, record.locale, tz)
         event = to_zone(signature.signed_at, tz).isoformat(sep=" ", timespec="seconds")
-        facts[f"signer {i} signing time"] = _norm(printed)
-        facts[f"signer {i} signed event"] = _norm(event)
+        facts[f"signer {i} signing time"] = norm(printed)
+        facts[f"signer {i} signed event"] = norm(event)
     missing = text.missing(facts, from_end=True)
     if missing:
         return ("signer_events", False, f"not found on the pages: {', '.join(missing)}")
@@ -167,7 +114,7 @@ def _required(record: ConsentRecord) -> tuple[str, ...]:
 
 
 def _outcome_problem(
-    outcome: str, text: _PageText, words: Callable[[str], dict[str, str] | None], locales: list[str]
+    outcome: str, text: PageText, words: Callable[[str], dict[str, str] | None], locales: list[str]
 ) -> tuple[str | None, bool]:
     """(why the printed outcome differs, whether any shipped outcome words were found).
 
@@ -178,7 +125,7 @@ def _outcome_problem(
         t = words(locale)
         if t is None:
             continue
-        phrases = {o: _norm(t[f"outcome_{o}"]).casefold() for o in REVIEW_OUTCOMES}
+        phrases = {o: norm(t[f"outcome_{o}"]).casefold() for o in REVIEW_OUTCOMES}
         if text.contains(phrases[outcome], from_end=n > 0):
             seen_any = True
             continue
@@ -196,7 +143,7 @@ def _shipped_words(locale: str) -> dict[str, str] | None:
         return None
 
 
-def _review(record: ConsentRecord, text: _PageText, tz: str, renderer: object) -> CheckRow:
+def _review(record: ConsentRecord, text: PageText, tz: str, renderer: object) -> CheckRow:
     review = record.review
     assert review is not None
     facts = {
@@ -204,7 +151,7 @@ def _review(record: ConsentRecord, text: _PageText, tz: str, renderer: object) -
         "decision time": format_datetime(review.decided_at, record.locale, tz),
         "decision note": review.note,
     }
-    missing = text.not_printed(facts, record, renderer)
+    missing = text.not_printed(facts, locale=record.locale, renderer=renderer)
     if missing:
         return ("review_matches_pages", False, f"not found on the pages: {', '.join(missing)}")
     locales = [record.locale]
@@ -222,7 +169,7 @@ def _review(record: ConsentRecord, text: _PageText, tz: str, renderer: object) -
     )
 
 
-def _certification(record: ConsentRecord, text: _PageText, tz: str, renderer: object) -> CheckRow:
+def _certification(record: ConsentRecord, text: PageText, tz: str, renderer: object) -> CheckRow:
     certification = record.certification
     assert certification is not None
     if certification.answers_sha256 != answers_sha256(record.answers):
@@ -236,7 +183,7 @@ def _certification(record: ConsentRecord, text: _PageText, tz: str, renderer: ob
         "certification time": format_datetime(certification.certified_at, record.locale, tz),
         "certified answers' SHA-256": certification.answers_sha256,
     }
-    missing = text.not_printed(facts, record, renderer)
+    missing = text.not_printed(facts, locale=record.locale, renderer=renderer)
     if missing:
         return (
             "certification_matches_answers",
