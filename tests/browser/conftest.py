@@ -1,4 +1,4 @@
-"""Fixtures of the browser tests: one headless Chromium per module, a fresh test server per
+"""Fixtures of the browser tests: one headless Chromium per test process, a fresh test server per
 test, and kiosk servers on demand."""
 
 from .harness import browser, server

@@ -214,7 +214,7 @@ def server() -> Iterator[Server]:
         thread.join(timeout=5)
 
 
-@pytest.fixture(scope="module")  # module scope: one Playwright at a time across test modules
+@pytest.fixture(scope="session")  # one Chromium per xdist worker; each test has its own context
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(
