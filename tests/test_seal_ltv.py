@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Iterator
+from typing import Any
 
 import pikepdf
 import pytest
@@ -105,6 +106,29 @@ def test_each_level_verifies_and_is_reported(
         assert "RFC 3161 timestamp 2030-03-02 09:30 UTC" in checks["seal_timestamp"][1]
     if level in ("B-LT", "B-LTA"):
         assert "OCSP response(s)" in checks["seal_revocation"][1]
+
+
+def test_the_updates_after_a_seal_are_analysed_once(
+    pki: LocalPki, sealed: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The revisions check and the seal check share pyHanko's difference analysis of the
+    revocation data added after the seal (B-LT: no long-term validation analysing it again)."""
+    from pyhanko.sign.validation import EmbeddedPdfSignature
+
+    analysed: list[int] = []
+    original = EmbeddedPdfSignature.evaluate_modifications
+
+    def counting(self: EmbeddedPdfSignature, *args: Any, **kwargs: Any) -> Any:
+        analysed.append(self.signed_revision)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(EmbeddedPdfSignature, "evaluate_modifications", counting)
+    result = verify(pki, sealed["B-LT"], LATER)
+    assert result.ok, result.failed()
+    seal_revision = min(analysed)
+    assert analysed.count(seal_revision) == 1, analysed
+    checks = by_name(result)
+    assert "only revocation data and timestamps were added" in checks["seal_intact"][1]
 
 
 @pytest.mark.parametrize("level", ["B-T", "B-LT", "B-LTA"])

@@ -37,7 +37,7 @@ from . import limits
 from .consent import consent_check as _consent_check
 from .page_text import PageText, norm
 from .pages import PageRenderer, page_checks
-from .revisions import attachment_check, revision_check
+from .revisions import attachment_check, revision_check, signature_reader
 from .text_layer import not_copied_out
 
 
@@ -170,7 +170,8 @@ def verify_packet(
         + ("" if canonical else " but is not in canonical form"),
     )
     add(*attachment_check(reader))
-    add(*revision_check(pdf_bytes))
+    signed = signature_reader(pdf_bytes)  # one for the revisions and the seal checks
+    add(*revision_check(pdf_bytes, signed))
     text = PageText(pages)  # each page's text extracted once, for every check below
     try:
         for check in page_checks(
@@ -217,7 +218,9 @@ def verify_packet(
 
     checks.extend(Check(*c) for c in process_checks(record, text, renderer))
     add(*_consent_check(record, consent_definition))
-    seal_checks, level = _seal_checks(pdf_bytes, trust_roots, tsa_roots, online, require_level)
+    seal_checks, level = _seal_checks(
+        pdf_bytes, trust_roots, tsa_roots, online, require_level, signed
+    )
     for check in seal_checks:
         add(*check)
     return Verification(tuple(checks), record, digest, level)
@@ -447,6 +450,7 @@ def _seal_checks(
     tsa_roots: Sequence[bytes],
     online: bool,
     require_level: str | None,
+    reader: Any | None,
 ) -> tuple[tuple[tuple[str, bool, str], ...], str | None]:
     try:
         from .seal import validate_seals
@@ -456,6 +460,11 @@ def _seal_checks(
             return (("seal", False, missing),), None
         return (), None
     report = validate_seals(
-        pdf_bytes, trust_roots, tsa_roots=tsa_roots, online=online, require_level=require_level
+        pdf_bytes,
+        trust_roots,
+        tsa_roots=tsa_roots,
+        online=online,
+        require_level=require_level,
+        reader=reader,
     )
     return report.checks, report.level

@@ -25,8 +25,25 @@ def _saves(pdf_bytes: bytes) -> int:
     return max(1, len(_EOF.findall(pdf_bytes)))
 
 
-def revision_check(pdf_bytes: bytes) -> CheckLine:
-    """``revisions``: no incremental update but the seal's and its timestamps' and DSS."""
+def signature_reader(pdf_bytes: bytes) -> Any | None:
+    """pyHanko's reader of the file (`IndexedPdfReader`), for `revision_check` and the seal
+    checks to share: each seal's difference analysis is then made once. None without the
+    ``pades`` extra, or when the file cannot be read that way (each check then says why)."""
+    try:
+        from ..pdf.indexed_reader import IndexedPdfReader
+    except ImportError:
+        return None
+    try:
+        return IndexedPdfReader(io.BytesIO(pdf_bytes), strict=False)
+    except Exception:  # pyHanko raises many types on damaged files
+        return None
+
+
+def revision_check(pdf_bytes: bytes, reader: Any | None = None) -> CheckLine:
+    """``revisions``: no incremental update but the seal's and its timestamps' and DSS.
+
+    ``reader`` is the file's `signature_reader`, when there is one.
+    """
     try:
         from ..pdf.indexed_reader import IndexedPdfReader
     except ImportError:
@@ -35,7 +52,7 @@ def revision_check(pdf_bytes: bytes) -> CheckLine:
             return ("revisions", True, "saved once, never updated")
         return ("revisions", False, f"{saves - 1} update(s) after the original save")
     try:
-        reader = IndexedPdfReader(io.BytesIO(pdf_bytes), strict=False)
+        reader = reader or IndexedPdfReader(io.BytesIO(pdf_bytes), strict=False)
         total = reader.xrefs.total_revisions
         signatures = list(reader.embedded_signatures)
     except Exception as exc:  # pyHanko raises many types on damaged files

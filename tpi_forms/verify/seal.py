@@ -81,6 +81,7 @@ def validate_seals(
     tsa_roots: Sequence[bytes] = (),
     online: bool = False,
     require_level: str | None = None,
+    reader: PdfFileReader | None = None,
 ) -> SealReport:
     """Checks for every seal in the file, and the PAdES level reached.
 
@@ -91,6 +92,8 @@ def validate_seals(
         are accepted too).
     :param online: also fetch today's revocation status.
     :param require_level: fail unless every seal reaches at least this level.
+    :param reader: pyHanko's reader of ``pdf_bytes`` (`tpi_forms.verify.revisions.signature_reader`)
+        when the caller has one: a seal's difference analysis made before is used again.
     :raises SealError: a trust root or level that is not valid input.
     """
     roots = load_roots(trust_roots or ())
@@ -98,7 +101,7 @@ def validate_seals(
     if require_level is not None and require_level not in LEVELS:
         raise SealError(f"unknown seal level {require_level!r}; choose one of {', '.join(LEVELS)}")
     try:
-        reader = IndexedPdfReader(io.BytesIO(pdf_bytes), strict=False)
+        reader = reader or IndexedPdfReader(io.BytesIO(pdf_bytes), strict=False)
         seals = reader.embedded_regular_signatures
     except Exception as exc:  # pyHanko raises many types on damaged files
         failed = f"the signature structure cannot be read ({type(exc).__name__})"
@@ -150,7 +153,12 @@ async def _assess(
     """The checks on one seal, and the level it reaches (None when not even B-B)."""
     stamp_context = ValidationContext(trust_roots=stamp_roots, allow_fetching=False)
     status = await async_validate_pdf_signature(
-        seal, ValidationContext(trust_roots=roots or [], allow_fetching=False), stamp_context
+        seal,
+        ValidationContext(trust_roots=roots or [], allow_fetching=False),
+        stamp_context,
+        # The updates after the seal were analysed already (`revision_check`, same reader):
+        # pyHanko keeps that result on the seal and reports it.
+        skip_diff=seal.diff_result is not None,
     )
     checks = [(f"{name}_intact", *_integrity(seal, status))]
     if roots is None:
