@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ from playwright.sync_api import (
     Browser,
     BrowserContext,
     ConsoleMessage,
+    Locator,
     Page,
     ViewportSize,
     sync_playwright,
@@ -278,11 +280,21 @@ def open_session(
     return Session(page, context, problems, outside)
 
 
-def shot(page: Page, name: str) -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
+SCREENSHOTS = os.environ.get("TPI_SCREENSHOTS", "0" if os.environ.get("CI") else "1") == "1"
+"""Whether the tests write their screen captures to ``tests/artifacts/`` for people to look at:
+yes unless CI is set (`.ci/run`), where no one looks and PNG captures cost a tenth of the
+browser tests' CPU; ``TPI_SCREENSHOTS=1`` or ``0`` decides either way. Nothing asserts on them."""
+
+
+def shot(page: Page | Locator, name: str, folder: Path = ARTIFACTS) -> None:
+    """Capture the whole page (or one element) as ``folder/name.png`` when `SCREENSHOTS`."""
+    if not SCREENSHOTS:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    if isinstance(page, Page):
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+    else:
+        page.screenshot(path=str(folder / f"{name}.png"))
 
 
 def assert_no_axe_violations(page: Page, state: str) -> None:

@@ -11,7 +11,6 @@ from playwright.sync_api import Browser, Page
 from tpi_forms.consent.signature import validate_drawn_signature
 
 from .harness import (
-    ARTIFACTS,
     PHONE,
     TABLET,
     TABLET_ROTATED,
@@ -127,7 +126,7 @@ def test_draw_resize_rotate_and_submit(browser: Browser, server: Server) -> None
     canvas = page.locator("#patient-pad")
     before = canvas.evaluate("c => [c.width, c.height]")
     shot(page, "consent-tablet-2-drawn")
-    canvas.screenshot(path=str(ARTIFACTS / "signature-pad-drawn.png"))
+    shot(canvas, "signature-pad-drawn")
 
     page.set_viewport_size(TABLET_ROTATED)  # rotate to portrait
     page.wait_for_timeout(200)
@@ -136,7 +135,7 @@ def test_draw_resize_rotate_and_submit(browser: Browser, server: Server) -> None
     after = canvas.evaluate("c => [c.width, c.height, c.clientWidth]")
     assert after[0] == after[2] * 2  # backing store follows devicePixelRatio (2)
     shot(page, "consent-tablet-3-rotated")
-    canvas.screenshot(path=str(ARTIFACTS / "signature-pad-rotated.png"))
+    shot(canvas, "signature-pad-rotated")
     page.set_viewport_size(PHONE)  # and down to a phone
     page.wait_for_function("w => document.querySelector('#patient-pad').width < w", arg=before[0])
     assert stroke_count(page, "patient") == 2 and canvas.evaluate(INK) > 200

@@ -22,6 +22,7 @@ from tpi_forms.screening.scenarios import example_answers
 from tpi_forms.web.consent_parts import write_paged_consent_demo
 from tpi_forms.web.html import copy_static
 
+from . import harness
 from .harness import PHONE, TABLET, assert_no_axe_violations, tap_target_problems
 from .kiosk_server import KioskServer, staff_login, tablet
 
@@ -35,8 +36,7 @@ RAW_ID = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
 
 def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    harness.shot(page, name, ARTIFACTS)
 
 
 def look(page: Page, state: str) -> None:

@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, FloatRect, Locator, Page, ViewportSize
 
 from tpi_forms.screening.scenarios import example_answers
 
+from . import harness
 from .harness import PHONE, TABLET
 from .kiosk_server import KioskServer, tablet
 from .test_browser_screening import fill_step_by_touch
@@ -41,8 +42,7 @@ RISKS_SWIPES = 4
 
 
 def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    harness.shot(page, name, ARTIFACTS)
 
 
 def swipes_to(page: Page, target: Locator) -> int:

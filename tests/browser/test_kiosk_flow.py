@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, Page
 from tpi_forms.kiosk.accounts import COMMAND_LINE
 from tpi_forms.screening.scenarios import example_answers
 
+from . import harness
 from .harness import assert_no_axe_violations
 from .kiosk_server import (
     CLINICIAN,
@@ -40,8 +41,7 @@ SECOND = {"name": "Bo Secondpatient", "dob": "1990-11-02"}
 
 
 def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    harness.shot(page, name, ARTIFACTS)
 
 
 def open_checkin(page: Page, server: KioskServer, patient: dict[str, str]) -> str:

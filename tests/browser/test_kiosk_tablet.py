@@ -18,6 +18,7 @@ from tpi_forms.definitions.questionnaire import load_questionnaire
 from tpi_forms.screening.answers import validate_answers
 from tpi_forms.screening.scenarios import example_answers
 
+from . import harness
 from .harness import PHONE, TABLET, assert_no_axe_violations, tap_target_problems
 from .kiosk_server import KioskServer, staff_login, tablet
 
@@ -30,8 +31,7 @@ RAW_ID = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
 
 def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    harness.shot(page, name, ARTIFACTS)
 
 
 def start_checkin(page: Page, server: KioskServer) -> None:
