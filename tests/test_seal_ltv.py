@@ -7,6 +7,7 @@ revoked, and after the time-stamping authority's certificate expires.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 from collections.abc import Iterator
@@ -324,10 +325,15 @@ def test_reseal_renews_the_archive_before_its_timestamp_expires(
 
 
 def test_reseal_turns_a_b_t_packet_into_b_lta(pki: LocalPki, sealed: dict[str, bytes]) -> None:
-    with freeze_time(LATER, tick=True, real_asyncio=True):
-        renewed = reseal_pdf(
+    """Called from inside an event loop, as an async web app would (the other tests: without)."""
+
+    async def handler() -> bytes:
+        return reseal_pdf(
             sealed["B-T"], tsa_url=pki.tsa_url(), trust_roots=[pki.root_pem, pki.tsa_root_pem]
         )
+
+    with freeze_time(LATER, tick=True, real_asyncio=True):
+        renewed = asyncio.run(handler())
     result = verify(pki, renewed, LATER + dt.timedelta(minutes=5))
     assert result.ok, result.failed()
     assert result.seal_level == "B-LTA"

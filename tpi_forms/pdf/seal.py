@@ -61,6 +61,7 @@ from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from .._event_loop import outside_event_loop
 from ..errors import SealError
 from .indexed_reader import IndexedPdfReader
 from .pades import LEVELS
@@ -212,6 +213,7 @@ def _fetching_context(roots: list[Any], extra: Iterable[Any]) -> ValidationConte
     )
 
 
+@outside_event_loop
 def seal_pdf(
     pdf_bytes: bytes,
     key_pem: bytes,
@@ -333,6 +335,7 @@ def _why(exc: Exception) -> str:
     return text[:300]
 
 
+@outside_event_loop
 def reseal_pdf(
     pdf_bytes: bytes, *, tsa_url: str, trust_roots: Sequence[bytes], timeout: float = 10.0
 ) -> bytes:

@@ -39,6 +39,7 @@ from pyhanko.sign.validation import (
 )
 from pyhanko_certvalidator import ValidationContext
 
+from .._event_loop import outside_event_loop
 from ..errors import SealError
 from ..pdf.indexed_reader import IndexedPdfReader
 from ..pdf.pades import LEVELS
@@ -74,6 +75,7 @@ def _quiet_validation() -> Iterator[None]:
             logger.setLevel(level)
 
 
+@outside_event_loop
 def validate_seals(
     pdf_bytes: bytes,
     trust_roots: Sequence[bytes] | None,
