@@ -10,6 +10,7 @@ still gets the whole packet.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import shutil
 import threading
@@ -70,14 +71,28 @@ RECORDS: dict[str, Callable[[Clinic], ConsentRecord]] = {
 }
 
 
+@pytest.fixture(scope="module")
+def whole_packet(logo_clinic: Clinic) -> Callable[[str], bytes]:
+    """The whole packet (`whole`, shipped settings) of ``RECORDS[kind]`` at GENERATED: the
+    reference several tests compare their cached renders with, laid out once per kind."""
+
+    @functools.cache
+    def made(kind: str) -> bytes:
+        return whole().render(RECORDS[kind](logo_clinic), generated_at=GENERATED)
+
+    return made
+
+
 @pytest.mark.parametrize("kind", sorted(RECORDS))
-def test_a_cached_packet_is_the_whole_packet_byte_for_byte(kind: str, logo_clinic: Clinic) -> None:
+def test_a_cached_packet_is_the_whole_packet_byte_for_byte(
+    kind: str, logo_clinic: Clinic, whole_packet: Callable[[str], bytes]
+) -> None:
     record = RECORDS[kind](logo_clinic)
     cached = PacketRenderer()
     first = cached.render(record, generated_at=GENERATED)
     second = cached.render(record, generated_at=GENERATED)
     assert (cached.consent_cache.misses, cached.consent_cache.hits) == (1, 1)
-    expected = whole().render(record, generated_at=GENERATED)
+    expected = whole_packet(kind)
     assert first == expected
     assert second == expected
 
@@ -122,12 +137,14 @@ def test_another_consent_is_another_entry_and_the_cache_is_bounded() -> None:
     assert cache.hits == 1
 
 
-def test_a_consent_larger_than_the_page_limit_is_not_kept() -> None:
+def test_a_consent_larger_than_the_page_limit_is_not_kept(
+    whole_packet: Callable[[str], bytes],
+) -> None:
     renderer = PacketRenderer(PacketSettings(consent_cache_pages=2))
-    record = make_record("en")
+    record = make_record("en")  # RECORDS["english"]
     pdf = renderer.render(record, generated_at=GENERATED)
     assert renderer.consent_cache.entries == 0
-    assert pdf == whole().render(record, generated_at=GENERATED)
+    assert pdf == whole_packet("english")
 
 
 def test_no_cache_keeps_nothing() -> None:
@@ -208,7 +225,7 @@ def test_one_renderer_in_several_threads() -> None:
 
 
 def test_the_running_header_is_laid_out_once_and_drawn_on_every_page(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, whole_packet: Callable[[str], bytes]
 ) -> None:
     seen: list[list[int]] = []
     real = consent_cache.compose
@@ -218,11 +235,11 @@ def test_the_running_header_is_laid_out_once_and_drawn_on_every_page(
         return real(packet, consent, count, margins_once=margins_once)
 
     monkeypatch.setattr(consent_cache, "compose", spy)
-    record = make_record("es")
+    record = make_record("es")  # RECORDS["spanish"]
     pdf = PacketRenderer().render(record, generated_at=GENERATED)
     (margins,) = seen
     assert margins[0] == 4 and set(margins[1:]) == {1}  # "page X of Y" alone after the first
-    assert pdf == whole().render(record, generated_at=GENERATED)
+    assert pdf == whole_packet("spanish")
     # A clinic stylesheet may print other margins on other pages: laid out on every page.
     seen.clear()
     own = PacketSettings(stylesheets=("pdf/packet.css", "pdf/page-a4.css"))

@@ -49,12 +49,19 @@ def packet(signed_en: tuple[ConsentRecord, bytes]) -> bytes:
     return signed_en[1]  # rendered once for the run (tests/conftest.py)
 
 
+@pytest.fixture(scope="module")
+def verified(packet: bytes) -> Verification:
+    """``verify_packet(packet)`` with no options, made once for the tests that read it (a
+    `Verification` is frozen: its checks are a tuple, its record a frozen dataclass)."""
+    return verify_packet(packet)
+
+
 def failed(result: Verification) -> set[str]:
     return {c.name for c in result.checks if not c.passed}
 
 
-def test_a_fresh_packet_passes_every_check(packet: bytes) -> None:
-    result = verify_packet(packet)
+def test_a_fresh_packet_passes_every_check(verified: Verification) -> None:
+    result = verified
     assert [c.name for c in result.checks] == CHECKS
     assert result.ok, result.failed()
     assert result.record is not None
@@ -241,14 +248,16 @@ def test_a_clinic_consent_with_the_shipped_version_is_not_rebuilt_from_the_shipp
     assert "rebuilt for this plan" not in check.detail
 
 
-def test_the_definition_given_must_have_the_id_the_record_cites(packet: bytes) -> None:
+def test_the_definition_given_must_have_the_id_the_record_cites(
+    packet: bytes, verified: Verification
+) -> None:
     import dataclasses
 
     other = dataclasses.replace(load_consent_definition(), id="clinic_tpi_consent")
     check = {c.name: c for c in verify_packet(packet, consent_definition=other).checks}
     assert check["consent_hash"].passed
     assert "tpi_consent 0.2.0 is not available" in check["consent_hash"].detail
-    shipped = {c.name: c for c in verify_packet(packet).checks}["consent_hash"]
+    shipped = {c.name: c for c in verified.checks}["consent_hash"]
     assert "equals the consent definition tpi_consent 0.2.0 rebuilt" in shipped.detail
 
 
