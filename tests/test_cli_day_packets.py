@@ -63,3 +63,77 @@ def test_progress_bar_redraws_on_a_terminal_and_prints_once_to_a_file() -> None:
     for done in range(1, 3):
         bar(done, 2)
     assert plain.getvalue() == "[####] 2/2 packets\n"
+
+
+# -- file names: unique, never overwriting (issue 17) --------------------------------------------
+
+HEADER = "appointment_id,time,patient_name,date_of_birth,language,sites,steroid\n"
+
+
+def fake_packets(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Render in this process with a fake renderer: each 'PDF' names its patient; returns calls."""
+    from tpi_forms.pdf import batch
+
+    calls: list[str] = []
+
+    def render(renderer: object, item: batch.BlankPacketRequest) -> bytes:
+        name = item.patient.name if item.patient else None
+        calls.append(str(name))
+        return f"%PDF-fake {name}".encode()
+
+    monkeypatch.setattr(batch, "_render_blank", render)
+    return calls
+
+
+def day(tmp_path: Path, rows: str) -> Path:
+    path = tmp_path / "day.csv"
+    path.write_text(HEADER + rows, encoding="utf-8")
+    return path
+
+
+def test_ids_that_clean_to_the_same_name_get_files_of_their_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_packets(monkeypatch)
+    csv = day(tmp_path, "A 1,09:00,Ann One,,en,,no\nA/1,09:00,Ben Two,,en,,no\n")
+    out = tmp_path / "out"
+    assert main(["day-packets", str(csv), "--out-dir", str(out), "--workers", "1"]) == 0
+    files = sorted(out.iterdir())
+    assert len(files) == 2 and all("/" not in f.name and " " not in f.name for f in files)
+    assert {f.read_bytes() for f in files} == {b"%PDF-fake Ann One", b"%PDF-fake Ben Two"}
+    assert capsys.readouterr().out.strip() == f"wrote 2 packet(s) to {out}"
+
+
+def test_a_file_already_in_the_folder_is_never_overwritten(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = fake_packets(monkeypatch)
+    csv = day(tmp_path, "A-1,09:00,Ann One,,en,,no\nA-2,09:30,Ben Two,,en,,no\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "09-00_A-1.pdf").write_bytes(b"printed this morning")
+    assert main(["day-packets", str(csv), "--out-dir", str(out), "--workers", "1"]) == 1
+    assert (out / "09-00_A-1.pdf").read_bytes() == b"printed this morning"
+    assert (out / "09-30_A-2.pdf").read_bytes() == b"%PDF-fake Ben Two"
+    captured = capsys.readouterr()
+    assert (
+        "skipped line 2: 09-00_A-1.pdf is already in the folder (not overwritten)" in captured.err
+    )
+    assert "Ann" not in captured.err
+    assert captured.out.strip() == f"wrote 1 packet(s) to {out}"
+    assert calls == ["Ben Two"]  # the skipped row is not rendered either
+
+
+def test_a_repeated_appointment_is_refused_by_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_packets(monkeypatch)
+    csv = day(tmp_path, "A-1,09:00,Ann One,,en,,no\nA-1,09:00,Ann Again,,en,,no\n")
+    out = tmp_path / "out"
+    assert main(["day-packets", str(csv), "--out-dir", str(out), "--workers", "1"]) == 1
+    assert [f.name for f in out.iterdir()] == ["09-00_A-1.pdf"]
+    assert (out / "09-00_A-1.pdf").read_bytes() == b"%PDF-fake Ann One"
+    captured = capsys.readouterr()
+    assert "skipped line 3: the same appointment_id as line 2" in captured.err
+    assert "Ann" not in captured.err
+    assert captured.out.strip() == f"wrote 1 packet(s) to {out}"
