@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
 
-from tpi_forms.pdf.appointments import AppointmentsError, read_appointments
+from tpi_forms.pdf.appointments import (
+    AppointmentsError,
+    packet_file_name,
+    read_appointments,
+    write_new,
+)
 
 HEADER = "appointment_id,time,patient_name,date_of_birth,language,sites,steroid\n"
 
@@ -37,7 +43,7 @@ def test_usable_rows(tmp_path: Path) -> None:
         None,
         "es",
     )
-    assert second.file_name == "09-30_A-2.pdf"  # no slash reaches the file system
+    assert re.fullmatch(r"09-30_A-2-[0-9a-f]{8}\.pdf", second.file_name)  # no slash
     request = second.request()
     assert (request.locale, request.patient, request.procedure) == (
         "es",
@@ -84,3 +90,53 @@ def test_not_text(tmp_path: Path) -> None:
     path.write_bytes(HEADER.encode() + b"\xff\xfe\x00bad\n")
     with pytest.raises(AppointmentsError, match="not a readable CSV file"):
         read_appointments(path)
+
+
+def test_file_names_are_unique_and_say_no_patient_name(tmp_path: Path) -> None:
+    rows = [
+        "A 1,09:00,Kim Secret,,en,,no",
+        "A/1,09:00,Kim Secret,,en,,no",
+        "A-1,09:00,Kim Secret,,en,,no",
+        "a-1,09:00,Kim Secret,,en,,no",  # one file with A-1 on a disk that ignores case
+        "A-1,9:00 am,Kim Secret,,en,,no",  # the same id at another time: a repeat
+        "B-2,09:00,Kim Secret,,en,,no",
+    ]
+    appointments, errors = read_appointments(write(tmp_path, "\n".join(rows) + "\n"))
+    assert errors == ["line 6: the same appointment_id as line 4"]
+    names = [a.file_name for a in appointments]
+    assert len({n.casefold() for n in names}) == len(names) == 5
+    assert names[2] == "09-00_A-1.pdf" and names[4] == "09-00_B-2.pdf"
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]+\.pdf", n) and "Kim" not in n for n in names)
+    # A name depends on its row only, so running the list again finds the same files.
+    again, _ = read_appointments(write(tmp_path, "A/1,09:00,,,en,,no\n"))
+    assert again[0].file_name == names[1]
+
+
+def test_packet_file_names() -> None:
+    assert packet_file_name("09:00", "A-0901") == "09-00_A-0901.pdf"
+    assert packet_file_name("09:00", "A 1") != packet_file_name("09:00", "A/1")
+    assert packet_file_name("09:00", "A 1").startswith("09-00_A-1-")
+    assert packet_file_name("/", "..").startswith("appointment-")
+
+
+def test_write_new_never_replaces_a_file(tmp_path: Path) -> None:
+    target = tmp_path / "09-00_A-1.pdf"
+    assert write_new(target, b"first") is True
+    assert write_new(target, b"second") is False
+    assert target.read_bytes() == b"first"
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]  # no temporary file left
+
+
+def test_write_new_without_hard_links(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import os
+
+    def no_links(src: object, dst: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    target = tmp_path / "packet.pdf"
+    assert write_new(target, b"first") is True
+    assert write_new(target, b"second") is False
+    assert target.read_bytes() == b"first"
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]

@@ -137,3 +137,49 @@ def test_a_repeated_appointment_is_refused_by_line(
     assert "skipped line 3: the same appointment_id as line 2" in captured.err
     assert "Ann" not in captured.err
     assert captured.out.strip() == f"wrote 1 packet(s) to {out}"
+
+
+def test_each_file_is_written_as_soon_as_its_packet_is_ready(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tpi_forms.pdf import batch
+
+    out = tmp_path / "out"
+    seen: list[list[str]] = []  # the files in the folder when each packet starts rendering
+
+    def render(renderer: object, item: batch.BlankPacketRequest) -> bytes:
+        seen.append(sorted(p.name for p in out.iterdir()))
+        return b"%PDF-fake"
+
+    monkeypatch.setattr(batch, "_render_blank", render)
+    rows = "".join(f"A-{i},09:0{i},,,en,,no\n" for i in range(3))
+    assert (
+        main(["day-packets", str(day(tmp_path, rows)), "--out-dir", str(out), "--workers", "1"])
+        == 0
+    )
+    assert seen == [[], ["09-00_A-0.pdf"], ["09-00_A-0.pdf", "09-01_A-1.pdf"]]
+    assert capsys.readouterr().out.strip() == f"wrote 3 packet(s) to {out}"
+
+
+def test_a_failing_packet_stops_the_batch_and_keeps_what_was_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tpi_forms.errors import PacketError
+    from tpi_forms.pdf import batch
+
+    def render(renderer: object, item: batch.BlankPacketRequest) -> bytes:
+        if item.patient and item.patient.name == "Ben Two":
+            raise PacketError("the packet could not be rendered")
+        return b"%PDF-fake"
+
+    monkeypatch.setattr(batch, "_render_blank", render)
+    rows = "A-1,09:00,Ann One,,en,,no\nA-2,09:30,Ben Two,,en,,no\nA-3,10:00,Cy Three,,en,,no\n"
+    out = tmp_path / "out"
+    assert (
+        main(["day-packets", str(day(tmp_path, rows)), "--out-dir", str(out), "--workers", "1"])
+        == 2
+    )
+    assert [p.name for p in out.iterdir()] == ["09-00_A-1.pdf"]
+    captured = capsys.readouterr()
+    assert captured.out.strip() == f"wrote 1 packet(s) to {out}"
+    assert "error: the packet could not be rendered" in captured.err
