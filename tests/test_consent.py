@@ -22,7 +22,7 @@ from tpi_forms.consent.document import (
     canonical_json,
     consent_hash_of,
 )
-from tpi_forms.definitions.clinic import Clinic, Practitioner, sample_clinic
+from tpi_forms.definitions.clinic import Clinic, ClinicLogo, Practitioner, sample_clinic
 from tpi_forms.definitions.consent import LABELS, ConsentDefinition, load_consent_definition
 from tpi_forms.definitions.questionnaire import Questionnaire, load_questionnaire
 from tpi_forms.definitions.texts import UnknownLocaleError
@@ -322,16 +322,38 @@ def test_hash_covers_plan_clinic_people_and_language() -> None:
     assert len(hashes) == 10
 
 
-def test_hash_covers_the_logo(tmp_path: Path) -> None:
-    logo = tmp_path / "logo.svg"
-    logo.write_text("<svg xmlns='http://www.w3.org/2000/svg'/>", encoding="utf-8")
-    clinic = Clinic("C", ("Line",), "1", practitioners=(Practitioner("x", "Pat Doe"),), logo=logo)
+def _png(colour: tuple[int, int, int]) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 4), colour).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_hash_covers_the_logo() -> None:
+    people = (Practitioner("x", "Pat Doe"),)
+    logo = ClinicLogo("logo.png", _png((0, 0, 0)))
+    clinic = Clinic("C", ("Line",), "1", practitioners=people, logo=logo)
     first = build_consent(PlannedProcedure(sites=("neck",)), clinic)
-    assert first.facility.logo_file == "logo.svg" and first.facility.logo_sha256
-    logo.write_text("<svg xmlns='http://www.w3.org/2000/svg' width='1'/>", encoding="utf-8")
-    assert (
-        build_consent(PlannedProcedure(sites=("neck",)), clinic).content_hash != first.content_hash
+    assert first.facility.logo_file == "logo.png"
+    assert first.facility.logo_sha256 == hashlib.sha256(logo.data).hexdigest()
+    assert first.logo == logo  # the image, for pages to show; not in the hashed content
+    assert "data_base64" not in json.dumps(first.to_dict())
+    other = dataclasses.replace(clinic, logo=ClinicLogo("logo.png", _png((0, 0, 1))))
+    assert build_consent(PlannedProcedure(sites=("neck",)), other).content_hash != (
+        first.content_hash
     )
+    again = ConsentDocument.from_dict(first.to_dict())
+    assert again.content_hash == first.content_hash and again.logo is None
+
+
+def test_a_document_refuses_a_logo_its_facility_does_not_name() -> None:
+    logo = ClinicLogo("logo.png", _png((0, 0, 0)))
+    document = build_consent(PlannedProcedure(sites=("neck",)))
+    with pytest.raises(ConsentRecordError, match="not the one the consent names"):
+        dataclasses.replace(document, logo=logo)
 
 
 def test_unicode_forms_give_one_hash() -> None:

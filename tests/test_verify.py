@@ -30,6 +30,7 @@ CHECKS = [
     "record_hash_printed",
     "record_matches_pages",
     "signature_images",
+    "logo_image",
     "consent_hash",
 ]
 

@@ -13,7 +13,7 @@ import typing as _typing
 from .__about__ import __version__
 from .consent.document import ConsentDocument, ConsentRisk, build_consent, consent_hash_of
 from .consent.signing import parse_consent_submission
-from .definitions.clinic import Clinic, Practitioner, load_clinic, sample_clinic
+from .definitions.clinic import Clinic, ClinicLogo, Practitioner, load_clinic, sample_clinic
 from .definitions.consent import ConsentDefinition, load_consent_definition
 from .definitions.questionnaire import Questionnaire, load_questionnaire
 from .definitions.texts import Text
@@ -85,6 +85,7 @@ __all__ = [
     "BlankPacketRequest",
     "BlankPatient",
     "Clinic",
+    "ClinicLogo",
     "ConsentDefinition",
     "ConsentDocument",
     "ConsentFormError",

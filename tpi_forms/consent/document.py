@@ -17,13 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 from .._canonical import canonical_json
 from .._canonical import nfc as _nfc
-from ..definitions.clinic import Clinic, Practitioner, sample_clinic
+from ..definitions.clinic import Clinic, ClinicLogo, Practitioner, sample_clinic
 from ..definitions.conditions import Condition, evaluate
 from ..definitions.consent import ConsentDefinition, load_consent_definition
 from ..errors import ConsentRecordError, UnknownLocaleError
@@ -126,7 +126,8 @@ class ConsentFacility:
     logo_file: str | None
     """File name of the logo, or None."""
     logo_sha256: str | None
-    """SHA-256 of the logo's bytes, so the record proves which logo was printed."""
+    """SHA-256 of the logo's bytes, so the record proves which logo was printed; its bytes are
+    the clinic's (`ConsentDocument.logo`, and ``Clinic.to_dict`` in the record)."""
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,14 @@ class ConsentDocument:
     """Headings and field labels of the printed document (``printed_name``, ``signed_at`` ...)."""
     content_hash: str
     """SHA-256 (hex) of the canonical JSON of everything above; see `consent_hash_of`."""
+    logo: ClinicLogo | None = field(default=None, compare=False, repr=False)
+    """The logo image ``facility.logo_sha256`` names, for pages to show; not part of the
+    content (the hash covers its SHA-256) nor of `to_dict`. None after `from_dict`."""
+
+    def __post_init__(self) -> None:
+        sha256 = None if self.logo is None else self.logo.sha256
+        if self.logo is not None and sha256 != self.facility.logo_sha256:
+            raise ConsentRecordError("the logo image is not the one the consent names")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-native data: version, hash and all the text needed to re-render the document."""
@@ -330,7 +339,7 @@ def build_consent(
             clinic.address,
             clinic.phone,
             clinic.time_zone,
-            None if clinic.logo is None else clinic.logo.name,
+            None if clinic.logo is None else clinic.logo.file_name,
             clinic.logo_sha256(),
         ),
         "performer": doer,
@@ -346,7 +355,7 @@ def build_consent(
     }
     draft = ConsentDocument(**content, content_hash="")
     data = _content_dict(draft)
-    return _from_content(_nfc(data), consent_hash_of(data))
+    return _from_content(_nfc(data), consent_hash_of(data), clinic.logo)
 
 
 def consent_hash_of(data: Mapping[str, Any]) -> str:
@@ -392,13 +401,18 @@ def _content_dict(doc: ConsentDocument) -> dict[str, Any]:
             return [plain(v) for v in obj]
         return obj
 
-    data = plain(doc)
-    del data["content_hash"]
+    data = {
+        name: plain(getattr(doc, name))
+        for name in doc.__dataclass_fields__
+        if name not in ("content_hash", "logo")
+    }
     data["format"] = FORMAT
     return _nfc(data)  # type: ignore[no-any-return]
 
 
-def _from_content(data: Mapping[str, Any], content_hash: str) -> ConsentDocument:
+def _from_content(
+    data: Mapping[str, Any], content_hash: str, logo: ClinicLogo | None = None
+) -> ConsentDocument:
     if data.get("format") != FORMAT:
         raise ValueError(f"unknown consent format {data.get('format')!r}")
     plan = data["plan"]
@@ -443,4 +457,5 @@ def _from_content(data: Mapping[str, Any], content_hash: str) -> ConsentDocument
         ),
         labels=MappingProxyType(dict(data["labels"])),
         content_hash=content_hash,
+        logo=logo,
     )

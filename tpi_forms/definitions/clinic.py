@@ -1,4 +1,4 @@
-"""The clinic that uses the forms: facility details, time zone, language and practitioners.
+"""The clinic that uses the forms: facility details, time zone, language, practitioners, logo.
 
 A clinic is a small TOML file (see ``examples/clinic.toml``) or a `Clinic` built in Python::
 
@@ -11,12 +11,25 @@ A clinic is a small TOML file (see ``examples/clinic.toml``) or a `Clinic` built
     ... )
     >>> clinic.practitioner("lee").display_name
     'Sam Lee, MD'
+    >>> Clinic.from_dict(clinic.to_dict()) == clinic
+    True
+
+`Clinic.to_dict` is how a signed record keeps the clinic, and `Clinic.from_dict` is how
+verification gets it back. The logo travels inside that dict as its bytes (see `ClinicLogo`), so
+a record rebuilds the very consent it was signed on, logo hash included, without the clinic's
+files.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import dataclasses
 import functools
 import hashlib
+import io
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,8 +39,133 @@ from .._toml import Node, read_toml, unique_ids
 from ..errors import ClinicError, DefinitionError, FormatError
 from ..i18n import babel_locale, zone
 
-LOGO_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg")
+LOGO_TYPES = {
+    ".png": ("PNG", "image/png"),
+    ".jpg": ("JPEG", "image/jpeg"),
+    ".jpeg": ("JPEG", "image/jpeg"),
+}
+"""Logo file suffixes, with the image format and media type each must hold."""
+LOGO_MODES = {"PNG": ("1", "L", "LA", "P", "RGB", "RGBA"), "JPEG": ("L", "RGB", "CMYK")}
+"""Pixel modes (Pillow's names) a logo may have: 8-bit images that PDF pages show unchanged."""
+MAX_LOGO_BYTES = 1024 * 1024
+"""Largest logo file, in bytes; records carry the logo, so it stays small."""
+MAX_LOGO_SIDE = 2000
+"""Largest logo width or height, in pixels."""
 SAMPLE_CLINIC = "sample_clinic.toml"
+_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class ClinicLogo:
+    """The clinic's logo as documents print it: the file's name and its exact bytes.
+
+    A logo is read once (`ClinicLogo.read`, at most `MAX_LOGO_BYTES`) and then kept as bytes,
+    not as a path: the consent hash names its SHA-256, the packet prints it as a ``data:`` URI,
+    and the signed record carries it (base64), so a packet can be verified years later against
+    the logo it shows even when the clinic's file has changed or gone. PNG and JPEG only: an
+    image has pixels that verification compares with the page, where an SVG would be redrawn.
+
+    >>> ClinicLogo("logo.gif", b"GIF89a")
+    Traceback (most recent call last):
+    ...
+    tpi_forms.errors.ClinicError: logo 'logo.gif' must be a PNG or JPEG file
+    """
+
+    file_name: str
+    """Name of the file it came from (``logo.png``); its suffix says PNG or JPEG."""
+    data: bytes = dataclasses.field(repr=False)
+    """The image file's bytes, unchanged."""
+
+    def __post_init__(self) -> None:
+        name = self.file_name
+        kind = LOGO_TYPES.get(Path(name).suffix.lower())
+        if not name or Path(name).name != name or kind is None:
+            raise ClinicError(f"logo '{name[:80]}' must be a PNG or JPEG file")
+        if not isinstance(self.data, bytes) or not self.data:
+            raise ClinicError(f"logo '{name}' is empty")
+        if len(self.data) > MAX_LOGO_BYTES:
+            raise ClinicError(f"logo '{name}' is larger than {MAX_LOGO_BYTES // 1024} KiB")
+        _check_pixels(name, self.data, kind[0])
+
+    @property
+    def media_type(self) -> str:
+        """``image/png`` or ``image/jpeg``."""
+        return LOGO_TYPES[Path(self.file_name).suffix.lower()][1]
+
+    @functools.cached_property
+    def sha256(self) -> str:
+        """SHA-256 (hex) of the bytes: what the consent hash covers."""
+        return hashlib.sha256(self.data).hexdigest()
+
+    def data_uri(self) -> str:
+        """The logo as a ``data:`` URI, the only kind of image packets and pages fetch."""
+        return f"data:{self.media_type};base64," + base64.b64encode(self.data).decode("ascii")
+
+    @classmethod
+    def read(cls, path: str | os.PathLike[str]) -> ClinicLogo:
+        """Read a logo file, stopping (`ClinicError`) as soon as it is over `MAX_LOGO_BYTES`."""
+        path = Path(path)
+        if path.suffix.lower() not in LOGO_TYPES:
+            raise ClinicError(f"logo '{path.name}' must be a PNG or JPEG file")
+        if not path.is_file():
+            raise ClinicError(f"logo file '{path}' does not exist")
+        data = bytearray()
+        try:
+            with path.open("rb") as file:
+                while chunk := file.read(_CHUNK):
+                    data += chunk
+                    if len(data) > MAX_LOGO_BYTES:
+                        raise ClinicError(
+                            f"logo '{path.name}' is larger than {MAX_LOGO_BYTES // 1024} KiB"
+                        )
+        except OSError as exc:
+            raise ClinicError(f"logo file '{path}' cannot be read ({exc.strerror})") from None
+        return cls(path.name, bytes(data))
+
+    def to_dict(self) -> dict[str, Any]:
+        """File name, media type, SHA-256 and the bytes as base64."""
+        return {
+            "file": self.file_name,
+            "media_type": self.media_type,
+            "sha256": self.sha256,
+            "data_base64": base64.b64encode(self.data).decode("ascii"),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ClinicLogo:
+        """Rebuild a logo from `to_dict`; `ClinicError` when its bytes do not match its SHA-256."""
+        raw = data.get("data_base64")
+        if not isinstance(raw, str):
+            raise ClinicError("the clinic logo has no image data")
+        if len(raw) > (MAX_LOGO_BYTES + 2) // 3 * 4:
+            raise ClinicError(f"the clinic logo is larger than {MAX_LOGO_BYTES // 1024} KiB")
+        try:
+            image = base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError):
+            raise ClinicError("the clinic logo is not valid base64") from None
+        logo = cls(str(data.get("file", "")), image)
+        if data.get("sha256") != logo.sha256 or data.get("media_type") != logo.media_type:
+            raise ClinicError("the clinic logo does not match its recorded SHA-256 and type")
+        return logo
+
+
+def _check_pixels(name: str, data: bytes, expected: str) -> None:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data), formats=[expected]) as image:
+            width, height = image.size
+            if not (0 < width <= MAX_LOGO_SIDE and 0 < height <= MAX_LOGO_SIDE):
+                raise ClinicError(
+                    f"logo '{name}' must be at most {MAX_LOGO_SIDE} pixels on each side"
+                )
+            if image.mode not in LOGO_MODES[expected]:
+                raise ClinicError(f"logo '{name}' must be an 8-bit {expected} image")
+            image.load()
+    except ClinicError:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        raise ClinicError(f"logo '{name}' is not a readable {expected} image") from None
 
 
 @dataclass(frozen=True)
@@ -70,8 +208,8 @@ class Clinic:
     """Language of documents when none is asked for."""
     practitioners: tuple[Practitioner, ...] = ()
     """Clinicians who may perform the procedure or hold the discussion; the first is the default."""
-    logo: Path | None = None
-    """A PNG, JPEG or SVG file printed at the top of documents, or None."""
+    logo: ClinicLogo | None = None
+    """Printed at the top of the packet and on the consent, or None (`ClinicLogo.read`)."""
 
     def __post_init__(self) -> None:
         if not self.name.strip():
@@ -92,8 +230,8 @@ class Clinic:
             babel_locale(self.default_locale)
         except FormatError as exc:
             raise ClinicError(str(exc)) from None
-        if self.logo is not None:
-            _check_logo(self.logo)
+        if self.logo is not None and not isinstance(self.logo, ClinicLogo):
+            raise ClinicError("the clinic logo must be a ClinicLogo (ClinicLogo.read(path))")
 
     def practitioner(self, practitioner_id: str | None = None) -> Practitioner:
         """The practitioner with this id, or the first one when ``practitioner_id`` is None."""
@@ -106,17 +244,45 @@ class Clinic:
         raise ClinicError(f"unknown practitioner '{practitioner_id}' (known: {known})")
 
     def logo_sha256(self) -> str | None:
-        """SHA-256 (hex) of the logo file's bytes, so records can prove which logo was shown."""
-        if self.logo is None:
-            return None
-        return hashlib.sha256(self.logo.read_bytes()).hexdigest()
+        """SHA-256 (hex) of the logo's bytes, so records can prove which logo was shown."""
+        return None if self.logo is None else self.logo.sha256
 
+    def to_dict(self) -> dict[str, Any]:
+        """The clinic as JSON-native data, the logo with its bytes (`ClinicLogo.to_dict`)."""
+        return {
+            "name": self.name,
+            "address": list(self.address),
+            "phone": self.phone,
+            "time_zone": self.time_zone,
+            "default_locale": self.default_locale,
+            "practitioners": [
+                {"id": p.id, "name": p.name, "credentials": p.credentials}
+                for p in self.practitioners
+            ],
+            "logo": None if self.logo is None else self.logo.to_dict(),
+        }
 
-def _check_logo(path: Path) -> None:
-    if path.suffix.lower() not in LOGO_SUFFIXES:
-        raise ClinicError(f"logo '{path.name}' must be a PNG, JPEG or SVG file")
-    if not path.is_file():
-        raise ClinicError(f"logo file '{path}' does not exist")
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Clinic:
+        """Rebuild a clinic from `to_dict` output (a record's); `ClinicError` when it is not one."""
+        try:
+            logo = data.get("logo")
+            return cls(
+                name=data["name"],
+                address=tuple(data["address"]),
+                phone=data["phone"],
+                time_zone=data["time_zone"],
+                default_locale=data["default_locale"],
+                practitioners=tuple(
+                    Practitioner(p["id"], p["name"], p.get("credentials"))
+                    for p in data["practitioners"]
+                ),
+                logo=None if logo is None else ClinicLogo.from_dict(logo),
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ClinicError(
+                f"the clinic data is missing a field or has a wrong type ({exc!r:.60})"
+            ) from None
 
 
 _CLINIC_KEYS = ("name", "address", "phone", "time_zone", "default_locale", "logo", "practitioners")
@@ -167,39 +333,21 @@ def _build(root: Node, folder: Path | None) -> Clinic:
         raise DefinitionError(root.file, "", str(exc)) from None
 
 
-def _logo(root: Node, folder: Path | None) -> Path | None:
+def _logo(root: Node, folder: Path | None) -> ClinicLogo | None:
     raw = root.opt_str("logo")
     if raw is None:
         return None
     if folder is None:
         root.fail("a shipped clinic cannot name a logo file", "logo")
-    logo = Path(raw)
-    if not logo.is_absolute():
-        logo = folder / logo
+    path = Path(raw)
+    if not path.is_absolute():
+        path = folder / path
     try:
-        _check_logo(logo)
+        return ClinicLogo.read(path)
     except ClinicError as exc:
         root.fail(str(exc), "logo")
-    return logo
 
 
 def _practitioner(node: Node) -> Practitioner:
     node.check_keys(("id", "name", "credentials"))
     return Practitioner(node.str("id"), node.str("name"), node.opt_str("credentials"))
-
-
-def clinic_to_dict(clinic: Clinic) -> dict[str, Any]:
-    """The clinic as JSON-native data (the logo as file name and SHA-256 of its bytes)."""
-    return {
-        "name": clinic.name,
-        "address": list(clinic.address),
-        "phone": clinic.phone,
-        "time_zone": clinic.time_zone,
-        "default_locale": clinic.default_locale,
-        "practitioners": [
-            {"id": p.id, "name": p.name, "credentials": p.credentials} for p in clinic.practitioners
-        ],
-        "logo": None
-        if clinic.logo is None
-        else {"file": clinic.logo.name, "sha256": clinic.logo_sha256()},
-    }

@@ -15,7 +15,9 @@ patient's name and date of birth (`BlankPatient`) so the front desk prints it re
 `tpi_forms.record.assemble`) makes the record a packet prints.
 
 The procedure's name comes from the consent (its title), never from these templates, so a
-clinic's own consent definition names its own procedure on every page.
+clinic's own consent definition names its own procedure on every page; so do the signer roles
+(titles, meanings and the fields each signer fills in). The clinic's logo, when it has one, is
+printed at the top of the first page and on the consent, from the bytes the record carries.
 """
 
 from __future__ import annotations
@@ -32,9 +34,9 @@ from typing import Any
 import jinja2
 
 from .._resources import make_environment
-from ..definitions.clinic import Clinic, sample_clinic
+from ..definitions.clinic import Clinic, ClinicLogo, sample_clinic
 from ..definitions.questionnaire import Questionnaire, load_questionnaire
-from ..errors import PacketError
+from ..errors import ClinicError, PacketError
 from ..i18n import format_date, format_datetime, format_list, to_zone
 from ..record.assemble import assemble_consent, build_record
 from ..record.model import MAX_NAME, RECORD_ATTACHMENT, AuditEvent, ConsentRecord, record_hash
@@ -156,6 +158,25 @@ def _titles(t: Mapping[str, str], consent: Mapping[str, Any]) -> dict[str, str]:
                 f"pdf/packet_text.toml: '{key}' names an unknown placeholder ({exc})"
             ) from None
     return titles
+
+
+def _logo_view(logo: ClinicLogo | None, consent: Mapping[str, Any], alt: str) -> Any:
+    """The logo as the templates print it, once it is checked to be the one the consent names."""
+    facility = consent.get("facility")
+    named = facility.get("logo_sha256") if isinstance(facility, Mapping) else None
+    if (None if logo is None else logo.sha256) != named:
+        raise PacketError("the clinic's logo is not the one the consent names")
+    return None if logo is None else {"src": logo.data_uri(), "alt": alt}
+
+
+def _record_logo(record: ConsentRecord) -> ClinicLogo | None:
+    data = record.clinic.get("logo")
+    if data is None:
+        return None
+    try:
+        return ClinicLogo.from_dict(data)
+    except (ClinicError, AttributeError) as exc:
+        raise PacketError(f"the record's clinic logo cannot be printed: {exc}") from None
 
 
 def _header_name(name: str) -> str:
@@ -294,6 +315,9 @@ class PacketRenderer:
             "title": titles["packet_title"],
             "notice": titles["template_notice"],
             "facility": record.clinic.get("name", ""),
+            "logo": _logo_view(
+                _record_logo(record), record.consent, str(record.clinic.get("name", ""))
+            ),
             "header_patient": _header_name(name),
             "header_dob": dob,
             "patient_name": name,
@@ -372,6 +396,7 @@ class PacketRenderer:
             "title": titles["blank_title"],
             "notice": titles["template_notice"],
             "facility": clinic.name,
+            "logo": _logo_view(clinic.logo, consent, clinic.name),
             "header_patient": _header_name(name),
             "header_dob": dob,
             "consent_version": consent.get("version", ""),

@@ -13,8 +13,9 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..definitions.clinic import Clinic, clinic_to_dict, sample_clinic
+from ..definitions.clinic import Clinic, sample_clinic
 from ..definitions.questionnaire import Questionnaire, load_questionnaire
+from ..errors import RecordError
 from ..screening.procedure import PlannedProcedure
 from .model import AuditEvent, ConsentRecord
 
@@ -51,6 +52,9 @@ def build_record(
 
     :param consent: the consent as shown and signed (``ConsentDocument.to_dict()``); default:
         the shipped consent assembled for ``procedure`` and ``clinic``.
+    :raises RecordError: a signature's role is not one of the consent's, misses a field its
+        role asks for, nobody consenting signed, or the consent names another logo than the
+        clinic's.
     """
     from ..screening.answers import validate_answers
     from ..screening.engine import screen
@@ -63,6 +67,10 @@ def build_record(
     valid = validate_answers(answers, q, today=created.date(), locale=locale)
     if consent is None:
         consent = assemble_consent(procedure, clinic, locale, answers=valid)
+    facility = consent.get("facility")
+    logo_sha256 = facility.get("logo_sha256") if isinstance(facility, Mapping) else None
+    if logo_sha256 != clinic.logo_sha256():
+        raise RecordError("the consent names another logo than the clinic's")
     screening = result.to_dict()
     return ConsentRecord(
         questionnaire_id=q.id,
@@ -72,7 +80,7 @@ def build_record(
         procedure=screening["procedure"],
         screening=screening,
         consent=consent,
-        clinic=clinic_to_dict(clinic),
+        clinic=clinic.to_dict(),
         signatures=tuple(signatures),
         audit=tuple(audit),
         created_at=created,

@@ -270,7 +270,7 @@ class ConsentRecord:
     consent: Mapping[str, Any]
     """The consent document as assembled (``ConsentDocument.to_dict()``, with version and hash)."""
     clinic: Mapping[str, Any]
-    """The facility (``clinic_to_dict``)."""
+    """The facility (``Clinic.to_dict()``, logo bytes included)."""
     signatures: tuple[Signature, ...]
     """Every signer, in signing order."""
     audit: tuple[AuditEvent, ...]

@@ -4,6 +4,10 @@
 passed. It reads the PDF with pypdf (a small, pure-Python dependency), and validates a PAdES
 seal with pyHanko when the ``pades`` extra is installed.
 
+The record is self-describing: its clinic (``Clinic.to_dict``) carries the logo's bytes, so the
+consent is rebuilt with the same logo hash, and the drawn signatures and the logo on the pages
+are compared with the record pixel for pixel.
+
 >>> result = verify_packet(open("packet.pdf", "rb").read())  # doctest: +SKIP
 >>> result.ok, [c.name for c in result.checks if not c.passed]  # doctest: +SKIP
 (True, [])
@@ -13,15 +17,17 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import unicodedata
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image
 
-from ..errors import PacketReadError, RecordError, TpiFormsError
+from ..definitions.clinic import Clinic, ClinicLogo
+from ..errors import ClinicError, PacketReadError, RecordError, TpiFormsError
 from ..record.model import RECORD_ATTACHMENT, ConsentRecord, sha256_hex
 
 
@@ -145,7 +151,9 @@ def verify_packet(
         if not missing
         else f"not found on the pages: {', '.join(missing)}",
     )
-    add(*_signature_check(record, reader))
+    images = _page_images(reader)
+    add(*_signature_check(record, images))
+    add(*_logo_check(record, images))
     add(*_consent_check(record, consent_definition))
     for check in _seal_checks(pdf_bytes, trust_roots):
         add(*check)
@@ -246,7 +254,49 @@ def _find_on_pages(pages: Sequence[Any], facts: dict[str, str]) -> list[str]:
     return list(missing)
 
 
-def _signature_check(record: ConsentRecord, reader: Any) -> tuple[str, bool, str]:
+_DRAW = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b")
+"""A content stream's ``/Name Do``: draw the XObject named Name."""
+_MAX_FORM_DEPTH = 8
+
+
+def _page_images(reader: Any) -> list[set[str]] | str:
+    """The pixel digests of the images each page draws, or why they cannot be read.
+
+    Only images a page's content draws (``Do``, also inside form XObjects) count: WeasyPrint
+    gives every page the same resources, so an image listed there may be drawn on another page.
+    """
+    pages: list[set[str]] = []
+    try:
+        for page in reader.pages:
+            contents = page.get_contents()
+            data = b"" if contents is None else contents.get_data()
+            digests: set[str] = set()
+            _drawn(data, page.get("/Resources"), digests, 0)
+            pages.append(digests)
+    except Exception as exc:  # damaged image or content streams
+        return f"page images cannot be read ({type(exc).__name__})"
+    return pages
+
+
+def _drawn(content: bytes, resources: Any, digests: set[str], depth: int) -> None:
+    xobjects = (resources.get_object() if resources is not None else {}).get("/XObject")
+    if xobjects is None or depth > _MAX_FORM_DEPTH:
+        return
+    xobjects = xobjects.get_object()
+    for name in dict.fromkeys(_DRAW.findall(content)):
+        ref = xobjects.get("/" + name.decode("latin-1"))
+        if ref is None:
+            continue
+        xobject = ref.get_object()
+        if xobject.get("/Subtype") == "/Form":
+            _drawn(xobject.get_data(), xobject.get("/Resources", resources), digests, depth + 1)
+            continue
+        image = _image_of(xobject)
+        if image is not None:
+            digests.add(pixel_digest(image))
+
+
+def _signature_check(record: ConsentRecord, images: list[set[str]] | str) -> tuple[str, bool, str]:
     try:
         wanted = {
             i: pixel_digest(Image.open(io.BytesIO(s.image_png)))
@@ -261,16 +311,9 @@ def _signature_check(record: ConsentRecord, reader: Any) -> tuple[str, bool, str
         )
     if not wanted:
         return ("signature_images", True, "no drawn signatures (typed only)")
-    drawn: set[str] = set()
-    try:
-        for page in reader.pages:
-            xobjects = page.get("/Resources", {}).get("/XObject", {})
-            for ref in xobjects.values():
-                image = _image_of(ref.get_object())
-                if image is not None:
-                    drawn.add(pixel_digest(image))
-    except Exception as exc:  # damaged image streams
-        return ("signature_images", False, f"page images cannot be read ({type(exc).__name__})")
+    if isinstance(images, str):
+        return ("signature_images", False, images)
+    drawn = set().union(*images)
     missing = [str(i) for i, digest in wanted.items() if digest not in drawn]
     if missing:
         return (
@@ -285,13 +328,49 @@ def _signature_check(record: ConsentRecord, reader: Any) -> tuple[str, bool, str
     )
 
 
+def _logo_check(record: ConsentRecord, images: list[set[str]] | str) -> tuple[str, bool, str]:
+    """The record's logo is the consent's, and the first page and the consent show its pixels."""
+    facility = record.consent.get("facility")
+    named = facility.get("logo_sha256") if isinstance(facility, Mapping) else None
+    data = record.clinic.get("logo")
+    if data is None:
+        if named is None:
+            return ("logo_image", True, "the clinic has no logo")
+        return ("logo_image", False, "the consent names a logo that the record does not hold")
+    try:
+        logo = ClinicLogo.from_dict(data)
+    except (ClinicError, AttributeError) as exc:
+        return ("logo_image", False, f"the recorded logo is unusable: {exc}")
+    if logo.sha256 != named:
+        return ("logo_image", False, "the recorded logo is not the one the consent names")
+    if isinstance(images, str):
+        return ("logo_image", False, images)
+    with Image.open(io.BytesIO(logo.data)) as image:
+        wanted = pixel_digest(image)
+    shown = [i for i, digests in enumerate(images) if wanted in digests]
+    if not shown or shown[0] != 0:
+        return ("logo_image", False, "the logo on the first page differs from the record")
+    if len(shown) < 2:
+        return ("logo_image", False, "the logo on the consent differs from the record")
+    return (
+        "logo_image",
+        True,
+        f"the logo on {len(shown)} pages (first page, consent) matches the record pixel for pixel",
+    )
+
+
 _MODES = {"/DeviceGray": "L", "/DeviceRGB": "RGB"}
 
 
 def _image_of(xobject: Any) -> Image.Image | None:
-    """The pixels of an 8-bit gray or RGB image XObject (with its soft mask as alpha), else None."""
+    """The pixels of an 8-bit gray or RGB image XObject (with its soft mask as alpha), or of a
+    JPEG one (kept as the JPEG file's bytes), else None."""
     if xobject.get("/Subtype") != "/Image" or xobject.get("/BitsPerComponent") != 8:
         return None
+    if xobject.get("/Filter") == "/DCTDecode":
+        jpeg = Image.open(io.BytesIO(xobject._data), formats=["JPEG"])
+        jpeg.load()
+        return jpeg
     mode = _MODES.get(str(xobject.get("/ColorSpace")))
     if mode is None:
         return None
@@ -330,7 +409,7 @@ def _consent_check(record: ConsentRecord, definition: Any | None) -> tuple[str, 
     try:
         rebuilt = build_consent(
             _procedure(record),
-            _clinic(record),
+            Clinic.from_dict(record.clinic),
             record.locale,
             performer=record.consent["performer"]["id"],
             discussed_by=record.consent["discussed_by"]["id"],
@@ -363,22 +442,6 @@ def _procedure(record: ConsentRecord) -> Any:
         sites=tuple(plan["sites"]) or None,
         local_anesthetic=plan["local_anesthetic"],
         corticosteroid=bool(plan["corticosteroid"]),
-    )
-
-
-def _clinic(record: ConsentRecord) -> Any:
-    from ..definitions.clinic import Clinic, Practitioner
-
-    c = record.clinic
-    return Clinic(
-        name=c["name"],
-        address=tuple(c["address"]),
-        phone=c["phone"],
-        time_zone=c["time_zone"],
-        default_locale=c["default_locale"],
-        practitioners=tuple(
-            Practitioner(p["id"], p["name"], p["credentials"]) for p in c["practitioners"]
-        ),
     )
 
 

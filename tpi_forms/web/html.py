@@ -349,6 +349,9 @@ def render_consent_page(
         "locale": document.locale,
         "action": action,
         "names": NAMES,
+        "logo": None
+        if document.logo is None
+        else {"src": document.logo.data_uri(), "alt": document.facility.name},
         "blocks": [_block_view(b, values, errors) for b in blocks],
         "risk_groups": [
             (group, [r for r in document.risks if r.group == group.id])
