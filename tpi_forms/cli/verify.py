@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from .._json import MAX_PACKET_FILE_BYTES, read_limited
+from ..definitions.words import word_locales
 from ..errors import TpiFormsError
 from ..verify.packet import verify_packet
+from ..verify.report import summary, what_it_proves
 from ._seal_options import LEVELS, add_trust_options, read_all
 
 
@@ -36,6 +38,12 @@ def register(sub: Any) -> None:
         action="store_true",
         help="also fetch today's revocation status of the seal's certificates (needs --trust)",
     )
+    parser.add_argument(
+        "--lang",
+        choices=word_locales("verify"),
+        default="en",
+        help="language of the report's last lines (what the checks prove)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -52,10 +60,7 @@ def run(args: argparse.Namespace) -> int:
     )
     for check in result.checks:
         print(f"{'PASS' if check.passed else 'FAIL'} {check.name}: {check.detail}")
-    level = f" (seal: PAdES {result.seal_level})" if result.seal_level else ""
-    print(
-        f"ok: every check passed{level}"
-        if result.ok
-        else f"FAILED: {len(result.failed())} check(s) failed{level}"
-    )
+    if result.record is not None:
+        print(what_it_proves(result, args.lang))
+    print(summary(result, args.lang))
     return 0 if result.ok else 1
