@@ -120,7 +120,7 @@ def create_app(config: KioskConfig) -> Flask:
         pin=StaffPin(data_dir),
         limiter=AttemptLimiter(config.pin_max_attempts, config.pin_lockout_seconds),
         clinic=clinic,
-        packets=PacketQueue(store, CONSENT, config.packet_workers),
+        packets=PacketQueue(store, CONSENT, config.packet_workers, retry=config.packet_retry),
     )
     app.extensions["tpi_kiosk"].packets.start()
 

@@ -8,9 +8,38 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..clock import utc_now
+from ..errors import TpiFormsError
 
 DEFAULT_IDLE_TIMEOUT = 180
 """Seconds without a tap before an abandoned tablet session is wiped."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How many times, and how long apart, a failed packet render is tried again."""
+
+    attempts: int = 4
+    """Tries in all for a failure that will likely repeat (the renderer refuses the record)."""
+    transient_attempts: int = 40
+    """Tries in all for a failure that may pass by itself (a full disk, a worker that died)."""
+    first_wait: float = 5.0
+    """Seconds before the second try; each later wait doubles."""
+    max_wait: float = 600.0
+    """Longest wait between two tries, in seconds."""
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.attempts <= self.transient_attempts:
+            raise TpiFormsError("packet retries: at least 1 try, and no fewer when transient")
+        if not 0 < self.first_wait <= self.max_wait:
+            raise TpiFormsError("packet retries: the first wait is positive and at most the cap")
+
+    def wait(self, attempt: int) -> float:
+        """Seconds to wait after failed try number ``attempt`` (1 is the first try)."""
+        return float(min(self.max_wait, self.first_wait * 2 ** min(attempt - 1, 32)))
+
+    def limit(self, transient: bool) -> int:
+        """How many tries a failure gets (``transient``: one that may pass by itself)."""
+        return self.transient_attempts if transient else self.attempts
 
 
 @dataclass(frozen=True)
@@ -45,5 +74,7 @@ class KioskConfig:
     """How often the waiting page checks whether staff cleared the patient."""
     packet_workers: int = 0
     """Worker processes rendering packet PDFs in the background; 0 renders in one thread."""
+    packet_retry: RetryPolicy = RetryPolicy()
+    """How often a packet whose rendering fails is tried again before staff are told."""
     clock: Callable[[], dt.datetime] = utc_now
     """The current time (time-zone aware); the clinic's day comes from it. Tests set their own."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, cast
 
 import wtforms.fields.choices
@@ -39,10 +39,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 from ..definitions.questionnaire import load_questionnaire
 from ..screening.engine import finding_reasons
+from .packets import REASONS
 from .security import KioskSession, client_key
 from .services import services
-from .state import checkin_state
+from .state import CONSENT, PACKET_RETRY, CheckInState, checkin_state
 from .store import CheckIn
+from .text import kiosk_text
 
 log = logging.getLogger("tpi_forms.kiosk")
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
@@ -171,6 +173,32 @@ def logout() -> BaseResponse:
     return redirect(url_for("patient.start"))
 
 
+def staff_words() -> Mapping[str, str]:
+    """The kiosk's staff words in the clinic's language."""
+    return kiosk_text(services().clinic.default_locale)
+
+
+def packet_problem(state: CheckInState) -> dict[str, str] | None:
+    """Why the packet could not be made, in words (reason, error type, tries), or None.
+
+    Only the stored reason key, error type and count are shown: never an exception's message.
+    """
+    failure = state.packet_failure
+    if failure is None:
+        return None
+    words = staff_words()
+    reason = failure.get("reason")
+    attempts = failure.get("attempts")
+    return {
+        "title": words["staff_packet_failed_title"],
+        "reason": words[f"staff_packet_reason_{reason if reason in REASONS else 'render'}"],
+        "error": str(failure.get("error") or ""),
+        "text": words["staff_packet_failed_text"].format(
+            attempts=attempts if isinstance(attempts, int) else "?"
+        ),
+    }
+
+
 @blueprint.get("/")
 @staff_required
 def dashboard() -> str:
@@ -180,6 +208,7 @@ def dashboard() -> str:
         "kiosk/staff_dashboard.html",
         states=states,
         tablet_checkin=session.get("checkin"),
+        staff_text=staff_words(),
     )
 
 
@@ -230,6 +259,8 @@ def checkin(checkin_id: str) -> str:
         reasons=reasons,
         events=svc.store.events(checkin_id),
         on_this_tablet=session.get("checkin") == checkin_id,
+        packet_problem=packet_problem(state),
+        staff_text=staff_words(),
     )
 
 
@@ -261,6 +292,21 @@ def act(checkin_id: str, action: str) -> BaseResponse:
     if action == "stop" and state.signed:
         abort(409)
     svc.store.add_event(checkin_id, events[action], {"by": "staff"})
+    return redirect(url_for("staff.checkin", checkin_id=checkin_id))
+
+
+@blueprint.post("/checkins/<checkin_id>/packet/retry")
+@staff_required
+def retry_packet(checkin_id: str) -> BaseResponse:
+    """Staff's "try again" for a packet the kiosk stopped trying to make."""
+    svc = services()
+    state = checkin_state(svc.store, _load(checkin_id))
+    signed = svc.store.latest_submission(checkin_id, CONSENT)
+    if state.packet_failure is None or signed is None:
+        abort(409)
+    svc.store.add_event(checkin_id, PACKET_RETRY, {"by": "staff"})
+    svc.packets.retry(signed.token)
+    log.info("packet retry requested by staff")
     return redirect(url_for("staff.checkin", checkin_id=checkin_id))
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ConflictError
-from .store import CheckIn, KioskStore, Packet
+from .store import CheckIn, Event, KioskStore, Packet
 
 SCREENING = "screening"
 CONSENT = "consent"
@@ -18,6 +19,13 @@ STEP_WAIT = "wait"
 STEP_CONSENT = "consent"
 STEP_DONE = "done"
 STEP_STOPPED = "stopped"
+
+PACKET_FAILED = "packet_failed"
+"""Event: one try to render the packet failed (the kiosk tries again)."""
+PACKET_GAVE_UP = "packet_gave_up"
+"""Event: the kiosk stopped trying to render the packet; staff see why and may try again."""
+PACKET_RETRY = "packet_retry_requested"
+"""Event: staff asked the kiosk to try the packet again."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,9 @@ class CheckInState:
     """The packet PDF, once rendered."""
     copy_requested: bool
     """The patient asked for a paper copy that staff has not yet marked as given."""
+    packet_failure: dict[str, Any] | None = None
+    """Why the packet could not be made (``error``, ``reason``, ``attempts``), once the kiosk
+    stopped trying and until staff ask it to try again; None otherwise."""
 
     @property
     def status(self) -> str | None:
@@ -76,7 +87,8 @@ def checkin_state(store: KioskStore, checkin: CheckIn) -> CheckInState:
     """The state of ``checkin`` from its stored submissions and events."""
     screening = store.latest_submission(checkin.id, SCREENING)
     cleared = stopped = copy = False
-    for event in store.events(checkin.id):
+    events = store.events(checkin.id)
+    for event in events:
         if event.kind == "cleared":
             cleared, stopped = True, False
         elif event.kind == "stopped":
@@ -94,7 +106,19 @@ def checkin_state(store: KioskStore, checkin: CheckIn) -> CheckInState:
         signed=store.latest_submission(checkin.id, CONSENT) is not None,
         packet=store.packet(checkin.id),
         copy_requested=copy,
+        packet_failure=packet_failure(events),
     )
+
+
+def packet_failure(events: Sequence[Event]) -> dict[str, Any] | None:
+    """The detail of the last `PACKET_GAVE_UP` event not followed by a retry or a packet."""
+    failure: dict[str, Any] | None = None
+    for event in events:
+        if event.kind == PACKET_GAVE_UP:
+            failure = dict(event.detail)
+        elif event.kind in (PACKET_RETRY, "packet_generated"):
+            failure = None
+    return failure
 
 
 def guard_first_screening(checkin_id: str) -> Any:

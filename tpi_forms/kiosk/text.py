@@ -1,4 +1,4 @@
-"""Words of the kiosk's own tablet pages, in every language the questionnaire ships."""
+"""Words of the kiosk's own pages (tablet, and staff messages), in every language it ships."""
 
 from __future__ import annotations
 
@@ -20,6 +20,20 @@ KIOSK_TEXT: Mapping[str, Mapping[str, str]] = {
         "copy_hint": "You have the right to a paper copy of what you signed.",
         "finish_button": "Finish",
         "staff_link": "Staff",
+        # Staff pages: a packet PDF that could not be made.
+        "staff_packet_failed_title": "The packet PDF could not be made",
+        "staff_packet_failed_text": (
+            "The signed record is saved: only its PDF is missing. The kiosk tried {attempts} "
+            "times and stopped."
+        ),
+        "staff_packet_retry_button": "Try again",
+        "staff_packet_failed_note": "packet could not be made",
+        "staff_packet_error": "Error type",
+        "staff_packet_reason_disk_full": "The disk is full.",
+        "staff_packet_reason_storage": "A file or the database could not be written.",
+        "staff_packet_reason_worker_stopped": "The program that makes packets stopped.",
+        "staff_packet_reason_timeout": "Making the packet took too long.",
+        "staff_packet_reason_render": "The packet could not be made from this record.",
     },
     "es": {
         "welcome": "Bienvenido",
@@ -36,9 +50,23 @@ KIOSK_TEXT: Mapping[str, Mapping[str, str]] = {
         "copy_hint": "Usted tiene derecho a una copia en papel de lo que firmó.",
         "finish_button": "Terminar",
         "staff_link": "Personal",
+        # Páginas del personal: un PDF del paquete que no se pudo hacer.
+        "staff_packet_failed_title": "No se pudo hacer el PDF del paquete",
+        "staff_packet_failed_text": (
+            "El registro firmado está guardado: solo falta su PDF. El quiosco lo intentó "
+            "{attempts} veces y se detuvo."
+        ),
+        "staff_packet_retry_button": "Intentar de nuevo",
+        "staff_packet_failed_note": "no se pudo hacer el paquete",
+        "staff_packet_error": "Tipo de error",
+        "staff_packet_reason_disk_full": "El disco está lleno.",
+        "staff_packet_reason_storage": "No se pudo escribir un archivo o la base de datos.",
+        "staff_packet_reason_worker_stopped": "El programa que hace los paquetes se detuvo.",
+        "staff_packet_reason_timeout": "Hacer el paquete tardó demasiado.",
+        "staff_packet_reason_render": "No se pudo hacer el paquete con este registro.",
     },
 }
-"""Tablet words by locale; every locale has every key (tested)."""
+"""Kiosk words by locale; every locale has every key (tested)."""
 
 
 def kiosk_text(locale: str) -> Mapping[str, str]:
