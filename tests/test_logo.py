@@ -222,7 +222,9 @@ def test_a_packet_without_the_logo_on_its_first_page_fails(clinic: Clinic, tmp_p
     renderer = PacketRenderer(PacketSettings(template_dirs=(str(tmp_path),)))
     with no_weasyprint_logs():
         pdf = render_packet(make_record("en", clinic=clinic), renderer=renderer)
-    result = verify_packet(pdf)
+    # with the shipped templates, the pages also differ from the re-render
+    assert {c.name for c in verify_packet(pdf).failed()} == {"logo_image", "page_drawing"}
+    result = verify_packet(pdf, renderer=renderer)
     assert {c.name for c in result.failed()} == {"logo_image"}
     assert "first page" in result.failed()[0].detail
 

@@ -10,6 +10,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from seal_fixtures import Pki, make_pki
 
+from tpi_forms.kiosk.sealing import make_self_signed
 from tpi_forms.pdf.seal import SEAL_FIELD, SealError, seal_pdf
 from tpi_forms.record.model import ConsentRecord
 from tpi_forms.verify.packet import verify_packet
@@ -56,10 +57,28 @@ def test_an_untrusted_root_fails_but_integrity_holds(sealed: bytes, pki: Pki) ->
     assert result["seal_trusted"] is False
 
 
-def test_without_trust_roots_only_integrity_is_checked(sealed: bytes) -> None:
+def test_without_trust_roots_a_seal_is_intact_but_not_trusted(sealed: bytes) -> None:
+    """Anyone can seal with a self-signed certificate: without roots the seal is not "ok"."""
     result = checks(sealed, None)
     assert result["seal_intact"] is True
-    assert "seal_trusted" not in result
+    assert result["seal_trusted"] is False
+    verification = verify_packet(sealed)
+    assert not verification.ok
+    assert [c.name for c in verification.failed()] == ["seal_trusted"]
+    assert verification.failed()[0].detail.startswith("seal not trusted")
+
+
+def test_a_self_signed_forgers_seal_is_not_trusted(
+    signed_en: tuple[ConsentRecord, bytes], pki: Pki
+) -> None:
+    """A forger seals a packet with a certificate of their own: verify without --trust says
+    "seal not trusted" and exits 1; with the clinic's root it fails to chain."""
+    key, cert = make_self_signed("Sample Pain Clinic")  # the clinic's name, a forger's key
+    forged = seal_pdf(signed_en[1], key, cert)
+    result = verify_packet(forged)
+    check = {c.name: c for c in result.checks}["seal_trusted"]
+    assert not result.ok and not check.passed and "seal not trusted" in check.detail
+    assert checks(forged, [pki.ca_cert])["seal_trusted"] is False
 
 
 def test_a_changed_byte_inside_the_sealed_range_fails(sealed: bytes, pki: Pki) -> None:

@@ -25,8 +25,15 @@ from tpi_forms.verify.packet import PacketReadError, Verification, pixel_digest,
 
 CHECKS = [
     "pdf_readable",
+    "size_limits",
     "streams_intact",
     "record_embedded",
+    "one_attachment",
+    "revisions",
+    "page_count",
+    "page_text",
+    "page_drawing",
+    "hidden_text",
     "record_hash_printed",
     "record_matches_pages",
     "signature_images",
@@ -93,7 +100,8 @@ def test_a_changed_answer_in_the_record_fails(packet: bytes) -> None:
 
     result = verify_packet(reembed(packet, change))
     assert result.checks[1].passed  # the file itself is well formed
-    assert failed(result) == {"record_hash_printed"}
+    # the pages show the old answer and the old hash: the re-render of the edited record differs
+    assert failed(result) == {"record_hash_printed", "page_text", "page_drawing"}
 
 
 def test_one_changed_byte_in_the_record_fails(packet: bytes) -> None:

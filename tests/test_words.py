@@ -17,7 +17,7 @@ from tpi_forms.definitions.words import (
 )
 from tpi_forms.errors import DefinitionError, UnknownLocaleError
 
-SHIPPED_SETS = ("ui", "kiosk", "packet")
+SHIPPED_SETS = ("ui", "kiosk", "packet", "verify")
 
 
 def write(folder: Path, name: str, **by_locale: str) -> Path:

@@ -7,8 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from .._json import MAX_PACKET_FILE_BYTES, read_limited
+from ..definitions.words import word_locales
 from ..errors import TpiFormsError
-from ..verify.packet import verify_packet
+from ..verify.limits import MAX_FILE_BYTES, TooLarge, too_large
+from ..verify.packet import Check, Verification, verify_packet
+from ..verify.report import summary, what_it_proves
 from ._seal_options import LEVELS, add_trust_options, read_all
 
 
@@ -36,6 +39,12 @@ def register(sub: Any) -> None:
         action="store_true",
         help="also fetch today's revocation status of the seal's certificates (needs --trust)",
     )
+    parser.add_argument(
+        "--lang",
+        choices=word_locales("verify"),
+        default="en",
+        help="language of the report's last lines (what the checks prove)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -43,19 +52,25 @@ def run(args: argparse.Namespace) -> int:
     if not args.trust and (args.tsa_trust or args.level or args.online):
         raise TpiFormsError("--tsa-trust, --level and --online need --trust")
     roots = read_all(args.trust) if args.trust else None
-    result = verify_packet(
-        read_limited(args.packet, MAX_PACKET_FILE_BYTES),
-        trust_roots=roots,
-        tsa_roots=read_all(args.tsa_trust),
-        online=args.online,
-        require_level=args.level,
-    )
+    tsa_roots = read_all(args.tsa_trust)
+    try:
+        size = args.packet.stat().st_size
+    except OSError:
+        size = 0  # read_limited names the problem
+    if size > MAX_FILE_BYTES:
+        refused = too_large(TooLarge(f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB"))
+        result = Verification((Check("size_limits", False, refused),), None, None)
+    else:
+        result = verify_packet(
+            read_limited(args.packet, MAX_PACKET_FILE_BYTES),
+            trust_roots=roots,
+            tsa_roots=tsa_roots,
+            online=args.online,
+            require_level=args.level,
+        )
     for check in result.checks:
         print(f"{'PASS' if check.passed else 'FAIL'} {check.name}: {check.detail}")
-    level = f" (seal: PAdES {result.seal_level})" if result.seal_level else ""
-    print(
-        f"ok: every check passed{level}"
-        if result.ok
-        else f"FAILED: {len(result.failed())} check(s) failed{level}"
-    )
+    if result.record is not None:
+        print(what_it_proves(result, args.lang))
+    print(summary(result, args.lang))
     return 0 if result.ok else 1

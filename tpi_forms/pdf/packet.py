@@ -239,6 +239,7 @@ class PacketRenderer:
         data = final.to_json()
         if len(data) > MAX_RECORD_BYTES:
             raise PacketError(f"the record is larger than {MAX_RECORD_BYTES // (1024 * 1024)} MiB")
+        final = ConsentRecord.from_json(data)  # print what is embedded, in its key order
         digest = record_hash(final)
         html = self.html(final, digest)
         t = self.words.words(final.locale)

@@ -27,9 +27,13 @@ from typing import Any
 
 from PIL import Image
 
-from ..definitions.clinic import Clinic, ClinicLogo
-from ..errors import ClinicError, PacketReadError, RecordError, TpiFormsError
+from ..definitions.clinic import ClinicLogo
+from ..errors import ClinicError, PacketReadError, RecordError
 from ..record.model import RECORD_ATTACHMENT, ConsentRecord, sha256_hex
+from . import limits
+from .consent import consent_check as _consent_check
+from .pages import page_checks
+from .revisions import attachment_check, revision_check
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,7 @@ def verify_packet(
     tsa_roots: Sequence[bytes] = (),
     online: bool = False,
     require_level: str | None = None,
+    renderer: Any | None = None,
 ) -> Verification:
     """Verify a packet made by `render_packet` (sealed or not) and report each check.
 
@@ -98,6 +103,8 @@ def verify_packet(
     :param consent_definition: a `ConsentDefinition` to rebuild the consent from; default: the
         shipped definition. It is used only when its id and version are the ones the record
         cites; otherwise the consent is checked against its own hash alone.
+    :param renderer: the `PacketRenderer` that made the packet, for the page checks
+        (`tpi_forms.verify.pages`); default: the shipped one, with the packet's paper size.
     :raises PacketReadError: the bytes are not a PDF.
     """
     import pypdf
@@ -110,13 +117,24 @@ def verify_packet(
     def add(name: str, passed: bool, detail: str) -> None:
         checks.append(Check(name, passed, detail))
 
+    deadline = limits.Deadline()
     try:
+        limits.check_bytes(pdf_bytes)
         reader = pypdf.PdfReader(io.BytesIO(pdf_bytes), strict=False)
         pages = list(reader.pages)
-    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+    except limits.TooLarge as exc:
+        add("size_limits", False, limits.too_large(exc))
+        return Verification(tuple(checks), None, None)
+    except (PdfReadError, ValueError, KeyError, TypeError, RecursionError) as exc:
         add("pdf_readable", False, f"the PDF structure is damaged ({type(exc).__name__})")
         return Verification(tuple(checks), None, None)
     add("pdf_readable", True, f"{len(pages)} pages")
+    try:
+        inflated = limits.scan(reader, deadline)
+    except limits.TooLarge as exc:
+        add("size_limits", False, limits.too_large(exc))
+        return Verification(tuple(checks), None, None)
+    add("size_limits", True, f"within the limits ({inflated // 1024} KiB decompressed)")
 
     broken = _broken_streams(reader)
     add(
@@ -142,6 +160,22 @@ def verify_packet(
         f"{RECORD_ATTACHMENT} parses as a {record.format} record"
         + ("" if canonical else " but is not in canonical form"),
     )
+    add(*attachment_check(reader))
+    add(*revision_check(pdf_bytes))
+    try:
+        for check in page_checks(
+            pdf_bytes,
+            reader,
+            record,
+            digest,
+            consent_definition=consent_definition,
+            renderer=renderer,
+            deadline=deadline,
+        ):
+            add(*check)
+    except limits.TooLarge as exc:
+        add("size_limits", False, limits.too_large(exc))
+        return Verification(tuple(checks), record, digest)
     facts = _facts(record, _questionnaire(record, consent_definition))
     facts["record hash"] = digest
     missing = _find_on_pages(pages, facts)
@@ -379,6 +413,8 @@ def _image_of(xobject: Any) -> Image.Image | None:
         return None
     if xobject.get("/Filter") == "/DCTDecode":
         jpeg = Image.open(io.BytesIO(xobject._data), formats=["JPEG"])
+        if jpeg.width * jpeg.height * 4 > limits.MAX_IMAGE_BYTES:
+            return None
         jpeg.load()
         return jpeg
     mode = _MODES.get(str(xobject.get("/ColorSpace")))
@@ -394,65 +430,6 @@ def _image_of(xobject: Any) -> Image.Image | None:
         image = image.convert("RGBA")
         image.putalpha(alpha)
     return image
-
-
-def _consent_check(record: ConsentRecord, definition: Any | None) -> tuple[str, bool, str]:
-    from ..consent.document import build_consent, consent_hash_of
-
-    stored = record.consent_hash
-    if consent_hash_of(record.consent) != stored:
-        return ("consent_hash", False, "the consent text in the record does not match its hash")
-    from ..definitions.consent import load_consent_definition
-
-    definition = definition or load_consent_definition()
-    version = record.consent_version
-    cited = f"{record.consent.get('definition_id', '')} {version}".strip()[:120]
-    if (getattr(definition, "id", None), getattr(definition, "version", None)) != (
-        record.consent.get("definition_id"),
-        version,
-    ):
-        return (
-            "consent_hash",
-            True,
-            f"matches its text; definition {cited} is not available to rebuild it",
-        )
-    try:
-        rebuilt = build_consent(
-            _procedure(record),
-            Clinic.from_dict(record.clinic),
-            record.locale,
-            performer=record.consent["performer"]["id"],
-            discussed_by=record.consent["discussed_by"]["id"],
-            definition=definition,
-        )
-    except (TpiFormsError, KeyError, TypeError) as exc:
-        return (
-            "consent_hash",
-            False,
-            f"the consent cannot be rebuilt from definition {cited} ({type(exc).__name__})",
-        )
-    if rebuilt.content_hash != stored:
-        return (
-            "consent_hash",
-            False,
-            f"differs from the consent definition {cited} rebuilt for this plan",
-        )
-    return (
-        "consent_hash",
-        True,
-        f"equals the consent definition {cited} rebuilt for this plan and clinic",
-    )
-
-
-def _procedure(record: ConsentRecord) -> Any:
-    from ..screening.procedure import PlannedProcedure
-
-    plan = record.consent["plan"]
-    return PlannedProcedure(
-        sites=tuple(plan["sites"]) or None,
-        local_anesthetic=plan["local_anesthetic"],
-        corticosteroid=bool(plan["corticosteroid"]),
-    )
 
 
 def _seal_checks(

@@ -46,6 +46,7 @@ from . import long_term
 from .long_term import passed, problem, utc
 
 CheckLine = tuple[str, bool, str]
+UNTRUSTED = "give the clinic's seal certificate with --trust to check who sealed it"
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,9 @@ def validate_seals(
 ) -> SealReport:
     """Checks for every seal in the file, and the PAdES level reached.
 
-    :param trust_roots: roots the seal must chain to. Without them only integrity is checked;
-        with them, a file without a seal fails (one was expected).
+    :param trust_roots: roots the seal must chain to. Without them integrity is checked and
+        the seal is reported "seal not trusted" (a failed check: anyone can make a self-signed
+        seal); with them, a file without a seal fails (one was expected).
     :param tsa_roots: further roots accepted for time-stamping authorities (the seal's roots
         are accepted too).
     :param online: also fetch today's revocation status.
@@ -151,6 +153,8 @@ async def _assess(
     )
     checks = [(f"{name}_intact", *_integrity(seal, status))]
     if roots is None:
+        who = _who(status.signing_cert)
+        checks.append((f"{name}_trusted", False, f"seal not trusted: signed by {who}; {UNTRUSTED}"))
         return checks, None
     sealed_ok = checks[0][1]
     stamp = status.timestamp_validity
