@@ -57,6 +57,10 @@ class StoreError(TpiFormsError):
     """The store refused an operation (the message never repeats patient data)."""
 
 
+class ListenError(TpiFormsError):
+    """The kiosk cannot listen on the address it was given (in use, not this machine's, ...)."""
+
+
 class PinError(TpiFormsError, ValueError):
     """A staff PIN does not meet the rules."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import time
@@ -86,14 +87,17 @@ def test_a_folder_in_use_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert not StaffPin(tmp_path).is_set()  # no PIN made that nobody saw
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def serve(data: Path, port: int) -> tuple[subprocess.Popen[str], list[str]]:
+def serve(data: Path, port: int = 0) -> tuple[subprocess.Popen[str], list[str]]:
+    """`serve_with` on ``port``; 0, the default, lets the server take a free port (`port_of`)."""
     return serve_with(["--data", str(data), "--port", str(port)])
+
+
+def port_of(lines: list[str]) -> int:
+    """The port a kiosk server says it is serving on."""
+    (line,) = [line for line in lines if "Serving the kiosk on " in line]
+    found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+    assert found, line
+    return int(found[1])
 
 
 def serve_with(options: list[str]) -> tuple[subprocess.Popen[str], list[str]]:
@@ -137,8 +141,8 @@ def stop(proc: subprocess.Popen[str]) -> None:
 @pytest.mark.slow
 def test_first_start_prints_a_pin_once_and_serves(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    port = free_port()
-    proc, lines = serve(data, port)
+    proc, lines = serve(data)
+    port = port_of(lines)
     try:
         (pin_line,) = [line for line in lines if "Set-up PIN" in line]
         (seal_line,) = [line for line in lines if "verify --trust" in line]
@@ -153,7 +157,7 @@ def test_first_start_prints_a_pin_once_and_serves(tmp_path: Path) -> None:
     assert StaffPin(data).verify(pin)
     assert pin not in (data / PIN_FILE).read_text("ascii")
     assert pin not in (data / "kiosk.log").read_text("utf-8")
-    proc, lines = serve(data, port)
+    proc, lines = serve(data)
     stop(proc)
     assert not any("Set-up PIN" in line for line in lines)
 
@@ -281,10 +285,30 @@ def test_add_user_retires_the_shared_pin(
     assert not StaffPin(data).is_set()
     pin_file = tmp_path / "pin.txt"
     pin_file.write_text("246813\n", "utf-8")
-    port = free_port()
-    argv = ["--data", str(data), "--port", str(port), "--staff-pin-file", str(pin_file)]
+    argv = ["--data", str(data), "--port", "0", "--staff-pin-file", str(pin_file)]
     proc, lines = serve_with(argv)
     stop(proc)  # a 0.1.0 service file still naming a PIN file starts, with a warning
     assert any("--staff-pin-file is ignored" in line for line in lines)
     assert any("Serving the kiosk" in line for line in lines)
     assert not StaffPin(data).is_set()
+
+
+def test_a_port_in_use_is_one_line_naming_it_and_shows_no_set_up_pin(tmp_path: Path) -> None:
+    """The kiosk listens before it makes the set-up PIN: a start that cannot listen prints
+    one line naming the address, exit 2, and the PIN is shown by the start that serves."""
+    data = tmp_path / "data"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        command, env = cold_kiosk(["--data", str(data), "--port", str(port)])
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"tpi-forms kiosk: error: cannot listen on 127.0.0.1:{port}: Address already in use"
+    ]
+    assert "Set-up PIN" not in done.stdout and "Serving" not in done.stdout
+    assert not StaffPin(data).is_set()
+    proc, lines = serve(data)
+    stop(proc)
+    assert len([line for line in lines if "Set-up PIN" in line]) == 1

@@ -22,7 +22,7 @@ from tpi_forms.kiosk.store import TEMP_PREFIX, KioskStore
 from tpi_forms.screening.scenarios import example_answers
 from tpi_forms.web.forms import to_formdata
 
-from .test_cli_kiosk import free_port, serve
+from .test_cli_kiosk import port_of, serve
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 HIDDEN = re.compile(r'name="consent_hash" value="([^"]+)"')
@@ -97,12 +97,12 @@ def patient(port: int, acked: list[tuple[str, str]], stop: threading.Event) -> N
 @pytest.mark.slow
 def test_killed_server_loses_no_acknowledged_submission(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    port = free_port()
+    proc, lines = serve(data)  # a free port, which the restarts keep
+    port = port_of(lines)
     rng = random.Random(7)
     acked: list[tuple[str, str]] = []
     stop = threading.Event()
     tablets = [threading.Thread(target=patient, args=(port, acked, stop)) for _ in range(3)]
-    proc, _ = serve(data, port)
     for t in tablets:
         t.start()
     try:

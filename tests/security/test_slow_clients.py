@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import re
 import socket
 import subprocess
 import threading
@@ -16,14 +17,9 @@ SLOW_CLIENTS = 120
 HOLD_SECONDS = 6.0
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(data: Path, port: int) -> subprocess.Popen[str]:
-    command, env = cold_kiosk(["--data", str(data), "--port", str(port)])
+def start_server(data: Path) -> tuple[subprocess.Popen[str], int]:
+    """A kiosk server on a free port, and that port, once it says it is serving."""
+    command, env = cold_kiosk(["--data", str(data), "--port", "0"])
     proc = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
     )
@@ -31,9 +27,12 @@ def start_server(data: Path, port: int) -> subprocess.Popen[str]:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         line = proc.stdout.readline()
-        if "Serving the kiosk" in line or not line:
+        if not line:
             break
-    return proc
+        if found := re.search(r"Serving the kiosk on http://127\.0\.0\.1:(\d+)/", line):
+            return proc, int(found[1])
+    proc.kill()
+    raise AssertionError("the kiosk server did not start serving")
 
 
 def timed_get(port: int, path: str = "/") -> tuple[int, float]:
@@ -75,8 +74,7 @@ def slowloris(port: int, stop: threading.Event, opened: list[socket.socket]) -> 
 
 def test_slow_clients_do_not_block_a_normal_request(tmp_path: Path) -> None:
     """Issue 17, attack 7: 120 slow connections exhausted waitress's 100."""
-    port = free_port()
-    proc = start_server(tmp_path / "data", port)
+    proc, port = start_server(tmp_path / "data")
     stop = threading.Event()
     opened: list[socket.socket] = []
     attacker = threading.Thread(target=slowloris, args=(port, stop, opened), daemon=True)

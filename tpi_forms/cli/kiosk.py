@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import AccountError, PinError
+from ..errors import AccountError, ListenError, PinError
+from ._kiosk_server import WILDCARD_HOSTS, addresses, listen
 from ._patient_options import add_patient_arguments, patient_settings
 
 DEFAULT_HOST = "127.0.0.1"
@@ -41,8 +42,8 @@ def _port(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
-    if not 0 < value < 65536:
-        raise argparse.ArgumentTypeError("a port is between 1 and 65535")
+    if not 0 <= value < 65536:
+        raise argparse.ArgumentTypeError("a port is between 0 and 65535")
     return value
 
 
@@ -75,7 +76,10 @@ def register(sub: Any) -> None:
         "only behind TLS on a trusted network)",
     )
     parser.add_argument(
-        "--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})"
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        help=f"port (default {DEFAULT_PORT}; 0 takes any free port and prints it)",
     )
     parser.add_argument(
         "--allowed-host",
@@ -260,28 +264,6 @@ def run_restore(args: argparse.Namespace) -> int:
     return 0
 
 
-WILDCARD_HOSTS = ("0.0.0.0", "::", "")
-SLOW_CLIENT_SETTINGS: dict[str, Any] = {
-    "channel_timeout": 30,  # a connection that sends nothing for 30 s is closed
-    "cleanup_interval": 5,  # how often idle connections are looked for
-    "asyncore_use_poll": True,  # poll(), not select(): more than 1024 connections
-}
-"""waitress settings against slow clients: idle connections are closed soon, and the connection
-limit (`connection_limit`) is far above what a slowloris on a clinic network can hold open (a
-request is handed to a web thread only once it has fully arrived, so slow clients hold no thread).
-A kiosk reachable from an untrusted network belongs behind a reverse proxy with its own limits."""
-
-
-def connection_limit() -> int:
-    """Connections waitress keeps open at once: 2000, or fewer when file descriptors are short."""
-    import resource
-
-    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft == resource.RLIM_INFINITY:
-        return 2000
-    return max(100, min(2000, soft - 200))
-
-
 def allowed_hosts(host: str, extra: list[str]) -> tuple[str, ...]:
     """The hosts the kiosk answers to: loopback names, the listening address, and ``extra``."""
     from ..kiosk.config import DEFAULT_ALLOWED_HOSTS
@@ -398,7 +380,7 @@ def enable_user(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        import waitress  # type: ignore[import-untyped]
+        import waitress  # type: ignore[import-untyped]  # noqa: F401  (the kiosk extra)
 
         from ..kiosk.app import create_app
         from ..kiosk.config import DEFAULT_IDLE_TIMEOUT, KioskConfig
@@ -420,9 +402,22 @@ def run(args: argparse.Namespace) -> int:
     )
     app = create_app(config)  # first: it refuses a data folder another server is using
     services = app.extensions["tpi_kiosk"]
+    try:  # before the set-up PIN is made and shown: a kiosk that cannot listen shows none
+        server = listen(
+            app,
+            host=args.host,
+            port=args.port,
+            threads=args.threads,
+            max_body=config.max_content_length,
+        )
+    except ListenError as exc:
+        services.close()
+        print(f"tpi-forms kiosk: error: {exc}", file=sys.stderr)
+        return 2
     try:
         new_pin = _setup_pin(services, args.staff_pin_file)
     except (PinError, OSError) as exc:
+        server.close()
         services.close()
         print(f"tpi-forms kiosk: error: {exc}", file=sys.stderr)
         return 2
@@ -444,7 +439,8 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"Packets are sealed; check them with tpi-forms verify --trust {seal.cert_path}{made}"
         )
-    print(f"Serving the kiosk on http://{args.host}:{args.port}/ (Ctrl+C to stop)", flush=True)
+    for address in addresses(server):
+        print(f"Serving the kiosk on {address} (Ctrl+C to stop)", flush=True)
     signal.signal(signal.SIGTERM, _stop)
     if args.host in WILDCARD_HOSTS and not args.allowed_host:
         print(
@@ -453,21 +449,11 @@ def run(args: argparse.Namespace) -> int:
             flush=True,
         )
     try:
-        waitress.serve(
-            app,
-            host=args.host,
-            port=args.port,
-            threads=max(1, args.threads),
-            ident="tpi-forms",
-            clear_untrusted_proxy_headers=True,
-            max_request_body_size=config.max_content_length,
-            _quiet=True,
-            **SLOW_CLIENT_SETTINGS,
-            connection_limit=connection_limit(),
-        )
+        server.run()
     except KeyboardInterrupt:
         pass
     finally:
+        server.close()
         services.close()
         print("Kiosk stopped.", flush=True)
     return 0
