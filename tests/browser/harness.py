@@ -352,3 +352,18 @@ def tap_target_problems(page: Page, least: float = 44, apart: float = 8) -> list
     assert found["count"] > 0, "no tap targets found on the page"
     problems: list[str] = found["problems"]
     return problems
+
+
+def posted_values(value: Any) -> list[str]:
+    """An answer as the form posts it: a list of strings, ``yes``/``no`` for booleans."""
+    items = value if isinstance(value, list) else [value]
+    return ["yes" if v is True else "no" if v is False else str(v) for v in items]
+
+
+def visible_questions(page: Page) -> list[str]:
+    """The ids of the questions shown on the current screening step, in page order."""
+    ids: list[str] = page.eval_on_selector_all(
+        "[data-tpi-step]:not([hidden]) [data-tpi-question]:not([hidden])",
+        "els => els.map(e => e.getAttribute('data-tpi-question'))",
+    )
+    return ids

@@ -17,8 +17,10 @@ from .harness import (
     Server,
     assert_no_axe_violations,
     open_session,
+    posted_values,
     shot,
     tab_to,
+    visible_questions,
 )
 
 pytestmark = pytest.mark.browser
@@ -28,19 +30,6 @@ def answers_to_give() -> dict[str, Any]:
     answers = example_answers("review")  # takes a blood thinner: its follow-ups appear
     answers["patient_name"] = "Ana <b>Ruiz</b> {{7*7}}"
     return answers
-
-
-def posted_values(value: Any) -> list[str]:
-    items = value if isinstance(value, list) else [value]
-    return ["yes" if v is True else "no" if v is False else str(v) for v in items]
-
-
-def visible_questions(page: Page) -> list[str]:
-    ids: list[str] = page.eval_on_selector_all(
-        "[data-tpi-step]:not([hidden]) [data-tpi-question]:not([hidden])",
-        "els => els.map(e => e.getAttribute('data-tpi-question'))",
-    )
-    return ids
 
 
 def fill_step_by_touch(page: Page, answers: dict[str, Any]) -> None:

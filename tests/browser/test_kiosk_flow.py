@@ -17,7 +17,7 @@ from tpi_forms.kiosk.accounts import COMMAND_LINE
 from tpi_forms.screening.scenarios import example_answers
 
 from . import harness
-from .harness import assert_no_axe_violations
+from .harness import assert_no_axe_violations, posted_values, visible_questions
 from .kiosk_server import (
     CLINICIAN,
     DESK,
@@ -51,20 +51,6 @@ def open_checkin(page: Page, server: KioskServer, patient: dict[str, str]) -> st
     page.get_by_role("button", name="Open check-in").click()
     page.wait_for_url(re.compile(r".*/staff/checkins/[A-Za-z0-9_-]{22}$"))
     return page.url
-
-
-def posted_values(value: Any) -> list[str]:
-    items = value if isinstance(value, list) else [value]
-    return ["yes" if v is True else "no" if v is False else str(v) for v in items]
-
-
-def visible_questions(page: Page) -> list[str]:
-    return list(
-        page.eval_on_selector_all(
-            "[data-tpi-step]:not([hidden]) [data-tpi-question]:not([hidden])",
-            "els => els.map(e => e.getAttribute('data-tpi-question'))",
-        )
-    )
 
 
 def fill_screening(page: Page, answers: dict[str, Any], name: str, certify: bool = True) -> None:
