@@ -294,8 +294,8 @@ def test_add_user_retires_the_shared_pin(
 
 
 def test_a_port_in_use_is_one_line_naming_it_and_shows_no_set_up_pin(tmp_path: Path) -> None:
-    """The kiosk listens before it makes the set-up PIN: a start that cannot listen prints
-    one line naming the address, exit 2, and the PIN is shown by the start that serves."""
+    """The kiosk listens before it makes its data folder: a start that cannot listen prints one
+    line naming the address, exit 2, and the start that serves shows the PIN and the new seal."""
     data = tmp_path / "data"
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -308,7 +308,8 @@ def test_a_port_in_use_is_one_line_naming_it_and_shows_no_set_up_pin(tmp_path: P
         f"tpi-forms kiosk: error: cannot listen on 127.0.0.1:{port}: Address already in use"
     ]
     assert "Set-up PIN" not in done.stdout and "Serving" not in done.stdout
-    assert not StaffPin(data).is_set()
+    assert not data.exists()  # no database, seal or PIN made that nobody was told of
     proc, lines = serve(data)
     stop(proc)
     assert len([line for line in lines if "Set-up PIN" in line]) == 1
+    assert any("verify --trust" in line and "made now" in line for line in lines)

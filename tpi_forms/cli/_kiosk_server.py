@@ -28,6 +28,16 @@ def connection_limit() -> int:
     return max(100, min(2000, soft - 200))
 
 
+class LaterApp:
+    """A WSGI app to be given later (`serve`): the socket is bound before the kiosk app, its data
+    folder, seal or set-up PIN are made, so a start that cannot listen makes none of them."""
+
+    app: Any = None
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        return self.app(environ, start_response)
+
+
 def listen(app: Any, *, host: str, port: int, threads: int, max_body: int) -> Any:
     """A waitress server for ``app``, its socket already bound and listening (port 0: any free
     port, see `addresses`); nothing is served until its ``run()``.

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AccountError, ListenError, PinError
-from ._kiosk_server import WILDCARD_HOSTS, addresses, listen
+from ._kiosk_server import WILDCARD_HOSTS, LaterApp, addresses, listen
 from ._patient_options import add_patient_arguments, patient_settings
 
 DEFAULT_HOST = "127.0.0.1"
@@ -388,7 +388,6 @@ def run(args: argparse.Namespace) -> int:
         return _missing_extra(exc)
     os.umask(0o077)  # every file the kiosk writes (database, packets, log) is the owner's only
     data_dir: Path = args.data or default_data_dir()
-    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     config = KioskConfig(
         data_dir=data_dir,
         idle_timeout=args.idle_timeout or DEFAULT_IDLE_TIMEOUT,
@@ -400,20 +399,26 @@ def run(args: argparse.Namespace) -> int:
         seal_cert=args.seal_cert,
         allowed_hosts=allowed_hosts(args.host, args.allowed_host),
     )
-    app = create_app(config)  # first: it refuses a data folder another server is using
-    services = app.extensions["tpi_kiosk"]
-    try:  # before the set-up PIN is made and shown: a kiosk that cannot listen shows none
+    later = LaterApp()
+    try:  # first: a start that cannot listen makes no data folder, seal or set-up PIN
         server = listen(
-            app,
+            later,
             host=args.host,
             port=args.port,
             threads=args.threads,
             max_body=config.max_content_length,
         )
     except ListenError as exc:
-        services.close()
         print(f"tpi-forms kiosk: error: {exc}", file=sys.stderr)
         return 2
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        app = create_app(config)  # it refuses a data folder another server is using
+    except BaseException:
+        server.close()
+        raise
+    later.app = app
+    services = app.extensions["tpi_kiosk"]
     try:
         new_pin = _setup_pin(services, args.staff_pin_file)
     except (PinError, OSError) as exc:
