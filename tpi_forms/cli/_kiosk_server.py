@@ -29,8 +29,8 @@ def connection_limit() -> int:
 
 
 class LaterApp:
-    """A WSGI app to be given later (`serve`): the socket is bound before the kiosk app, its data
-    folder, seal or set-up PIN are made, so a start that cannot listen makes none of them."""
+    """A WSGI app given after `listen` has bound the socket (set ``app`` before ``run()``), so a
+    start that cannot listen makes no kiosk app, data folder, seal or set-up PIN."""
 
     app: Any = None
 
